@@ -1,4 +1,192 @@
+/* main.c: wires pxpd together: flags and config, log, daemon, signals,
+ * the connection and the engine on one libuv loop. No logic of its own
+ * beyond start-up and shutdown order. */
+#include <signal.h>
 #include <stdio.h>
-#include <libwebsockets.h>
-#include <cjson/cJSON.h>
-int main(void) { printf("%s %s\n", lws_get_library_version(), cJSON_Version()); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "conn.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+
+#define PART "main"
+#define MAX_SIGNALS 8
+
+struct pxpd {
+	uv_loop_t loop;
+	struct pxpd_config cfg;
+	struct conn *conn;
+	struct engine *engine;
+	struct daemon_lock *lock;
+	uv_signal_t signals[MAX_SIGNALS];
+	int n_signals;
+	int exit_code;
+	bool stopping;
+};
+
+static void pxpd_stop(struct pxpd *p, int exit_code);
+
+static void
+pxpd_on_message(void *arg, struct pcp_msg *msg)
+{
+	struct pxpd *p = arg;
+
+	engine_message(p->engine, msg);
+}
+
+static void
+pxpd_on_ready(void *arg, bool ready)
+{
+	struct pxpd *p = arg;
+
+	engine_connection(p->engine, ready);
+}
+
+static void
+pxpd_on_fatal(void *arg, int exit_code, const char *why)
+{
+	struct pxpd *p = arg;
+
+	log_fatalx(PART, "%s: stopping", why);
+	pxpd_stop(p, exit_code);
+}
+
+static int
+pxpd_send(void *arg, const struct pcp_out *o)
+{
+	struct pxpd *p = arg;
+
+	return conn_send(p->conn, o);
+}
+
+static void
+pxpd_on_signal(uv_signal_t *s, int signum)
+{
+	struct pxpd *p = s->data;
+	const int *r;
+
+	for (r = daemon_reopen_signals; *r; r++)
+		if (*r == signum) {
+			log_info(PART, "signal %d: reopening log files", signum);
+			log_reopen();
+			return;
+		}
+	log_info(PART, "signal %d: stopping", signum);
+	pxpd_stop(p, PXPD_EXIT_OK);
+}
+
+static void
+pxpd_signal_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+pxpd_stop(struct pxpd *p, int exit_code)
+{
+	int i;
+
+	if (p->stopping)
+		return;
+	p->stopping = true;
+	p->exit_code = exit_code;
+	for (i = 0; i < p->n_signals; i++)
+		uv_close((uv_handle_t *)&p->signals[i], pxpd_signal_closed);
+	engine_free(p->engine);
+	p->engine = NULL;
+	conn_free(p->conn);
+	p->conn = NULL;
+}
+
+static int
+pxpd_signals_start(struct pxpd *p)
+{
+	const int *lists[] = { daemon_stop_signals, daemon_reopen_signals };
+	size_t l;
+	const int *s;
+
+	daemon_signals_ignore();
+	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (s = lists[l]; *s && p->n_signals < MAX_SIGNALS; s++) {
+			uv_signal_t *h = &p->signals[p->n_signals++];
+
+			uv_signal_init(&p->loop, h);
+			h->data = p;
+			uv_signal_start(h, pxpd_on_signal, *s);
+		}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pxpd p;
+	struct conn_ops ops = { pxpd_on_message, pxpd_on_ready, pxpd_on_fatal };
+	char err[1024];
+	bool want_exit = false;
+	int rc, i;
+
+	memset(&p, 0, sizeof(p));
+	err[0] = '\0';
+	rc = config_load(&p.cfg, argc, argv, &want_exit, err, sizeof(err));
+	if (rc != 0 || want_exit) {
+		if (rc != 0)
+			fprintf(stderr, "pxpd: %s\n", err);
+		config_free(&p.cfg);
+		return rc;
+	}
+	if (log_open(p.cfg.foreground && (!p.cfg.logfile ||
+	    !strcmp(p.cfg.logfile, "-")) ? NULL : p.cfg.logfile,
+	    log_level_parse(p.cfg.loglevel), p.cfg.syslog_facility) != 0) {
+		fprintf(stderr, "pxpd: logfile: cannot open %s\n", p.cfg.logfile);
+		config_free(&p.cfg);
+		return PXPD_EXIT_CONFIG;
+	}
+	for (i = 0; i < p.cfg.n_unknown_keys; i++)
+		log_warnx(PART, "unknown configuration key '%s' ignored",
+		    p.cfg.unknown_keys[i]);
+	for (i = 0; i < p.cfg.n_warnings; i++)
+		log_warnx(PART, "%s", p.cfg.warnings[i]);
+
+	if (!p.cfg.foreground && daemon_detach(err, sizeof(err)) != 0) {
+		log_fatalx(PART, "%s", err);
+		config_free(&p.cfg);
+		return PXPD_EXIT_DAEMON;
+	}
+	if (p.cfg.pidfile && *p.cfg.pidfile &&
+	    !(p.lock = daemon_lock_take(p.cfg.pidfile, err, sizeof(err)))) {
+		log_fatalx(PART, "%s", err);
+		fprintf(stderr, "pxpd: %s\n", err);
+		config_free(&p.cfg);
+		return PXPD_EXIT_FAILURE;
+	}
+	log_info(PART, "pxpd %s starting as %s (PCP v%d)", PXPD_VERSION,
+	    p.cfg.common_name, p.cfg.pcp_version);
+
+	uv_loop_init(&p.loop);
+	pxpd_signals_start(&p);
+	p.engine = engine_new(&p.loop, &p.cfg, pxpd_send, &p);
+	p.conn = conn_new(&p.loop, &p.cfg, &ops, &p, err, sizeof(err));
+	if (!p.engine || !p.conn) {
+		log_fatalx(PART, "%s", p.conn ? "out of memory" : err);
+		if (p.cfg.foreground)
+			fprintf(stderr, "pxpd: %s\n", err);
+		pxpd_stop(&p, PXPD_EXIT_CONFIG);
+	} else
+		conn_start(p.conn);
+
+	uv_run(&p.loop, UV_RUN_DEFAULT);
+	/* lws and our handles are closed by now; nothing may be left. */
+	if (uv_loop_close(&p.loop) != 0)
+		log_warnx(PART, "event loop closed with handles still open");
+	log_info(PART, "pxpd stopped (exit code %d)", p.exit_code);
+	daemon_lock_release(p.lock);
+	config_free(&p.cfg);
+	log_close();
+	return p.exit_code;
+}

@@ -27,11 +27,19 @@ endif()
 
 function(pxpd_dep name pkg)
   cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS" ${ARGN})
+  # The patch list is part of the command so a new patch re-extracts.
+  file(GLOB patches ${CMAKE_SOURCE_DIR}/cmake/patches/${pkg}-*.patch)
+  set(patch_hash "")
+  foreach(p ${patches})
+    file(SHA256 ${p} h)
+    string(APPEND patch_hash ${h})
+  endforeach()
+  string(SHA256 patch_hash "${patch_hash}")
   ExternalProject_Add(dep_${name}
     PREFIX "${CMAKE_BINARY_DIR}/deps-build/${name}"
     SOURCE_DIR "${CMAKE_BINARY_DIR}/deps-src/${name}"
     DOWNLOAD_COMMAND sh ${_fetch} ${pkg} ${PXPD_DEPS_CACHE}
-                     ${CMAKE_BINARY_DIR}/deps-src/${name}
+                     ${CMAKE_BINARY_DIR}/deps-src/${name} patches=${patch_hash}
     UPDATE_COMMAND ""
     CMAKE_ARGS ${_dep_args} ${D_ARGS}
     BUILD_BYPRODUCTS ${D_BYPRODUCTS}

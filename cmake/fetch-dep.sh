@@ -5,7 +5,7 @@
 # with Debian's patches applied into SRC_DIR. Files already in the cache
 # with the right checksum are not downloaded again, so rebuilds are offline.
 set -eu
-pkg=$1 cache=$2 dest=$3
+pkg=$1 cache=$2 dest=$3  # $4: patches=<hash>, only to re-run on change
 lock=$(dirname "$0")/deps.lock
 mkdir -p "$cache"
 
@@ -34,3 +34,8 @@ dsc=$(awk -v p="$pkg" '$1==p && $3 ~ /\.dsc$/ {print $3}' "$lock")
 rm -rf "$dest"
 mkdir -p "$(dirname "$dest")"
 dpkg-source --no-check -x "$cache/$dsc" "$dest" >/dev/null
+# pxpd's own small patches on top of Debian's (cmake/patches/<pkg>-*.patch).
+for p in "$(dirname "$0")"/patches/"$pkg"-*.patch; do
+	[ -f "$p" ] || continue
+	patch -s -d "$dest" -p1 <"$p"
+done

@@ -1,0 +1,114 @@
+/* config.h: pxp-agent.conf keys, defaults, command-line flags, validation.
+ * Precedence: built-in defaults < config file (JSON) < command line.
+ * Every key is one row of the table in config.c. */
+#ifndef PXPD_CONFIG_H
+#define PXPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* pxp-agent's exit codes. */
+enum pxpd_exit {
+	PXPD_EXIT_OK = 0,
+	PXPD_EXIT_FAILURE = 1,
+	PXPD_EXIT_PARSE = 2,      /* CLI or config file parse failure */
+	PXPD_EXIT_CONFIG = 3,     /* invalid configuration, TLS config, association refused */
+	PXPD_EXIT_DAEMON = 4,     /* daemonization failure */
+};
+
+#define PXPD_MAX_URIS 16
+#define PXPD_CONFIG_MAX_NOTES 16    /* unknown keys / warnings kept */
+
+/* Every string field is non-NULL after config_load() returned 0 ("" means
+ * unset), every path is ~-expanded, and all memory belongs to the struct
+ * (config_free). */
+struct pxpd_config {
+	char *config_file;
+	bool config_file_found;             /* false: defaults + CLI only */
+
+	char *broker_ws_uris[PXPD_MAX_URIS];  /* failover order, all wss:// */
+	int n_broker_ws_uris;
+	char *broker_ws_uri;                /* the single-URI key as given */
+	/* primary-uris wins over master-uris; normalized https://host:port */
+	char *master_uris[PXPD_MAX_URIS];
+	int n_master_uris;
+	int pcp_version;                    /* 1 or 2 */
+
+	char *ssl_ca_cert, *ssl_cert, *ssl_key, *ssl_crl;
+	char *broker_ws_proxy, *master_proxy;
+
+	char *modules_dir, *modules_config_dir, *spool_dir, *task_cache_dir;
+	char *spool_dir_purge_ttl, *task_cache_dir_purge_ttl;  /* "14d" */
+	long spool_purge_ttl_s, task_cache_purge_ttl_s;        /* parsed, 0 = off */
+
+	char *logfile, *loglevel, *syslog_facility;
+	int log_lvl;                        /* loglevel as enum log_level */
+	bool log_pcp_access;
+	char *pcp_access_logfile;
+	bool foreground;
+	char *pidfile;
+
+	long connection_timeout;            /* s */
+	long ping_interval;                 /* s */
+	long allowed_keepalive_timeouts;
+	long association_timeout;           /* s */
+	long association_request_ttl;       /* s, accepted, unused (as pxp-agent) */
+	long pcp_message_ttl;               /* s */
+	long max_message_size;              /* bytes */
+	long task_download_connect_timeout; /* s */
+	long task_download_timeout;         /* s */
+
+	/* pxpd extensions (documented in config/pxpd.conf and README) */
+	long max_concurrent_actions;
+	long max_queued_actions;
+	char *audit_logfile;                /* "" = off */
+	long connect_splay;                 /* s: first connect waits random [0, splay] (default 2) */
+	long reconnect_backoff_cap;         /* s: ceiling of the jittered reconnect delay (default 60) */
+
+	/* Filled by config_load(): the client identity from ssl-cert. */
+	char *common_name;
+
+	/* -n / --check: config_load() validated everything, printed
+	 * "configuration OK" and set *want_exit. */
+	bool check_only;
+
+	/* For the caller to log once the log is open (config_load runs
+	 * before it): keys of the file that pxpd does not know (ignored), and
+	 * warnings such as a world-readable ssl-key. */
+	char *unknown_keys[PXPD_CONFIG_MAX_NOTES];
+	int n_unknown_keys;
+	char *warnings[PXPD_CONFIG_MAX_NOTES];
+	int n_warnings;
+};
+
+/* Loads defaults, the config file named by --config-file (or the default
+ * path), then argv. On failure returns a pxpd_exit code (2 or 3) and
+ * writes one line naming the key and the problem into err. Sets
+ * *want_exit for --help/--version/--check (their text is printed to
+ * stdout). cfg is overwritten; call config_free() whatever this returned.
+ * Reads the TLS files but creates nothing (see config_dirs_prepare). */
+int config_load(struct pxpd_config *cfg, int argc, char **argv,
+    bool *want_exit, char *err, size_t errlen);
+
+/* The directory checks of pxp-agent's validation: modules-dir must exist;
+ * modules-config-dir, spool-dir, task-cache-dir and the pidfile's directory
+ * (unless foreground) are created 0750 when create is set, and spool-dir
+ * must be writable. With create false only checks what exists (--check).
+ * Returns 0 or PXPD_EXIT_CONFIG with err filled. */
+int config_dirs_prepare(const struct pxpd_config *cfg, bool create,
+    char *err, size_t errlen);
+
+/* Writes the effective configuration, one "key = value" line per key of
+ * the table (hidden keys included, no secrets: the config holds paths
+ * only). */
+void config_dump(const struct pxpd_config *cfg, FILE *out);
+
+/* Parses a purge TTL "<n>m|h|d" into seconds (0 = purge off); -1 on bad
+ * syntax. */
+long config_ttl_parse(const char *s);
+
+/* Frees every field and zeroes cfg; NULL does nothing. */
+void config_free(struct pxpd_config *cfg);
+
+#endif

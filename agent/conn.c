@@ -1,0 +1,796 @@
+/* conn.c: the PCP connection (conn.h). Owns the lws context, the one
+ * client wsi, the send queue, keepalive and reconnect timers. Does not
+ * interpret PXP (engine.c) nor the wire format (codec*.c).
+ * Invariant: at most one wsi exists; every state change goes through
+ * conn__set_state(); frames are written only from CLIENT_WRITEABLE. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "backoff.h"
+#include "conn.h"
+#include "log.h"
+#include "tls_peer.h"
+#include "util.h"
+
+#define PART "conn"
+/* pxp-agent's (cpp-pcp-client's) fixed pong timeout. */
+#define PONG_TIMEOUT_MS 5000
+/* Large frames go out in fragments so lws never copies a whole message. */
+#define TX_FRAGMENT (256 * 1024)
+/* After a refused or failed association: a random 5-10 s pause. */
+#define ASSOC_RETRY_MIN_MS 5000
+#define ASSOC_RETRY_MAX_MS 10000
+
+struct conn_tx {
+	struct conn_tx *next;
+	uint8_t *buf;        /* LWS_PRE headroom + message */
+	size_t len;          /* message bytes */
+	size_t off;          /* bytes already written */
+};
+
+struct conn {
+	uv_loop_t *loop;
+	const struct pxpd_config *cfg;
+	struct conn_ops ops;
+	void *arg;
+
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct lws *wsi;
+	enum conn_state state;
+	char *uri;                  /* pcp://<cn>/agent */
+	struct tls_crl *crl;
+
+	int broker;                 /* index into cfg->broker_ws_uris */
+	bool reached_ready;         /* this socket got to READY */
+	struct backoff bo;
+	uint64_t next_delay_ms;     /* set before a close: wait this long */
+
+	uv_timer_t retry_timer, connect_timer, ping_timer, pong_timer,
+	    assoc_timer;
+	int open_handles;
+	bool freeing;
+
+	int pong_misses;
+	bool ping_due, pong_wait;
+	int close_code;             /* nonzero: close from the next WRITEABLE */
+	const char *close_reason;
+	char assoc_id[UTIL_UUID_LEN];
+
+	uint8_t *rx;                /* message being reassembled */
+	size_t rx_len, rx_cap;
+	bool rx_skip;               /* dropping an oversize message's rest */
+
+	struct conn_tx *tx_head, *tx_tail;
+	size_t tx_bytes;
+};
+
+static const char *const state_names[] = {
+	"idle", "connecting", "associating", "ready", "closing", "stopped",
+};
+
+static void conn__retry(uv_timer_t *t);
+static void conn__connect_timeout(uv_timer_t *t);
+
+static void
+conn__set_state(struct conn *c, enum conn_state s)
+{
+	bool was_ready = c->state == CONN_READY;
+
+	if (c->state == s)
+		return;
+	log_debug(PART, "state %s -> %s", state_names[c->state],
+	    state_names[s]);
+	c->state = s;
+	if (s == CONN_READY) {
+		c->reached_ready = true;
+		backoff_reset(&c->bo);
+		c->ops.ready_cb(c->arg, true);
+	} else if (was_ready)
+		c->ops.ready_cb(c->arg, false);
+}
+
+static void
+conn__tx_clear(struct conn *c)
+{
+	struct conn_tx *t, *n;
+
+	for (t = c->tx_head; t; t = n) {
+		n = t->next;
+		free(t->buf);
+		free(t);
+	}
+	c->tx_head = c->tx_tail = NULL;
+	c->tx_bytes = 0;
+}
+
+/* Ask lws to close the socket from its next writeable callback. */
+static void
+conn__close(struct conn *c, int code, const char *reason)
+{
+	if (!c->wsi)
+		return;
+	c->close_code = code;
+	c->close_reason = reason;
+	lws_callback_on_writable(c->wsi);
+	/* If the peer stopped reading, writeable never comes: kill anyway. */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+}
+
+static void
+conn__schedule(struct conn *c, uint64_t delay_ms)
+{
+	if (c->freeing)
+		return;
+	conn__set_state(c, CONN_IDLE);
+	log_info(PART, "connecting to %s in %.1f s",
+	    c->cfg->broker_ws_uris[c->broker], (double)delay_ms / 1000.0);
+	uv_timer_start(&c->retry_timer, conn__retry, delay_ms, 0);
+}
+
+/* The socket is gone (failed or closed): decide where and when to retry.
+ * A connection that worked is retried on the same broker first; a failed
+ * attempt moves on through the ring of broker-ws-uris. */
+static void
+conn__lost(struct conn *c)
+{
+	uint64_t delay = backoff_next(&c->bo);
+
+	c->wsi = NULL;
+	uv_timer_stop(&c->connect_timer);
+	uv_timer_stop(&c->pong_timer);
+	uv_timer_stop(&c->assoc_timer);
+	c->pong_wait = c->ping_due = false;
+	c->pong_misses = 0;
+	c->close_code = 0;
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = c->rx_cap = 0;
+	c->rx_skip = false;
+	/* Queued frames belong to the old session; the engine keeps what it
+	 * still owes (spool) and sends it again once ready. */
+	conn__tx_clear(c);
+	if (!c->reached_ready)
+		c->broker = (c->broker + 1) % c->cfg->n_broker_ws_uris;
+	if (c->next_delay_ms) {
+		delay = c->next_delay_ms;
+		c->next_delay_ms = 0;
+	}
+	c->reached_ready = false;
+	if (c->state == CONN_STOPPED || c->freeing)
+		return;
+	conn__schedule(c, delay);
+}
+
+static void
+conn__connect(struct conn *c)
+{
+	struct lws_client_connect_info i;
+	const char *prot, *addr, *path;
+	char *uri, *fullpath = NULL;
+	int port;
+
+	if (c->freeing || c->wsi)
+		return;
+	uri = util_strdup(c->cfg->broker_ws_uris[c->broker]);
+	if (!uri || lws_parse_uri(uri, &prot, &addr, &port, &path)) {
+		log_error(PART, "cannot parse broker URI %s",
+		    c->cfg->broker_ws_uris[c->broker]);
+		free(uri);
+		c->wsi = NULL;
+		conn__lost(c);
+		return;
+	}
+	/* lws_parse_uri drops the leading '/'. v2 names the client type in
+	 * the path: wss://b:8142/pcp2/ -> /pcp2/agent, as cpp-pcp-client. */
+	if (c->cfg->pcp_version == 2)
+		fullpath = util_asprintf("/%s%sagent", path,
+		    (*path && path[strlen(path) - 1] != '/') ? "/" : "");
+	else
+		fullpath = util_asprintf("/%s", path);
+
+	memset(&i, 0, sizeof(i));
+	i.context = c->ctx;
+	i.vhost = c->vh;
+	i.address = addr;
+	i.port = port;
+	i.path = fullpath;
+	i.host = addr;
+	i.origin = addr;
+	i.ssl_connection = LCCSCF_USE_SSL;
+	i.local_protocol_name = "pcp";
+	i.opaque_user_data = c;
+	i.pwsi = &c->wsi;
+
+	conn__set_state(c, CONN_CONNECTING);
+	log_info(PART, "connecting to %s (PCP v%d)",
+	    c->cfg->broker_ws_uris[c->broker], c->cfg->pcp_version);
+	uv_timer_start(&c->connect_timer, conn__connect_timeout,
+	    (uint64_t)c->cfg->connection_timeout * 1000, 0);
+	if (!lws_client_connect_via_info(&i)) {
+		/* lws already called CONNECTION_ERROR (and cleared wsi) or could
+		 * not even start; either way retry later. */
+		if (c->state == CONN_CONNECTING) {
+			log_warnx(PART, "cannot start connection to %s",
+			    c->cfg->broker_ws_uris[c->broker]);
+			c->wsi = NULL;
+			conn__lost(c);
+		}
+	}
+	free(fullpath);
+	free(uri);
+}
+
+static void
+conn__retry(uv_timer_t *t)
+{
+	conn__connect(t->data);
+}
+
+static void
+conn__connect_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (c->wsi && c->state == CONN_CONNECTING) {
+		log_warnx(PART, "connection to %s timed out after %ld s",
+		    c->cfg->broker_ws_uris[c->broker], c->cfg->connection_timeout);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
+		    LWS_TO_KILL_ASYNC);
+	}
+}
+
+/* ---- keepalive ------------------------------------------------------ */
+
+static void
+conn__ping(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (!c->wsi || (c->state != CONN_READY && c->state != CONN_ASSOCIATING))
+		return;
+	c->ping_due = true;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void
+conn__pong_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	c->pong_wait = false;
+	c->pong_misses++;
+	log_warnx(PART, "no pong from the broker within %d ms (%d in a row)",
+	    PONG_TIMEOUT_MS, c->pong_misses);
+	if (c->pong_misses > c->cfg->allowed_keepalive_timeouts)
+		conn__close(c, LWS_CLOSE_STATUS_NORMAL,
+		    "consecutive onPongTimeouts");
+}
+
+/* ---- association (v1) ------------------------------------------------ */
+
+static void
+conn__assoc_timeout(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	if (c->state != CONN_ASSOCIATING)
+		return;
+	log_warnx(PART, "no associate_response within %ld s; reconnecting",
+	    c->cfg->association_timeout);
+	c->next_delay_ms = backoff_rand(&c->bo, ASSOC_RETRY_MIN_MS,
+	    ASSOC_RETRY_MAX_MS);
+	conn__close(c, LWS_CLOSE_STATUS_NORMAL, "association timeout");
+}
+
+static int
+conn__queue(struct conn *c, uint8_t *buf, size_t len)
+{
+	struct conn_tx *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->buf = buf;
+	t->len = len;
+	if (c->tx_tail)
+		c->tx_tail->next = t;
+	else
+		c->tx_head = t;
+	c->tx_tail = t;
+	c->tx_bytes += len;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static int
+conn__encode_send(struct conn *c, const struct pcp_out *in)
+{
+	struct pcp_out o = *in;
+	char id[UTIL_UUID_LEN], expires[UTIL_TIME_LEN];
+	uint8_t *buf;
+	size_t len;
+
+	if (!o.id) {
+		util_uuid4(id);
+		o.id = id;
+	}
+	o.sender = c->uri;
+	if (!o.expires) {
+		util_time_iso(expires, c->cfg->pcp_message_ttl);
+		o.expires = expires;
+	}
+	if (pcp_encode(c->cfg->pcp_version, &o, LWS_PRE, &buf, &len) != 0)
+		return -ENOMEM;
+	if (conn__queue(c, buf, len) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+conn__associate(struct conn *c)
+{
+	struct pcp_out o;
+	char expires[UTIL_TIME_LEN];
+
+	util_uuid4(c->assoc_id);
+	util_time_iso(expires, c->cfg->association_timeout);
+	memset(&o, 0, sizeof(o));
+	o.id = c->assoc_id;
+	o.message_type = PCP_NS "associate_request";
+	o.target = PCP_SERVER_URI;
+	o.expires = expires;
+	conn__set_state(c, CONN_ASSOCIATING);
+	if (conn__encode_send(c, &o) != 0) {
+		conn__close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "no memory");
+		return;
+	}
+	uv_timer_start(&c->assoc_timer, conn__assoc_timeout,
+	    (uint64_t)c->cfg->association_timeout * 1000, 0);
+}
+
+/* While associating, only the answer to our request matters: pcp.md §6. */
+static void
+conn__assoc_message(struct conn *c, struct pcp_msg *m)
+{
+	const char *type = pcp_type_name(m->message_type);
+	const cJSON *id = m->data ? cJSON_GetObjectItemCaseSensitive(m->data,
+	    "id") : NULL;
+	bool ours = cJSON_IsString(id) && !strcmp(id->valuestring, c->assoc_id);
+	const cJSON *ok, *reason;
+
+	if (!type || !ours) {
+		log_debug(PART, "discarding %s while associating",
+		    m->message_type);
+		return;
+	}
+	if (!strcmp(type, "associate_response")) {
+		ok = cJSON_GetObjectItemCaseSensitive(m->data, "success");
+		reason = cJSON_GetObjectItemCaseSensitive(m->data, "reason");
+		uv_timer_stop(&c->assoc_timer);
+		if (cJSON_IsTrue(ok)) {
+			log_info(PART, "associated with %s as %s",
+			    c->cfg->broker_ws_uris[c->broker], c->uri);
+			conn__set_state(c, CONN_READY);
+			return;
+		}
+		log_fatalx(PART, "Associate Session failure: %s",
+		    cJSON_IsString(reason) ? reason->valuestring : "no reason");
+		conn__set_state(c, CONN_CLOSING);
+		c->ops.fatal_cb(c->arg, PXPD_EXIT_CONFIG,
+		    "the broker refused the association");
+		return;
+	}
+	if (!strcmp(type, "error_message") || !strcmp(type, "ttl_expired")) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->data,
+		    "description");
+
+		uv_timer_stop(&c->assoc_timer);
+		log_warnx(PART, "association failed: %s %s; retrying", type,
+		    cJSON_IsString(d) ? d->valuestring : "");
+		c->next_delay_ms = backoff_rand(&c->bo, ASSOC_RETRY_MIN_MS,
+		    ASSOC_RETRY_MAX_MS);
+		conn__close(c, LWS_CLOSE_STATUS_NORMAL, "association failed");
+	}
+}
+
+/* ---- receive ---------------------------------------------------------- */
+
+static void
+conn__dispatch(struct conn *c)
+{
+	struct pcp_msg m;
+	const char *err = NULL;
+
+	if (pcp_decode(c->cfg->pcp_version, c->rx, c->rx_len, &m, &err) != 0) {
+		log_warnx(PART, "dropping undecodable message (%zu bytes): %s",
+		    c->rx_len, err);
+		if (c->state == CONN_ASSOCIATING) {
+			c->next_delay_ms = backoff_rand(&c->bo,
+			    ASSOC_RETRY_MIN_MS, ASSOC_RETRY_MAX_MS);
+			conn__close(c, LWS_CLOSE_STATUS_NORMAL,
+			    "association failed");
+		}
+		return;
+	}
+	if (log_enabled(LOG_LVL_TRACE))
+		log_trace(PART, "received %s id %s from %s", m.message_type, m.id,
+		    m.sender ? m.sender : "(broker)");
+	if (c->state == CONN_ASSOCIATING)
+		conn__assoc_message(c, &m);
+	else if (c->state == CONN_READY)
+		c->ops.message_cb(c->arg, &m);
+	pcp_msg_clear(&m);
+}
+
+static int
+conn__receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	size_t max = (size_t)c->cfg->max_message_size;
+	bool final = lws_is_final_fragment(wsi) &&
+	    !lws_remaining_packet_payload(wsi);
+
+	if (!c->rx_skip && c->rx_len + len > max) {
+		log_error(PART, "incoming message over max-message-size (%zu "
+		    "bytes): dropped", max);
+		c->rx_skip = true;
+	}
+	if (!c->rx_skip) {
+		if (c->rx_len + len + 1 > c->rx_cap) {
+			size_t cap = c->rx_cap ? c->rx_cap : 4096;
+			uint8_t *p;
+
+			while (cap < c->rx_len + len + 1)
+				cap *= 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if (!(p = realloc(c->rx, cap))) {
+				log_error(PART, "out of memory for a %zu byte "
+				    "message: dropped", c->rx_len + len);
+				c->rx_skip = true;
+				goto done;
+			}
+			c->rx = p;
+			c->rx_cap = cap;
+		}
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+	}
+done:
+	if (final) {
+		if (!c->rx_skip)
+			conn__dispatch(c);
+		c->rx_len = 0;
+		c->rx_skip = false;
+		/* Don't keep a huge buffer for the next small message. */
+		if (c->rx_cap > 1 << 20) {
+			free(c->rx);
+			c->rx = NULL;
+			c->rx_cap = 0;
+		}
+	}
+	return 0;
+}
+
+/* ---- send ------------------------------------------------------------- */
+
+static int
+conn__writeable(struct conn *c, struct lws *wsi)
+{
+	struct conn_tx *t = c->tx_head;
+	enum lws_write_protocol wp;
+	size_t n;
+	uint8_t ping[LWS_PRE];
+
+	if (c->close_code) {
+		lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+		    (unsigned char *)c->close_reason, strlen(c->close_reason));
+		return -1;
+	}
+	if (c->ping_due) {
+		c->ping_due = false;
+		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+			return -1;
+		if (!c->pong_wait) {
+			c->pong_wait = true;
+			uv_timer_start(&c->pong_timer, conn__pong_timeout,
+			    PONG_TIMEOUT_MS, 0);
+		}
+		if (t)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (!t)
+		return 0;
+
+	n = t->len - t->off;
+	if (n > TX_FRAGMENT)
+		n = TX_FRAGMENT;
+	wp = t->off ? LWS_WRITE_CONTINUATION :
+	    (c->cfg->pcp_version == 1 ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+	if (t->off + n < t->len)
+		wp |= LWS_WRITE_NO_FIN;
+	/* Bytes before this fragment were sent: lws may use them as header
+	 * room. */
+	if (lws_write(wsi, t->buf + LWS_PRE + t->off, n, wp) < (int)n) {
+		log_warnx(PART, "websocket write failed");
+		return -1;
+	}
+	t->off += n;
+	c->tx_bytes -= n;
+	if (t->off == t->len) {
+		c->tx_head = t->next;
+		if (!c->tx_head)
+			c->tx_tail = NULL;
+		free(t->buf);
+		free(t);
+	}
+	if (c->tx_head || c->ping_due)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* ---- lws callback ----------------------------------------------------- */
+
+static void
+conn__log_peer_close(struct conn *c, const void *in, size_t len)
+{
+	const unsigned char *p = in;
+	int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
+	int rlen = len > 2 ? (int)(len - 2) : 0;
+
+	if (rlen > 200)
+		rlen = 200;
+	log_warnx(PART, "broker %s closed the connection: %d %.*s",
+	    c->cfg->broker_ws_uris[c->broker], code, rlen,
+	    rlen ? (const char *)p + 2 : "");
+	/* 4002 after a refused association is handled by fatal_cb. */
+}
+
+static int
+conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len)
+{
+	struct conn *c = lws_get_opaque_user_data(wsi);
+
+	if (!c)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		log_warnx(PART, "cannot connect to %s: %s",
+		    c->cfg->broker_ws_uris[c->broker],
+		    in ? (const char *)in : "unknown error");
+		if (c->wsi == wsi || !c->wsi)
+			conn__lost(c);
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+		if (c->crl && tls_peer_revoked(wsi, c->crl) != 0) {
+			log_error(PART, "broker %s presented a certificate that "
+			    "is revoked by ssl-crl (or unreadable): refusing",
+			    c->cfg->broker_ws_uris[c->broker]);
+			return -1;
+		}
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		uv_timer_stop(&c->connect_timer);
+		log_info(PART, "connected to %s", c->cfg->broker_ws_uris[c->broker]);
+		uv_timer_start(&c->ping_timer, conn__ping,
+		    (uint64_t)c->cfg->ping_interval * 1000,
+		    (uint64_t)c->cfg->ping_interval * 1000);
+		if (c->cfg->pcp_version == 1)
+			conn__associate(c);
+		else
+			conn__set_state(c, CONN_READY);
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		return conn__receive(c, wsi, in, len);
+
+	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+		uv_timer_stop(&c->pong_timer);
+		c->pong_wait = false;
+		c->pong_misses = 0;
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return conn__writeable(c, wsi);
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		conn__log_peer_close(c, in, len);
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		log_info(PART, "disconnected from %s",
+		    c->cfg->broker_ws_uris[c->broker]);
+		uv_timer_stop(&c->ping_timer);
+		if (c->wsi == wsi)
+			conn__lost(c);
+		return 0;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols conn_protocols[] = {
+	{ "pcp", conn__callback, 0, 64 * 1024, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* lws logs through us, at one level below its own severity. */
+static void
+conn__lws_log(int level, const char *line)
+{
+	enum log_level l = level & LLL_ERR ? LOG_LVL_DEBUG : LOG_LVL_TRACE;
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(l, "lws", "%.*s", (int)n, line);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void
+conn__timer_init(struct conn *c, uv_timer_t *t)
+{
+	uv_timer_init(c->loop, t);
+	t->data = c;
+	c->open_handles++;
+}
+
+struct conn *
+conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
+    const struct conn_ops *ops, void *arg, char *err, size_t errlen)
+{
+	struct lws_context_creation_info info;
+	void *foreign[1] = { loop };
+	struct conn *c;
+	char *env_proxy;
+
+	if (!(c = calloc(1, sizeof(*c)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->loop = loop;
+	c->cfg = cfg;
+	c->ops = *ops;
+	c->arg = arg;
+	c->uri = util_asprintf("pcp://%s/agent", cfg->common_name);
+	backoff_init(&c->bo, 2000, (uint64_t)cfg->reconnect_backoff_cap * 1000,
+	    250, util_random64());
+	if (cfg->ssl_crl && *cfg->ssl_crl &&
+	    !(c->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
+		goto fail;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_LVL_TRACE) ?
+	    LLL_NOTICE | LLL_INFO : 0), conn__lws_log);
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = conn_protocols;
+	info.options = LWS_SERVER_OPTION_LIBUV |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.foreign_loops = foreign;
+	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
+	info.client_ssl_cert_filepath = cfg->ssl_cert;
+	info.client_ssl_private_key_filepath = cfg->ssl_key;
+	info.connect_timeout_secs = (unsigned)cfg->connection_timeout;
+	info.timeout_secs = (unsigned)cfg->connection_timeout;
+	info.pt_serv_buf_size = 64 * 1024;
+	if (cfg->broker_ws_proxy && *cfg->broker_ws_proxy)
+		info.http_proxy_address = cfg->broker_ws_proxy;
+
+	/* lws would silently use $http_proxy; pxp-agent only honours
+	 * broker-ws-proxy, so hide the variable while the vhost is made. */
+	env_proxy = util_strdup(getenv("http_proxy"));
+	if (env_proxy)
+		unsetenv("http_proxy");
+	c->ctx = lws_create_context(&info);
+	if (env_proxy) {
+		setenv("http_proxy", env_proxy, 1);
+		free(env_proxy);
+	}
+	if (!c->ctx) {
+		snprintf(err, errlen, "cannot set up TLS for the broker "
+		    "connection: check ssl-ca-cert, ssl-cert and ssl-key");
+		goto fail;
+	}
+	c->vh = lws_get_vhost_by_name(c->ctx, "default");
+
+	conn__timer_init(c, &c->retry_timer);
+	conn__timer_init(c, &c->connect_timer);
+	conn__timer_init(c, &c->ping_timer);
+	conn__timer_init(c, &c->pong_timer);
+	conn__timer_init(c, &c->assoc_timer);
+	return c;
+fail:
+	tls_crl_free(c->crl);
+	free(c->uri);
+	free(c);
+	return NULL;
+}
+
+void
+conn_start(struct conn *c)
+{
+	uint64_t splay = (uint64_t)c->cfg->connect_splay * 1000;
+
+	conn__schedule(c, splay ? backoff_rand(&c->bo, 0, splay) : 0);
+}
+
+int
+conn_send(struct conn *c, const struct pcp_out *o)
+{
+	if (c->state != CONN_READY || !c->wsi)
+		return -ENOTCONN;
+	return conn__encode_send(c, o);
+}
+
+bool
+conn_ready(const struct conn *c)
+{
+	return c->state == CONN_READY;
+}
+
+enum conn_state
+conn_state(const struct conn *c)
+{
+	return c->state;
+}
+
+const char *
+conn_uri(const struct conn *c)
+{
+	return c->uri;
+}
+
+size_t
+conn_queued_bytes(const struct conn *c)
+{
+	return c->tx_bytes;
+}
+
+static void
+conn__handle_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+
+	if (--c->open_handles == 0) {
+		free(c->uri);
+		free(c);
+	}
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	c->freeing = true;
+	conn__set_state(c, CONN_STOPPED);
+	if (c->wsi)
+		lws_set_opaque_user_data(c->wsi, NULL);
+	c->wsi = NULL;
+	/* With a foreign loop lws closes its handles as the loop runs on. */
+	lws_context_destroy(c->ctx);
+	c->ctx = NULL;
+	conn__tx_clear(c);
+	free(c->rx);
+	c->rx = NULL;
+	tls_crl_free(c->crl);
+	c->crl = NULL;
+	uv_close((uv_handle_t *)&c->retry_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->connect_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->ping_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->pong_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->assoc_timer, conn__handle_closed);
+}

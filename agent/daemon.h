@@ -1,0 +1,28 @@
+/* daemon.h: the OS service glue: detaching, the single-instance lock
+ * (pidfile), and which signals mean what. daemon_posix.c now; a Windows
+ * service is daemon_win.c behind the same calls. */
+#ifndef PXPD_DAEMON_H
+#define PXPD_DAEMON_H
+
+#include <stddef.h>
+
+struct daemon_lock;
+
+/* Detaches from the terminal (POSIX: double fork + setsid, stdio to
+ * /dev/null). Returns 0 in the daemon; the parent exits 0. -1 on error. */
+int daemon_detach(char *err, size_t errlen);
+
+/* Takes the single-instance lock and writes our pid to path. NULL with
+ * err ("Already running with PID=<n>") when another instance holds it. */
+struct daemon_lock *daemon_lock_take(const char *path, char *err,
+    size_t errlen);
+/* Releases the lock and removes the pidfile. NULL does nothing. */
+void daemon_lock_release(struct daemon_lock *l);
+
+/* Signals handled through uv_signal_t; the lists end with 0. */
+extern const int daemon_stop_signals[];     /* SIGINT SIGTERM SIGQUIT */
+extern const int daemon_reopen_signals[];   /* SIGUSR2 (logrotate) */
+/* Ignore terminal and hangup signals as pxp-agent does. */
+void daemon_signals_ignore(void);
+
+#endif

@@ -1,0 +1,30 @@
+/* util.h: small portable helpers: ids, timestamps, strings.
+ * Randomness and wall-clock time come from libuv so Windows needs nothing
+ * extra. */
+#ifndef PXPD_UTIL_H
+#define PXPD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UTIL_UUID_LEN 37   /* 36 chars + NUL */
+#define UTIL_TIME_LEN 32
+
+/* Random version-4 UUID, lowercase. */
+void util_uuid4(char out[UTIL_UUID_LEN]);
+/* Now + offset_s as ISO 8601 UTC with milliseconds: 2016-02-19T10:09:18.283Z */
+void util_time_iso(char out[UTIL_TIME_LEN], long offset_s);
+/* Same with microseconds (spool metadata): 2016-02-19T10:09:18.283484Z */
+void util_time_iso_us(char out[UTIL_TIME_LEN]);
+/* Parses util_time_iso{,_us} output (and any "YYYY-MM-DDTHH:MM:SS[.f]Z")
+ * into seconds since the epoch; -1 on bad syntax. */
+int64_t util_time_parse(const char *s);
+uint64_t util_random64(void);
+/* Wall clock in milliseconds since the epoch. */
+uint64_t util_now_ms(void);
+
+char *util_strdup(const char *s);          /* NULL-safe */
+/* malloc'd printf; NULL on allocation failure */
+char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

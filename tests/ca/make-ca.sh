@@ -1,0 +1,152 @@
+#!/bin/sh
+# make-ca.sh: a throw-away PKI for the integration tests, made with the
+# openssl CLI. Owns only OUTDIR; the broker and controller just read it.
+#
+# Usage: make-ca.sh [--force] OUTDIR
+#
+# Output (PEM; keys are EC P-256, mode 0600; certs valid from 3 days ago
+# for 10 years):
+#   ca.pem ca_key.pem crl.pem     test CA and its CRL (revokes revoked.pem)
+#   broker.pem                    CN broker.example, SAN DNS:localhost,
+#                                 DNS:broker.example, IP:127.0.0.1 (+DNS)
+#   wrongname.pem                 CN wrongname.example, no localhost SAN
+#   agent01.pem agent02.pem       CN agent01.example / agent02.example
+#   controller.pem                CN controller.example
+#   revoked.pem                   CN revoked.example, listed in crl.pem
+#   other-ca.pem other-ca_key.pem a second, unrelated CA
+#   other_agent.pem               CN agent01.example, signed by other-ca
+#   other_broker.pem              broker names, signed by other-ca
+# each <name>.pem with its key <name>_key.pem.
+# Skips the work when OUTDIR/ca.pem exists, unless --force is given.
+set -eu
+
+force=0
+if [ "${1:-}" = "--force" ]; then
+	force=1
+	shift
+fi
+if [ $# -ne 1 ]; then
+	echo "usage: $0 [--force] OUTDIR" >&2
+	exit 2
+fi
+out=$1
+
+if [ -f "$out/ca.pem" ] && [ $force -eq 0 ]; then
+	exit 0
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+work=$(mktemp -d "$out/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+umask 077
+
+# Certificates start a few days back so that small clock differences
+# between test hosts never make them "not yet valid".
+start=$(date -u -d '3 days ago' +%Y%m%d%H%M%SZ 2>/dev/null ||
+	date -u -v-3d +%Y%m%d%H%M%SZ)
+days=3653
+
+# One openssl config for both CAs; the CA directory comes from $CADIR.
+cat > "$work/openssl.cnf" <<'EOF'
+[ ca ]
+default_ca = test_ca
+
+[ test_ca ]
+dir = $ENV::CADIR
+database = $dir/index.txt
+serial = $dir/serial
+crlnumber = $dir/crlnumber
+new_certs_dir = $dir/new
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+default_crl_days = 3650
+
+[ policy_any ]
+commonName = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt = no
+
+[ req_dn ]
+CN = placeholder
+
+[ ext_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+
+[ ext_leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment, keyAgreement
+extendedKeyUsage = serverAuth, clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = $ENV::SAN
+EOF
+
+key_new() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$1" 2>/dev/null
+}
+
+# ca_new NAME CN: self-signed CA NAME.pem / NAME_key.pem with its own db.
+ca_new() {
+	d="$work/$1"
+	mkdir -p "$d/new"
+	: > "$d/index.txt"
+	echo 1000 > "$d/serial"
+	echo 1000 > "$d/crlnumber"
+	key_new "$out/$1_key.pem"
+	CADIR=$d SAN=DNS:unused openssl req -new -config "$work/openssl.cnf" \
+	    -key "$out/$1_key.pem" -subj "/CN=$2" -out "$d/ca.csr"
+	CADIR=$d SAN=DNS:unused openssl ca -batch -notext -selfsign \
+	    -config "$work/openssl.cnf" -keyfile "$out/$1_key.pem" \
+	    -startdate "$start" -days $days -extensions ext_ca \
+	    -in "$d/ca.csr" -out "$out/$1.pem" 2>/dev/null
+}
+
+# leaf_new CA NAME CN SAN: NAME.pem / NAME_key.pem signed by CA.
+leaf_new() {
+	d="$work/$1"
+	key_new "$out/$2_key.pem"
+	CADIR=$d SAN=$4 openssl req -new -config "$work/openssl.cnf" \
+	    -key "$out/$2_key.pem" -subj "/CN=$3" -out "$work/$2.csr"
+	CADIR=$d SAN=$4 openssl ca -batch -notext -config "$work/openssl.cnf" \
+	    -cert "$out/$1.pem" -keyfile "$out/$1_key.pem" \
+	    -startdate "$start" -days $days -extensions ext_leaf \
+	    -in "$work/$2.csr" -out "$out/$2.pem" 2>/dev/null
+}
+
+# DNS:127.0.0.1 as well: mbedTLS 2.28 matches only dNSName SANs, so a
+# client that dials wss://127.0.0.1 needs the address as a DNS name too.
+broker_san="DNS:localhost,DNS:broker.example,IP:127.0.0.1,DNS:127.0.0.1"
+
+ca_new ca "pxpd test CA"
+leaf_new ca broker broker.example "$broker_san"
+leaf_new ca wrongname wrongname.example "DNS:wrongname.example"
+leaf_new ca agent01 agent01.example "DNS:agent01.example"
+leaf_new ca agent02 agent02.example "DNS:agent02.example"
+leaf_new ca controller controller.example "DNS:controller.example"
+leaf_new ca revoked revoked.example "DNS:revoked.example"
+
+CADIR=$work/ca SAN=DNS:unused openssl ca -batch -config "$work/openssl.cnf" \
+    -cert "$out/ca.pem" -keyfile "$out/ca_key.pem" \
+    -revoke "$out/revoked.pem" 2>/dev/null
+CADIR=$work/ca SAN=DNS:unused openssl ca -batch -gencrl \
+    -config "$work/openssl.cnf" -cert "$out/ca.pem" \
+    -keyfile "$out/ca_key.pem" -out "$out/crl.pem" 2>/dev/null
+
+# An unrelated CA: its leaves must be refused by anyone trusting ca.pem,
+# even when they claim an identity the real CA issued (agent01.example).
+ca_new other-ca "pxpd other CA"
+leaf_new other-ca other_agent agent01.example "DNS:agent01.example"
+leaf_new other-ca other_broker broker.example "$broker_san"
+
+# Certificates and the CRL are public; keys stay 0600.
+chmod 644 "$out"/*.pem
+chmod 600 "$out"/*_key.pem

@@ -1,0 +1,225 @@
+"""pxpdtest: real processes on loopback for pxpd's integration tests.
+
+Starts the test CA script, the test broker (tests/broker), pxpd and the
+controller (tests/controller) as subprocesses; nothing is mocked. Every
+process started here is killed when the test ends.
+Binaries come from the environment (set by tests/integration/CMakeLists.txt):
+PXPD_BIN, BROKER_BIN, CONTROLLER_BIN, CA_SCRIPT.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+PXPD = os.environ.get("PXPD_BIN", "pxpd")
+BROKER = os.environ.get("BROKER_BIN", "pcp-broker")
+CONTROLLER = os.environ.get("CONTROLLER_BIN", "pcp-controller")
+CA_SCRIPT = os.environ.get("CA_SCRIPT", "make-ca.sh")
+# Under valgrind or sanitizers everything is slower.
+SLOW = float(os.environ.get("PXPD_TEST_SLOW", "1"))
+_CA_CACHE = os.environ.get("PXPD_TEST_CA", os.path.join(tempfile.gettempdir(), "pxpd-test-ca-%d" % os.getuid()))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def make_ca():
+    """The test CA is made once per machine/user and reused."""
+    if not os.path.exists(os.path.join(_CA_CACHE, "crl.pem")):
+        subprocess.run(["sh", CA_SCRIPT, _CA_CACHE], check=True, stdout=subprocess.DEVNULL)
+    return _CA_CACHE
+
+
+def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
+    end = time.time() + timeout * SLOW
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+class Proc:
+    def __init__(self, args, log_path, env=None):
+        self.args = args
+        self.log_path = log_path
+        self.logf = open(log_path, "ab")
+        self.p = subprocess.Popen(args, stdout=self.logf, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=env)
+
+    def log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.p.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.alive():
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout * SLOW)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+        return self.p.returncode
+
+
+class Broker(Proc):
+    def __init__(self, env, port=None, cert="broker", extra=()):
+        self.port = port or free_port()
+        ca = env.ca
+        self.event_log = os.path.join(env.dir, "broker-%d-events.log" % self.port)
+        args = [BROKER, "--port", str(self.port), "--host", "127.0.0.1",
+                "--cert", os.path.join(ca, cert + ".pem"),
+                "--key", os.path.join(ca, cert + "_key.pem"),
+                "--ca", os.path.join(ca, "ca.pem"),
+                "--crl", os.path.join(ca, "crl.pem"),
+                "--log-file", self.event_log] + list(extra)
+        super().__init__(args, os.path.join(env.dir, "broker-%d.log" % self.port))
+        wait_for(self._listening, what="broker on port %d" % self.port)
+
+    def _listening(self):
+        if not self.alive():
+            raise AssertionError("broker exited:\n" + self.log())
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def events(self):
+        try:
+            with open(self.event_log) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def uri(self, version=1):
+        return "wss://localhost:%d/%s/" % (self.port, "pcp" if version == 1 else "pcp2")
+
+
+class Env:
+    """A temp dir with a CA, config files and the processes of one test."""
+
+    def __init__(self, name):
+        self.ca = make_ca()
+        self.dir = tempfile.mkdtemp(prefix="pxpd-%s-" % name)
+        self.procs = []
+
+    def cleanup(self, keep=False):
+        for p in self.procs:
+            p.stop(signal.SIGKILL) if p.alive() else p.stop()
+        if not keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cert(self, name):
+        return os.path.join(self.ca, name + ".pem"), os.path.join(self.ca, name + "_key.pem")
+
+    def broker(self, **kw):
+        b = Broker(self, **kw)
+        self.procs.append(b)
+        return b
+
+    def config(self, brokers, version=1, cert="agent01", **extra):
+        c, k = self.cert(cert)
+        cfg = {
+            "broker-ws-uris": brokers,
+            "pcp-version": str(version),
+            "ssl-ca-cert": os.path.join(self.ca, "ca.pem"),
+            "ssl-cert": c,
+            "ssl-key": k,
+            "ssl-crl": os.path.join(self.ca, "crl.pem"),
+            "logfile": os.path.join(self.dir, "pxpd.log"),
+            "loglevel": "debug",
+            "spool-dir": os.path.join(self.dir, "spool"),
+            "task-cache-dir": os.path.join(self.dir, "tasks-cache"),
+            "modules-dir": os.path.join(self.dir, "modules"),
+            "modules-config-dir": os.path.join(self.dir, "modules-config"),
+            "pidfile": os.path.join(self.dir, "pxpd.pid"),
+            "connect-splay": 0,
+        }
+        os.makedirs(cfg["modules-dir"], exist_ok=True)
+        cfg.update(extra)
+        path = os.path.join(self.dir, "pxpd.conf")
+        with open(path, "w") as f:
+            json.dump(cfg, f, indent=1)
+        return path
+
+    def pxpd(self, conf, extra=(), wrap=None):
+        args = [PXPD, "--config-file", conf, "--foreground"] + list(extra)
+        wrap = wrap if wrap is not None else os.environ.get("PXPD_WRAP", "")
+        if wrap:
+            args = wrap.split() + args
+        p = Proc(args, os.path.join(self.dir, "pxpd.out"))
+        self.procs.append(p)
+        return p
+
+    def pxpd_log(self):
+        try:
+            with open(os.path.join(self.dir, "pxpd.log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text, timeout=10.0, count=1):
+        return wait_for(lambda: self.pxpd_log().count(text) >= count, timeout,
+                        what="%r in pxpd.log:\n%s" % (text, self.pxpd_log()[-3000:]))
+
+    def controller(self, broker, version=1, cert="controller", target="pcp://agent01.example/agent",
+                   module="echo", action="echo", params=None, timeout_ms=10000, extra=(), check=True):
+        c, k = self.cert(cert)
+        args = [CONTROLLER, "--broker", "wss://localhost:%d" % broker.port,
+                "--cert", c, "--key", k, "--ca", os.path.join(self.ca, "ca.pem"),
+                "--pcp-version", str(version), "--target", target,
+                "--module", module, "--action", action,
+                "--timeout-ms", str(int(timeout_ms * SLOW))]
+        if params is not None:
+            args += ["--params", json.dumps(params)]
+        args += list(extra)
+        r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout_ms * SLOW / 1000 + 30)
+        lines = [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip().startswith("{")]
+        if check and r.returncode != 0:
+            raise AssertionError("controller exit %d: %s\nstdout: %s\npxpd.log tail:\n%s" % (
+                r.returncode, r.stderr.decode(), r.stdout.decode(), self.pxpd_log()[-3000:]))
+        return r.returncode, lines, r.stderr.decode()
+
+
+class PxpdTestCase(unittest.TestCase):
+    def setUp(self):
+        self.env = Env(self.id().split(".")[-1])
+
+    def tearDown(self):
+        keep = bool(os.environ.get("PXPD_KEEP"))
+        self.env.cleanup(keep=keep)
+        if keep:
+            sys.stderr.write("kept test dir %s\n" % self.env.dir)
+
+    def start_agent(self, brokers, version=1, wait_ready=True, **cfg):
+        conf = self.env.config(brokers, version=version, **cfg)
+        agent = self.env.pxpd(conf)
+        if wait_ready:
+            self.env.wait_log("associated with" if version == 1 else "connected to", timeout=15)
+        return agent
+
+
+def main():
+    unittest.main(verbosity=2)
