@@ -86,6 +86,9 @@ struct pcp_out {
 	const char *data_json;
 	size_t data_len;           /* 0 = strlen(data_json) */
 	const cJSON *debug;
+	/* Not on the wire: handed back through conn's sent_cb once the whole
+	 * frame was written to the socket (owed responses, engine.c). */
+	const char *sent_token;
 };
 
 /* Encoders. Allocate a buffer with `headroom` spare bytes before the

@@ -159,7 +159,7 @@ static int
 config_item_apply(struct config__ctx *ctx, const struct config__row *row,
     const cJSON *item)
 {
-	char *field = (char *)ctx->cfg + row->off;
+	char *field;
 	const char *s;
 	char buf[64];
 	long l;
@@ -168,6 +168,12 @@ config_item_apply(struct config__ctx *ctx, const struct config__row *row,
 	if (ctx->on_cli[row - config__rows])
 		return PXPD_EXIT_OK;    /* the command line wins */
 	ctx->in_file[row - config__rows] = true;
+	if (row->off == CONFIG_NO_FIELD) {      /* accepted, unused */
+		if (config_value_str(item, buf, sizeof(buf)) == NULL)
+			return config_type_err(ctx, row, "string");
+		return PXPD_EXIT_OK;
+	}
+	field = (char *)ctx->cfg + row->off;
 
 	switch (row->type) {
 	case CONFIG_T_STR:
@@ -233,6 +239,13 @@ config__json_apply(struct config__ctx *ctx, const char *text, size_t len,
 	if (p == text + len)
 		return PXPD_EXIT_OK;    /* empty file = empty object (HOCON) */
 
+	/* cJSON skips any byte <= 0x20 as white space, NUL included; a NUL
+	 * in a text file means it is not the file we think it is. */
+	if (memchr(text, '\0', len) != NULL) {
+		rc = config__err(ctx, PXPD_EXIT_PARSE, "cannot parse config "
+		    "file %s: it contains a NUL byte", name);
+		goto cleanup;
+	}
 	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (end == NULL || end < text || end > text + len)
 		end = text;

@@ -29,6 +29,7 @@ struct conn_tx {
 	uint8_t *buf;        /* LWS_PRE headroom + message */
 	size_t len;          /* message bytes */
 	size_t off;          /* bytes already written */
+	char *token;         /* pcp_out.sent_token, for sent_cb */
 };
 
 struct conn {
@@ -101,6 +102,7 @@ conn__tx_clear(struct conn *c)
 	for (t = c->tx_head; t; t = n) {
 		n = t->next;
 		free(t->buf);
+		free(t->token);
 		free(t);
 	}
 	c->tx_head = c->tx_tail = NULL;
@@ -287,12 +289,16 @@ conn__assoc_timeout(uv_timer_t *t)
 }
 
 static int
-conn__queue(struct conn *c, uint8_t *buf, size_t len)
+conn__queue(struct conn *c, uint8_t *buf, size_t len, const char *token)
 {
 	struct conn_tx *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
+	if (token && !(t->token = util_strdup(token))) {
+		free(t);
+		return -ENOMEM;
+	}
 	t->buf = buf;
 	t->len = len;
 	if (c->tx_tail)
@@ -324,7 +330,7 @@ conn__encode_send(struct conn *c, const struct pcp_out *in)
 	}
 	if (pcp_encode(c->cfg->pcp_version, &o, LWS_PRE, &buf, &len) != 0)
 		return -ENOMEM;
-	if (conn__queue(c, buf, len) != 0) {
+	if (conn__queue(c, buf, len, o.sent_token) != 0) {
 		free(buf);
 		return -ENOMEM;
 	}
@@ -526,7 +532,10 @@ conn__writeable(struct conn *c, struct lws *wsi)
 		c->tx_head = t->next;
 		if (!c->tx_head)
 			c->tx_tail = NULL;
+		if (t->token)
+			c->ops.sent_cb(c->arg, t->token);
 		free(t->buf);
+		free(t->token);
 		free(t);
 	}
 	if (c->tx_head || c->ping_due)

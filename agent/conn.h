@@ -27,6 +27,8 @@ struct conn_ops {
 	void (*message_cb)(void *arg, struct pcp_msg *msg);
 	/* The connection became ready (true) or was lost (false). */
 	void (*ready_cb)(void *arg, bool ready);
+	/* A message sent with a sent_token was written out whole. */
+	void (*sent_cb)(void *arg, const char *token);
 	/* Unrecoverable: the broker refused the association (exit 3). */
 	void (*fatal_cb)(void *arg, int exit_code, const char *why);
 };

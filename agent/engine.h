@@ -15,8 +15,12 @@ struct engine;
 /* Sends one message; returns 0 or a negative errno (-ENOTCONN). */
 typedef int (*engine_send_cb)(void *arg, const struct pcp_out *o);
 
+/* Opens the spool; NULL with err on failure (a config error). */
 struct engine *engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
-    engine_send_cb send, void *send_arg);
+    engine_send_cb send, void *send_arg, char *err, size_t errlen);
+/* Once every module is registered: adopts or finalizes the actions of an
+ * earlier pxpd found in the spool and starts the purge timer. */
+void engine_start(struct engine *e);
 /* Registers a module (built-ins first: the first of a name wins).
  * The engine does not free static modules. Returns 0 or -1 (clash). */
 int engine_module_add(struct engine *e, const struct module *m);
@@ -24,10 +28,18 @@ const struct module *engine_module_find(const struct engine *e,
     const char *name);
 /* Handles one decoded message from the broker. */
 void engine_message(struct engine *e, const struct pcp_msg *msg);
+/* A message sent with this sent_token went out whole. */
+void engine_sent(struct engine *e, const char *token);
 /* The connection is ready again (true) or lost. */
 void engine_connection(struct engine *e, bool ready);
 const struct pxpd_config *engine_config(const struct engine *e);
 uv_loop_t *engine_loop(const struct engine *e);
+struct spool *engine_spool(const struct engine *e);
+/* Status query and cancel, for the built-in status module. */
+int engine_status_query(struct engine *e, const char *tid,
+    char **results_json, char *err, size_t errlen);
+int engine_cancel(struct engine *e, const char *tid, char *err,
+    size_t errlen);
 void engine_free(struct engine *e);
 
 #endif

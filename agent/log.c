@@ -310,14 +310,17 @@ log_emit(enum log_level level, const char *part, const char *suffix,
 	}
 	if (part != NULL && *part != '\0') {
 		line[len++] = '[';
-		whole = log_escape_append(line, &len, cap - 2, part) && whole;
+		if (!log_escape_append(line, &len, cap - 2, part))
+			whole = false;
 		line[len++] = ']';
 		line[len++] = ' ';
 	}
 	/* Leave room for "..." so a cut line still says it was cut. */
-	whole = whole && log_escape_append(line, &len, cap - 3, msg);
-	if (whole && suffix != NULL)
-		whole = log_escape_append(line, &len, cap - 3, suffix);
+	if (!log_escape_append(line, &len, cap - 3, msg))
+		whole = false;
+	else if (whole && suffix != NULL &&
+	    !log_escape_append(line, &len, cap - 3, suffix))
+		whole = false;
 	if (!whole) {
 		memcpy(line + len, "...", 3);
 		len += 3;

@@ -48,6 +48,14 @@ pxpd_on_ready(void *arg, bool ready)
 }
 
 static void
+pxpd_on_sent(void *arg, const char *token)
+{
+	struct pxpd *p = arg;
+
+	engine_sent(p->engine, token);
+}
+
+static void
 pxpd_on_fatal(void *arg, int exit_code, const char *why)
 {
 	struct pxpd *p = arg;
@@ -78,6 +86,26 @@ pxpd_on_signal(uv_signal_t *s, int signum)
 		}
 	log_info(PART, "signal %d: stopping", signum);
 	pxpd_stop(p, PXPD_EXIT_OK);
+}
+
+/* External modules answer their `metadata` call asynchronously; the
+ * engine adopts earlier actions and the connection starts once all are
+ * known, so no request meets a half-loaded module table. */
+static void
+pxpd_modules_done(void *arg)
+{
+	struct pxpd *p = arg;
+
+	if (p->stopping)
+		return;
+	engine_start(p->engine);
+	conn_start(p->conn);
+}
+
+static void
+pxpd_modules_load(struct pxpd *p)
+{
+	pxpd_modules_done(p);
 }
 
 static void
@@ -126,7 +154,8 @@ int
 main(int argc, char **argv)
 {
 	struct pxpd p;
-	struct conn_ops ops = { pxpd_on_message, pxpd_on_ready, pxpd_on_fatal };
+	struct conn_ops ops = { pxpd_on_message, pxpd_on_ready, pxpd_on_sent,
+	    pxpd_on_fatal };
 	char err[1024];
 	bool want_exit = false;
 	int rc, i;
@@ -170,16 +199,22 @@ main(int argc, char **argv)
 
 	uv_loop_init(&p.loop);
 	pxpd_signals_start(&p);
-	p.engine = engine_new(&p.loop, &p.cfg, pxpd_send, &p);
-	p.conn = conn_new(&p.loop, &p.cfg, &ops, &p, err, sizeof(err));
-	if (!p.engine || !p.conn) {
-		log_fatalx(PART, "%s", p.conn ? "out of memory" : err);
-		if (p.cfg.foreground)
-			fprintf(stderr, "pxpd: %s\n", err);
+	p.engine = engine_new(&p.loop, &p.cfg, pxpd_send, &p, err, sizeof(err));
+	if (!p.engine) {
+		log_fatalx(PART, "spool-dir: %s", err);
+		fprintf(stderr, "pxpd: spool-dir: %s\n", err);
 		pxpd_stop(&p, PXPD_EXIT_CONFIG);
-	} else
-		conn_start(p.conn);
-
+		goto run;
+	}
+	p.conn = conn_new(&p.loop, &p.cfg, &ops, &p, err, sizeof(err));
+	if (!p.conn) {
+		log_fatalx(PART, "%s", err);
+		fprintf(stderr, "pxpd: %s\n", err);
+		pxpd_stop(&p, PXPD_EXIT_CONFIG);
+		goto run;
+	}
+	pxpd_modules_load(&p);
+run:
 	uv_run(&p.loop, UV_RUN_DEFAULT);
 	/* lws and our handles are closed by now; nothing may be left. */
 	if (uv_loop_close(&p.loop) != 0)

@@ -11,6 +11,15 @@
 
 struct job;
 struct engine;
+struct exec_spec;
+
+/* What an ended action left behind, from memory or from the spool. */
+struct action_output {
+	int exitcode;
+	const char *out, *err;      /* NUL-terminated */
+	size_t out_len, err_len;
+	bool out_truncated, err_truncated;
+};
 
 struct module {
 	const char *name;
@@ -24,6 +33,12 @@ struct module {
 	 * job_finish() call. Returns 0, or -1 with err when nothing started. */
 	int (*start)(const struct module *m, struct job *job, char *err,
 	    size_t errlen);
+	/* Turns an ended action's output into results JSON (malloc'd) or an
+	 * execution error (malloc'd), pxp.md §5 "valid results". Used when a
+	 * child ends and when a status query finalizes an action that ended
+	 * while pxpd was down. NULL for modules that never spawn. */
+	int (*results)(const struct module *m, const char *action,
+	    const struct action_output *o, char **results_json, char **error);
 	void (*free)(struct module *m); /* NULL for static modules */
 	void *priv;
 };
@@ -36,6 +51,17 @@ const cJSON *job_debug(const struct job *job);    /* v1 debug chunks or NULL */
 bool job_non_blocking(const struct job *job);
 struct engine *job_engine(const struct job *job);
 
+/* Non-blocking jobs: the transaction's spool dir; NULL when blocking. */
+const char *job_result_dir(const struct job *job);
+/* The label of pxp.md §3: "non-blocking 'task run' request (transaction t)". */
+const char *job_label(const struct job *job);
+/* Runs spec for the job (blocking: output in memory; non-blocking: into
+ * its spool dir, detached) and, when the child ends, calls the module's
+ * results() and job_finish(). spec->result_dir is filled in here.
+ * Returns 0, or -1 with err when nothing started. */
+int job_run(struct job *job, struct exec_spec *spec, char *err,
+    size_t errlen);
+
 /* Ends a job. results_json (compact JSON text, may be NULL on error) is
  * taken over; error NULL means success. */
 void job_finish(struct job *job, char *results_json, const char *error);
@@ -45,5 +71,6 @@ bool module_has_action(const struct module *m, const char *action);
 /* Built-ins, in registration order (built-ins win name clashes). */
 extern const struct module module_echo;
 extern const struct module module_ping;
+extern const struct module module_status;
 
 #endif

@@ -282,7 +282,7 @@ json_utf8_valid_checks(void **state)
 	assert_false(json_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
 	assert_false(json_utf8_valid("\xf4\x90\x80\x80", 4));  /* > U+10FFFF */
 	assert_false(json_utf8_valid("\xf5\x80\x80\x80", 4));
-	assert_false(json_utf8_valid("a\xffb", 3));
+	assert_false(json_utf8_valid("a\xff" "b", 3));
 }
 
 static void

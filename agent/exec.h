@@ -1,0 +1,85 @@
+/* exec.h: running actions in child processes, watched from the libuv
+ * loop, never blocking it. Every action runs under the wrapper (the pxpd
+ * binary itself started as `pxpd --exec-wrapper`), which detaches, applies
+ * the sandbox, runs the action and records its outcome, so an action
+ * outlives pxpd and a restarted pxpd can adopt it again.
+ * exec_posix.c implements this; exec_win.c will, behind the same calls. */
+#ifndef PXPD_EXEC_H
+#define PXPD_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <uv.h>
+
+#define EXEC_WRAPPER_ARG "--exec-wrapper"
+/* The wrapper's exit code when the action could not be started. */
+#define EXEC_EXIT_NOT_STARTED 127
+/* Bytes kept per stream when exec_spec.output_cap is 0. */
+#define EXEC_OUTPUT_CAP_DEFAULT ((size_t)64 << 20)
+
+struct exec_spec {
+	const char *executable;
+	const char *const *args;     /* arguments after argv[0]; NULL-ended, may be NULL */
+	const char *const *env;      /* "K=V" set in the child; NULL-ended, may be NULL */
+	const char *input;           /* written to the action's stdin, then EOF */
+	size_t input_len;
+	/* Non-blocking: the spool dir of the transaction. The wrapper writes
+	 * <dir>/pid at start, <dir>/stdout and <dir>/stderr while running, and
+	 * <dir>/exitcode last, atomically (and an empty <dir>/timed_out
+	 * before it when it killed the action for timeout_s). NULL: output
+	 * comes back in memory (blocking requests). */
+	const char *result_dir;
+	/* External modules in non-blocking mode write result_dir/stdout,
+	 * stderr and exitcode themselves (modules.md §1): the wrapper then
+	 * discards the action's real stdout/stderr and writes exitcode only
+	 * when the module did not. */
+	bool action_writes_output;
+	const char *cwd;             /* NULL: a private temp dir, removed after */
+	long timeout_s;              /* 0: none. SIGTERM to the tree, grace, SIGKILL */
+	size_t output_cap;           /* bytes kept per stream; 0: default */
+};
+
+struct exec_result {
+	int exitcode;                /* action's exit code; 128+N when killed by N */
+	bool timed_out;
+	bool cancelled;
+	/* In-memory output (result_dir == NULL); NUL-terminated, owned by the
+	 * exec layer and valid during the callback only. */
+	const char *out, *err;
+	size_t out_len, err_len;
+	bool out_truncated, err_truncated;
+};
+
+struct exec_child;
+/* Called once, from the loop, when the action has ended; the child
+ * handle is released right after the callback returns. */
+typedef void (*exec_done_cb)(void *arg, const struct exec_result *r);
+
+/* Starts the wrapper. NULL with err when nothing could be started. */
+struct exec_child *exec_start(uv_loop_t *loop, const struct exec_spec *spec,
+    exec_done_cb done, void *arg, char *err, size_t errlen);
+
+/* Watches an action started by an earlier pxpd (result_dir/pid names its
+ * wrapper). done fires when result_dir/exitcode appears, or with
+ * exitcode -1 when the wrapper is gone without writing it. done is
+ * never called from inside exec_adopt itself. NULL with err when there
+ * is neither an exitcode nor a readable pid file (nothing to watch). */
+struct exec_child *exec_adopt(uv_loop_t *loop, const char *result_dir,
+    exec_done_cb done, void *arg, char *err, size_t errlen);
+
+/* Kills the action's whole process tree (cancel). done still fires,
+ * with cancelled set. */
+int exec_cancel(struct exec_child *c);
+
+/* Forget a child without waiting (pxpd is stopping): the action keeps
+ * running detached; done will not be called. */
+void exec_abandon(struct exec_child *c);
+
+/* Is this process alive? (status queries of adopted actions) */
+bool exec_pid_alive(long pid);
+
+/* Entry point of `pxpd --exec-wrapper`; reads its job from stdin. */
+int exec_wrapper_main(int argc, char **argv);
+
+#endif

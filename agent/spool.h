@@ -1,0 +1,86 @@
+/* spool.h: the results spool (spool-and-config.md §1-3): one directory
+ * per non-blocking transaction under spool-dir, its metadata, output
+ * files, owed responses, and purging. Disk only: no wire format, no
+ * process handling. Directories are 0700, files 0600; every write that
+ * must not be seen half-done goes temp file + rename. */
+#ifndef PXPD_SPOOL_H
+#define PXPD_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define SPOOL_TID_MAX 128
+
+struct spool;
+
+/* Transaction ids come off the wire: only [A-Za-z0-9._:-], 1..128 chars,
+ * not starting with '.', so "..", "/", "\\" and NUL can never reach a
+ * path. Returns 0, or -1 with the reason in err. */
+int spool_tid_check(const char *tid, char *err, size_t errlen);
+
+/* Creates dir (0700) if missing and checks it is writable by making and
+ * removing a random subdirectory. NULL with err on failure. */
+struct spool *spool_open(const char *dir, char *err, size_t errlen);
+void spool_close(struct spool *s);
+const char *spool_dir(const struct spool *s);
+
+/* "<spool>/<tid>" or "<spool>/<tid>/<name>"; malloc'd. tid must have
+ * passed spool_tid_check. */
+char *spool_path(const struct spool *s, const char *tid, const char *name);
+
+/* Creates <tid>/ and writes its first metadata. -EEXIST when the
+ * directory already exists (the dedup key of pxp.md §5). */
+int spool_create(struct spool *s, const char *tid, const cJSON *metadata);
+bool spool_exists(const struct spool *s, const char *tid);
+
+/* Metadata JSON: read (caller deletes *out) and atomic rewrite.
+ * spool_metadata_valid() checks the required fields and types of
+ * spool-and-config.md §2. */
+int spool_metadata_read(const struct spool *s, const char *tid, cJSON **out);
+int spool_metadata_write(const struct spool *s, const char *tid,
+    const cJSON *metadata);
+bool spool_metadata_valid(const cJSON *metadata);
+
+/* A file of <tid>/: at most max bytes are read (*truncated set when the
+ * file is longer). -ENOENT when missing. Caller frees *buf (NUL-ended). */
+int spool_file_read(const struct spool *s, const char *tid, const char *name,
+    size_t max, char **buf, size_t *len, bool *truncated);
+/* Atomic write of a whole file of <tid>/ (0600). */
+int spool_file_write(const struct spool *s, const char *tid,
+    const char *name, const void *buf, size_t len);
+bool spool_file_exists(const struct spool *s, const char *tid,
+    const char *name);
+/* pid file: "<pid>\n"; 0 and *pid, or -ENOENT / -EINVAL. */
+int spool_pid_read(const struct spool *s, const char *tid, long *pid);
+/* exitcode file: an integer; -ENOENT when the action has not ended. */
+int spool_exitcode_read(const struct spool *s, const char *tid, int *code);
+
+/* Owed responses: the final message of a transaction that could not be
+ * delivered yet. Stored as <tid>/owed (JSON {seq, message_type, target,
+ * data}) so a restart or a broker outage loses none of them. */
+int spool_owed_write(struct spool *s, const char *tid, const char *type,
+    const char *target, const char *data_json);
+int spool_owed_clear(struct spool *s, const char *tid);
+
+/* Calls cb for every transaction directory (names that pass
+ * spool_tid_check), in no particular order. */
+typedef void (*spool_each_cb)(void *arg, const char *tid);
+int spool_foreach(struct spool *s, spool_each_cb cb, void *arg);
+
+/* Owed responses in the order they were written (by seq). cb gets the
+ * parsed owed JSON (borrowed). */
+typedef void (*spool_owed_cb)(void *arg, const char *tid, const cJSON *owed);
+int spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg);
+
+/* Removes transaction dirs whose metadata `start` is older than ttl_s,
+ * skipping stored status "running", unreadable metadata, owed responses
+ * and any tid for which busy() says true. Returns how many went. */
+typedef bool (*spool_busy_cb)(void *arg, const char *tid);
+int spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg);
+
+/* Removes a directory tree (used by purge and for temp dirs). */
+int spool_rmtree(const char *path);
+
+#endif

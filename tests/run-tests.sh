@@ -1,0 +1,40 @@
+#!/bin/sh
+# run-tests.sh: every test of pxpd, as CI runs them (.ci/run):
+#   1. unit + integration tests (ctest) on the default build;
+#   2. the same suite under AddressSanitizer + UBSan;
+#   3. the libFuzzer harnesses for a bounded time (clang);
+#   4. unit tests and a core integration run under valgrind.
+# Build trees: build/, build-asan/, build-fuzz/ (reused when present).
+set -eu
+cd "$(dirname "$0")/.."
+sh tests/setup-deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "default build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+step "ASan + UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPXPD_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+step "fuzz build (clang, libFuzzer)"
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPXPD_FUZZ=ON \
+	-DCMAKE_C_COMPILER=clang >/dev/null
+cmake --build build-fuzz -j"$jobs"
+
+step "ASan + UBSan: unit and integration tests"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PXPD_TEST_SLOW=3 \
+	ctest --test-dir build-asan --output-on-failure -j2 -E '^fuzz_'
+
+step "fuzzing (bounded)"
+ctest --test-dir build-fuzz --output-on-failure -R '^fuzz_'
+
+step "valgrind: unit tests and core integration"
+PXPD_VALGRIND=1 ctest --test-dir build --output-on-failure -R '^valgrind_'
+
+step "default build: every test"
+ctest --test-dir build --output-on-failure -j2 -E '^(fuzz|valgrind)_'
