@@ -152,6 +152,12 @@ config_field(struct pxpd_config *cfg, const struct config__row *row)
 	return (char *)cfg + row->off;
 }
 
+static const void *
+config_cfield(const struct pxpd_config *cfg, const struct config__row *row)
+{
+	return (const char *)cfg + row->off;
+}
+
 const struct config__row *
 config__row_find(const char *name)
 {
@@ -311,7 +317,6 @@ config_cli_int(const char *s, long *out)
 static void
 config_usage_print(const struct pxpd_config *cfg, FILE *out)
 {
-	struct pxpd_config *c = (struct pxpd_config *)cfg;
 	const struct config__row *row;
 	size_t i;
 
@@ -328,16 +333,16 @@ config_usage_print(const struct pxpd_config *cfg, FILE *out)
 		case CONFIG_T_INT:
 			fprintf(out, "  --%s <int>\n      %s, default: %ld\n",
 			    row->name, row->help,
-			    *(long *)config_field(c, row));
+			    *(const long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_PCPVER:
 			fprintf(out, "  --%s <str>\n      %s, default: %d\n",
 			    row->name, row->help,
-			    *(int *)config_field(c, row));
+			    *(const int *)config_cfield(cfg, row));
 			break;
 		default: {
 			const char *def = row->off == CONFIG_NO_FIELD ? "" :
-			    *(char **)config_field(c, row);
+			    *(char *const *)config_cfield(cfg, row);
 			if (def != NULL && *def != '\0')
 				fprintf(out, "  --%s <str>\n      %s, default: "
 				    "%s\n", row->name, row->help, def);
@@ -424,12 +429,15 @@ config_cli_parse(struct config__ctx *ctx, int argc, char **argv,
 			return config__err(ctx, PXPD_EXIT_PARSE,
 			    "unknown flag: %s", name);
 		if (row->type == CONFIG_T_BOOL) {
-			if (value != NULL && strcmp(value, "true") != 0 &&
+			/* "--foreground" and "--foreground=" mean true. */
+			if (value == NULL || *value == '\0')
+				value = "true";
+			if (strcmp(value, "true") != 0 &&
 			    strcmp(value, "false") != 0)
 				return config__err(ctx, PXPD_EXIT_PARSE,
 				    "flag '%s' expects a value of 'true' or "
 				    "'false'", name);
-			cli_vals[row - config__rows] = value ? value : "true";
+			cli_vals[row - config__rows] = value;
 			continue;
 		}
 		if (value == NULL && (value = argv[++i]) == NULL)
@@ -561,7 +569,6 @@ cleanup:
 void
 config_dump(const struct pxpd_config *cfg, FILE *out)
 {
-	struct pxpd_config *c = (struct pxpd_config *)cfg;
 	const struct config__row *row;
 	size_t i;
 	int j, n;
@@ -576,25 +583,28 @@ config_dump(const struct pxpd_config *cfg, FILE *out)
 		fprintf(out, "%s = ", row->name);
 		switch (row->type) {
 		case CONFIG_T_INT:
-			fprintf(out, "%ld\n", *(long *)config_field(c, row));
+			fprintf(out, "%ld\n",
+			    *(const long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_BOOL:
-			fprintf(out, "%s\n", *(bool *)config_field(c, row) ?
+			fprintf(out, "%s\n",
+			    *(const bool *)config_cfield(cfg, row) ?
 			    "true" : "false");
 			break;
 		case CONFIG_T_PCPVER:
-			fprintf(out, "%d\n", *(int *)config_field(c, row));
+			fprintf(out, "%d\n",
+			    *(const int *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_STRLIST:
-			n = *(int *)((char *)c + row->count_off);
+			n = *(const int *)((const char *)cfg + row->count_off);
 			fputc('[', out);
 			for (j = 0; j < n; j++)
 				fprintf(out, "%s%s", j ? ", " : "",
-				    ((char **)config_field(c, row))[j]);
+				    ((char *const *)config_cfield(cfg, row))[j]);
 			fputs("]\n", out);
 			break;
 		default: {
-			const char *s = *(char **)config_field(c, row);
+			const char *s = *(char *const *)config_cfield(cfg, row);
 			fprintf(out, "%s\n", s ? s : "");
 		}
 		}

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "exec.h"
 #include "log.h"
 
 #define PART "main"
@@ -157,9 +158,11 @@ main(int argc, char **argv)
 	struct conn_ops ops = { pxpd_on_message, pxpd_on_ready, pxpd_on_sent,
 	    pxpd_on_fatal };
 	char err[1024];
-	bool want_exit = false;
+	bool want_exit = false, to_stderr;
 	int rc, i;
 
+	if (argc > 1 && !strcmp(argv[1], EXEC_WRAPPER_ARG))
+		return exec_wrapper_main(argc, argv);
 	memset(&p, 0, sizeof(p));
 	err[0] = '\0';
 	rc = config_load(&p.cfg, argc, argv, &want_exit, err, sizeof(err));
@@ -169,9 +172,11 @@ main(int argc, char **argv)
 		config_free(&p.cfg);
 		return rc;
 	}
-	if (log_open(p.cfg.foreground && (!p.cfg.logfile ||
-	    !strcmp(p.cfg.logfile, "-")) ? NULL : p.cfg.logfile,
-	    log_level_parse(p.cfg.loglevel), p.cfg.syslog_facility) != 0) {
+	to_stderr = !strcmp(p.cfg.logfile, "-");
+	/* pxp-agent: a daemon told to log to "-" logs nothing. */
+	if (log_open(to_stderr ? NULL : p.cfg.logfile, to_stderr &&
+	    !p.cfg.foreground ? LOG_LVL_NONE : p.cfg.log_lvl,
+	    p.cfg.syslog_facility) != 0) {
 		fprintf(stderr, "pxpd: logfile: cannot open %s\n", p.cfg.logfile);
 		config_free(&p.cfg);
 		return PXPD_EXIT_CONFIG;
@@ -182,6 +187,13 @@ main(int argc, char **argv)
 	for (i = 0; i < p.cfg.n_warnings; i++)
 		log_warnx(PART, "%s", p.cfg.warnings[i]);
 
+	if ((rc = config_dirs_prepare(&p.cfg, true, err, sizeof(err))) != 0) {
+		log_fatalx(PART, "%s", err);
+		fprintf(stderr, "pxpd: %s\n", err);
+		config_free(&p.cfg);
+		log_close();
+		return rc;
+	}
 	if (!p.cfg.foreground && daemon_detach(err, sizeof(err)) != 0) {
 		log_fatalx(PART, "%s", err);
 		config_free(&p.cfg);

@@ -60,6 +60,10 @@ int spool_exitcode_read(const struct spool *s, const char *tid, int *code);
 /* Owed responses: the final message of a transaction that could not be
  * delivered yet. Stored as <tid>/owed (JSON {seq, message_type, target,
  * data}) so a restart or a broker outage loses none of them. */
+/* data_json must be one JSON value (else -EINVAL); it is stored verbatim
+ * and fsync'd. A tid without a directory (a blocking request) gets one,
+ * which spool_owed_clear removes again. Clear returns 0 when nothing is
+ * owed. */
 int spool_owed_write(struct spool *s, const char *tid, const char *type,
     const char *target, const char *data_json);
 int spool_owed_clear(struct spool *s, const char *tid);

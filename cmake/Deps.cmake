@@ -44,6 +44,8 @@ function(pxpd_dep name pkg)
     CMAKE_ARGS ${_dep_args} ${D_ARGS}
     BUILD_BYPRODUCTS ${D_BYPRODUCTS}
     DEPENDS ${D_DEPENDS}
+    # Lists inside ARGS use '|' (a ';' would split the argument).
+    LIST_SEPARATOR |
     LOG_DOWNLOAD ON LOG_CONFIGURE ON LOG_BUILD ON LOG_INSTALL ON
     LOG_OUTPUT_ON_FAILURE ON)
 endfunction()
@@ -76,12 +78,17 @@ pxpd_dep(cjson cjson
        -DBUILD_SHARED_AND_STATIC_LIBS=OFF -DCJSON_BUILD_SHARED_LIBS=OFF
   BYPRODUCTS ${_lib}/libcjson.a)
 
-string(REPLACE ";" "$<SEMICOLON>" _mbedtls_list "${_mbedtls_libs}")
+# All three libraries must reach lws: its CHECK_FUNCTION_EXISTS probes link
+# with this list, and a probe that fails to link leaves LWS_HAVE_mbedtls_*
+# undefined (then SSL_get0_alpn_selected returns garbage and lws crashes).
+string(REPLACE ";" "|" _mbedtls_list "${_mbedtls_libs}")
 pxpd_dep(websockets libwebsockets
   DEPENDS dep_mbedtls dep_uv
   ARGS -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON
        -DLWS_MBEDTLS_INCLUDE_DIRS=${_inc}
        "-DLWS_MBEDTLS_LIBRARIES=${_mbedtls_list}"
+       # forget probe results cached by an older, broken configure
+       "-ULWS_HAVE_mbedtls_*"
        -DLWS_WITH_LIBUV=ON -DLWS_WITH_EVLIB_PLUGINS=OFF
        -DLIBUV_INCLUDE_DIRS=${_inc} -DLIBUV_LIBRARIES=${_lib}/libuv_a.a
        -DLWS_HAVE_LIBCAP=0 -DLWS_WITH_STATIC=ON -DLWS_WITH_SHARED=OFF

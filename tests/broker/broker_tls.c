@@ -6,8 +6,9 @@
  * verify mode OPTIONAL (a client without a certificate must still get its
  * websocket, then close 4003), hands mbedTLS the CA but never a CRL, and
  * offers no way to reach the peer certificate's DER. So the executable is
- * linked with --wrap=mbedtls_ssl_conf_ca_chain and the CRL is added to
- * every CA chain lws configures: mbedTLS then marks a revoked certificate
+ * linked with --wrap=mbedtls_ssl_conf_ca_chain (and its per-handshake
+ * twin mbedtls_ssl_set_hs_ca_chain, used after an SNI vhost switch) and
+ * the CRL is added to every CA chain lws configures: mbedTLS then marks a revoked certificate
  * as not verified, exactly like one from another CA, and
  * LWS_TLS_CERT_INFO_VERIFIED reports both. The one global below exists
  * only because the wrapped function has no user pointer. */
@@ -32,6 +33,19 @@ __wrap_mbedtls_ssl_conf_ca_chain(mbedtls_ssl_config *conf,
     mbedtls_x509_crt *ca_chain, mbedtls_x509_crl *ca_crl)
 {
 	__real_mbedtls_ssl_conf_ca_chain(conf, ca_chain,
+	    ca_crl != NULL ? ca_crl : broker_crl);
+}
+
+void __real_mbedtls_ssl_set_hs_ca_chain(mbedtls_ssl_context *ssl,
+    mbedtls_x509_crt *ca_chain, mbedtls_x509_crl *ca_crl);
+void __wrap_mbedtls_ssl_set_hs_ca_chain(mbedtls_ssl_context *ssl,
+    mbedtls_x509_crt *ca_chain, mbedtls_x509_crl *ca_crl);
+
+void
+__wrap_mbedtls_ssl_set_hs_ca_chain(mbedtls_ssl_context *ssl,
+    mbedtls_x509_crt *ca_chain, mbedtls_x509_crl *ca_crl)
+{
+	__real_mbedtls_ssl_set_hs_ca_chain(ssl, ca_chain,
 	    ca_crl != NULL ? ca_crl : broker_crl);
 }
 

@@ -47,6 +47,11 @@ static const struct ctl_opt {
 	S("--raw-data", raw_data, "S exact data chunk (v1) / data (v2: raw "
 	    "when valid JSON, else a JSON string)"),
 	F("--no-data", no_data, "send no data at all"),
+	S("--raw-message", raw_message, "TEXT send this frame verbatim "
+	    "(then count any message, as --listen)"),
+	S("--raw-message-hex", raw_message_hex, "HEX the same, as hex bytes"),
+	S("--debug", debug, "JSON v1 debug chunk object (or array of them)"),
+	F("--destination-report", destination_report, "v1: ask for one"),
 	S("--message-type", message_type, "T short name or full URI "
 	    "(rpc_blocking_request)"),
 	F("--non-blocking", non_blocking, "rpc_non_blocking_request"),
@@ -58,7 +63,8 @@ static const struct ctl_opt {
 	    "at a time)"),
 	N("--timeout-ms", 1, 86400000, timeout_ms, "N overall (10000)"),
 	N("--expect", 0, 100000000, expect, "N exit after N final replies "
-	    "(default --count; with --listen: any messages)"),
+	    "(default --count; 0: once sent; beyond --count, or with "
+	    "--listen: any message counts)"),
 	N("--max-message-size", 1, 1LL << 31, max_message, "BYTES (128 MiB)"),
 	S("--sender", sender, "URI sender to claim (default our URI)"),
 	F("--no-sender", no_sender, "omit sender (v2)"),

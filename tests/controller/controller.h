@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 #include <libwebsockets.h>
@@ -47,6 +48,9 @@ struct ctl_config {
 	const char *transaction_id;
 	const char *sender;          /* override (auth tests) */
 	const char *notify_outcome;  /* "true" / "false" */
+	const char *raw_message;     /* one frame sent verbatim */
+	const char *raw_message_hex; /* the same, given as hex */
+	const char *debug;           /* v1 debug chunk(s): object or array */
 	long long count;
 	long long timeout_ms;
 	long long expect;            /* -1: count (or 0 with --listen) */
@@ -62,6 +66,7 @@ struct ctl_config {
 	bool no_data;
 	bool quiet;
 	bool data_digest;
+	bool destination_report;     /* v1 envelope flag */
 };
 
 /* One request we send and the reply that ends it. */
@@ -116,6 +121,10 @@ struct ctl {
 	int close_code;              /* from the broker's close frame */
 	char close_reason[128];
 	bool lws_gone;
+	bool assoc_refused;          /* wait for the broker's close, then 3 */
+	uint8_t *raw;                /* --raw-message(-hex) bytes */
+	size_t raw_len;
+	cJSON *debug;                /* parsed --debug, as an array */
 };
 
 /* ---- controller.c ---- */
@@ -132,6 +141,8 @@ int ctl_conn_cb(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len);
 /* Encodes and queues a message for the broker. 0 or -1. */
 int ctl_conn_send(struct ctl *c, const struct pcp_out *o);
+/* Queues bytes as one frame, verbatim (binary for v1). 0 or -1. */
+int ctl_conn_send_raw(struct ctl *c, const uint8_t *bytes, size_t len);
 /* Sends the close frame (1000) once the queue is flushed. */
 void ctl_conn_close(struct ctl *c);
 

@@ -5,6 +5,7 @@
  * Invariant: c->wsi is non-NULL exactly while lws holds the connection. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "controller.h"
@@ -67,6 +68,20 @@ ctl_conn_send(struct ctl *c, const struct pcp_out *o)
 		return -1;
 	}
 	if (pcpt_txq_push(&c->tx, buf, len, v == PCP_V1) != 0)
+		return -1;
+	lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+int
+ctl_conn_send_raw(struct ctl *c, const uint8_t *bytes, size_t len)
+{
+	uint8_t *buf;
+
+	if (c->wsi == NULL || (buf = malloc(LWS_PRE + len + 1)) == NULL)
+		return -1;
+	memcpy(buf + LWS_PRE, bytes, len);
+	if (pcpt_txq_push(&c->tx, buf, len, c->cfg.version != 2) != 0)
 		return -1;
 	lws_callback_on_writable(c->wsi);
 	return 0;

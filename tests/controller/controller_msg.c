@@ -127,11 +127,73 @@ msg_txid_make(struct ctl *c, size_t i, char **out)
 	return *out == NULL ? -1 : 0;
 }
 
+static int
+msg_hex_decode(const char *hex, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(hex), i;
+	unsigned hi, lo;
+
+	if (n % 2 != 0 || (*out = malloc(n / 2 + 1)) == NULL)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%1x%1x", &hi, &lo) != 2) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+		(*out)[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+/* --raw-message(-hex) and --debug. */
+static int
+msg_extras_prepare(struct ctl *c)
+{
+	cJSON *d;
+
+	if (c->cfg.raw_message_hex != NULL &&
+	    msg_hex_decode(c->cfg.raw_message_hex, &c->raw, &c->raw_len) != 0) {
+		fprintf(stderr, "pcp-controller: --raw-message-hex: bad hex\n");
+		return -1;
+	}
+	if (c->cfg.raw_message != NULL) {
+		c->raw_len = strlen(c->cfg.raw_message);
+		if ((c->raw = malloc(c->raw_len + 1)) == NULL)
+			return -1;
+		memcpy(c->raw, c->cfg.raw_message, c->raw_len);
+	}
+	if (c->cfg.debug == NULL)
+		return 0;
+	d = cJSON_Parse(c->cfg.debug);
+	if (cJSON_IsObject(d)) {
+		c->debug = cJSON_CreateArray();
+		if (c->debug == NULL || !cJSON_AddItemToArray(c->debug, d)) {
+			cJSON_Delete(d);
+			return -1;
+		}
+	} else if (cJSON_IsArray(d)) {
+		c->debug = d;
+	} else {
+		cJSON_Delete(d);
+		fprintf(stderr, "pcp-controller: --debug: want a JSON object "
+		    "or array\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_msg_prepare(struct ctl *c)
 {
 	const char *mt = c->cfg.message_type;
 	size_t i;
+
+	if (msg_extras_prepare(c) != 0)
+		return -1;
+	if (c->raw != NULL)
+		c->cfg.listen = true;
 
 	if (msg_text_load(c->cfg.params, c->cfg.params_file, "--params",
 	    &c->params_text) != 0 ||
@@ -173,6 +235,10 @@ ctl_msg_free(struct ctl *c)
 	free(c->params_text);
 	free(c->data_template);
 	c->params_text = c->data_template = NULL;
+	free(c->raw);
+	c->raw = NULL;
+	cJSON_Delete(c->debug);
+	c->debug = NULL;
 }
 
 static bool
@@ -238,6 +304,8 @@ msg_request_send(struct ctl *c, struct ctl_req *r)
 	o.expires = expires;
 	o.data_json = data;
 	o.data_len = data != NULL ? strlen(data) : 0;
+	o.debug = c->debug;
+	o.destination_report = c->cfg.destination_report;
 	r->sent = true;
 	r->sent_ms = pcpt_now_ms();
 	if (c->first_send_ms == 0)
@@ -255,18 +323,25 @@ msg_send_next(struct ctl *c)
 			ctl_finish(c, CTL_EXIT_CONN);
 			return;
 		}
-		if (!c->cfg.pipeline)
+		if (!c->cfg.pipeline && c->expect > 0)
 			return;
 	}
+	/* --expect 0: done once everything is queued (the close frame
+	 * follows the queue, so it all reaches the broker). */
+	if (c->expect == 0)
+		ctl_finish(c, CTL_EXIT_OK);
 }
 
 void
 ctl_msg_start(struct ctl *c)
 {
-	if (c->nreqs == 0 && c->expect == 0 && !c->cfg.listen) {
-		ctl_finish(c, CTL_EXIT_OK);
+	if (c->raw != NULL) {
+		if (ctl_conn_send_raw(c, c->raw, c->raw_len) != 0)
+			ctl_finish(c, CTL_EXIT_CONN);
 		return;
 	}
+	if (c->nreqs == 0 && c->cfg.listen)
+		return;
 	msg_send_next(c);
 }
 
@@ -303,6 +378,8 @@ msg_print(struct ctl *c, const struct pcp_msg *m, const char *type)
 		cJSON_AddStringToObject(line, "in_reply_to", m->in_reply_to);
 	if (m->expires != NULL)
 		cJSON_AddStringToObject(line, "expires", m->expires);
+	if (m->destination_report)
+		cJSON_AddTrueToObject(line, "destination_report");
 	if (m->debug != NULL)
 		cJSON_AddItemReferenceToObject(line, "debug", m->debug);
 	if (m->has_data && c->cfg.data_digest) {
@@ -460,9 +537,10 @@ msg_association_result(struct ctl *c, const struct pcp_msg *m)
 		ctl_msg_start(c);
 		return;
 	}
+	/* The broker closes (4002) next; conn_closed reports it and exits 3. */
 	fprintf(stderr, "pcp-controller: association refused: %s\n",
 	    cJSON_IsString(why) ? why->valuestring : "no reason given");
-	ctl_finish(c, CTL_EXIT_CONN);
+	c->assoc_refused = true;
 }
 
 void
@@ -493,6 +571,10 @@ ctl_msg_received(struct ctl *c, const struct pcp_msg *m)
 	}
 	if ((r = msg_match(c, m)) != NULL && msg_is_final(c, type))
 		msg_final_count(c, r, type);
+	else if (c->expect > c->nreqs)
+		/* Asked for more than our requests can answer: the rest are
+		 * other messages (inventory updates, forwarded requests). */
+		msg_final_count(c, NULL, type);
 }
 
 static int

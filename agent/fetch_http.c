@@ -1,0 +1,532 @@
+/* fetch_http.c: the HTTPS side of fetch: an lws context of its own on the
+ * agent's loop, one GET per attempt, master-uris in order with rounds and
+ * backoff, the body streamed to a temp file while it is hashed, then
+ * verified and renamed into the cache. Waiters, cache checks and delivery
+ * are fetch.c's.
+ * Invariants: an attempt ends exactly once, in fetch__attempt_end(), which
+ * detaches the wsi (no later lws callback reaches the dl) and removes the
+ * temp file; the next attempt and every result start from a uv timer, never
+ * from inside an lws callback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "fetch_int.h"
+#include "log.h"
+#include "tls_peer.h"
+#include "util.h"
+
+#define PROTOCOL_NAME "pxpd-fetch"
+/* curl's connect limit when task-download-connect-timeout is 0. */
+#define CONNECT_DEFAULT_S 300
+#define RX_CHUNK 16384
+
+enum fetch_end {
+	FETCH_END_OK,
+	FETCH_END_TRANSIENT,   /* next master-uri, later another round */
+	FETCH_END_FATAL,       /* the answer is known: fail now */
+};
+
+static void fetch__attempt_end(struct fetch_dl *dl, enum fetch_end how,
+    bool kill, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+fetch__temp_drop(struct fetch_dl *dl)
+{
+	if (dl->fd >= 0) {
+		close(dl->fd);
+		dl->fd = -1;
+		mbedtls_sha256_free(&dl->hash);
+	}
+	if (dl->tmp) {
+		if (unlink(dl->tmp) != 0 && errno != ENOENT)
+			log_warn(FETCH_PART, "cannot remove %s", dl->tmp);
+		free(dl->tmp);
+		dl->tmp = NULL;
+	}
+}
+
+static void
+fetch__detach(struct fetch_dl *dl, bool kill)
+{
+	uv_timer_stop(&dl->connect_to);
+	uv_timer_stop(&dl->total_to);
+	if (dl->wsi) {
+		lws_set_opaque_user_data(dl->wsi, NULL);
+		/* Inside a callback that returns -1 lws closes it anyway. */
+		if (kill)
+			lws_set_timeout(dl->wsi, PENDING_TIMEOUT_USER_OK,
+			    LWS_TO_KILL_ASYNC);
+		dl->wsi = NULL;
+	}
+	fetch__temp_drop(dl);
+}
+
+void
+fetch__attempt_abort(struct fetch_dl *dl)
+{
+	fetch__detach(dl, true);
+}
+
+static void
+fetch__attempt_end(struct fetch_dl *dl, enum fetch_end how, bool kill,
+    const char *fmt, ...)
+{
+	struct fetch *f = dl->f;
+	char msg[FETCH_ERR_MAX] = "";
+	va_list ap;
+
+	if (dl->state != FETCH_DL_HTTP)
+		return;
+	fetch__detach(dl, kill);
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	if (how == FETCH_END_OK) {
+		fetch__dl_finish(dl, true, NULL);
+		return;
+	}
+	/* An empty sha256 dir would only wait for the purge. */
+	(void)rmdir(dl->dir);
+	if (how == FETCH_END_FATAL) {
+		fetch__dl_finish(dl, false, "%s", msg);
+		return;
+	}
+	log_warnx(FETCH_PART, "%s", msg);
+	snprintf(dl->last_err, sizeof(dl->last_err), "%s", msg);
+	dl->state = FETCH_DL_WAIT;
+	if (++dl->uri_idx < f->cfg->n_master_uris) {
+		fetch__dl_arm(dl, 0);
+		return;
+	}
+	dl->uri_idx = 0;
+	if (++dl->round >= f->rounds) {
+		fetch__dl_finish(dl, false, "Failed to download file with: %s",
+		    dl->last_err);
+		return;
+	}
+	fetch__dl_arm(dl, f->backoff_ms << (dl->round - 1 < 16 ?
+	    dl->round - 1 : 16));
+}
+
+void
+fetch__download_start(struct fetch_dl *dl)
+{
+	dl->uri_idx = 0;
+	dl->round = 0;
+	dl->state = FETCH_DL_WAIT;
+	fetch__attempt_start(dl);
+}
+
+/* ---- timeouts ---------------------------------------------------------- */
+
+static void
+fetch__connect_timeout(uv_timer_t *t)
+{
+	struct fetch_dl *dl = t->data;
+
+	fetch__attempt_end(dl, FETCH_END_TRANSIENT, true, "%s: no connection "
+	    "within %ld s", dl->url, dl->f->cfg->task_download_connect_timeout);
+}
+
+static void
+fetch__total_timeout(uv_timer_t *t)
+{
+	struct fetch_dl *dl = t->data;
+
+	fetch__attempt_end(dl, FETCH_END_TRANSIENT, true, "%s: the download "
+	    "did not finish within %ld s", dl->url,
+	    dl->f->cfg->task_download_timeout);
+}
+
+/* ---- one attempt -------------------------------------------------------- */
+
+/* task-cache-dir is re-created if someone removed it while we run; its
+ * parents are made on the way (their errors show at the last step). */
+static int
+fetch__dirs_make(struct fetch_dl *dl)
+{
+	struct stat st;
+	char *p, *c;
+	int rc = 0;
+
+	if (!(p = util_strdup(dl->f->cfg->task_cache_dir)))
+		return -ENOMEM;
+	for (c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		(void)mkdir(p, 0750);
+		*c = '/';
+	}
+	if (mkdir(p, 0750) != 0 && errno != EEXIST)
+		rc = -errno;
+	free(p);
+	if (rc != 0)
+		return rc;
+	if (mkdir(dl->dir, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dl->dir, &st) != 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int
+fetch__temp_open(struct fetch_dl *dl)
+{
+	uint64_t r = util_random64();
+	int rc;
+
+	if ((rc = fetch__dirs_make(dl)) != 0)
+		return rc;
+	dl->tmp = util_asprintf("%s/temp_file_%04x-%04x-%04x-%04x", dl->dir,
+	    (unsigned)(r >> 48) & 0xffff, (unsigned)(r >> 32) & 0xffff,
+	    (unsigned)(r >> 16) & 0xffff, (unsigned)r & 0xffff);
+	if (!dl->tmp)
+		return -ENOMEM;
+	dl->fd = open(dl->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (dl->fd < 0) {
+		rc = -errno;
+		free(dl->tmp);
+		dl->tmp = NULL;
+		return rc;
+	}
+	mbedtls_sha256_init(&dl->hash);
+	mbedtls_sha256_starts_ret(&dl->hash, 0);
+	dl->got = 0;
+	return 0;
+}
+
+void
+fetch__attempt_start(struct fetch_dl *dl)
+{
+	struct fetch *f = dl->f;
+	const struct pxpd_config *cfg = f->cfg;
+	struct lws_client_connect_info i;
+	const char *prot, *addr, *path;
+	char *base, *copy = NULL, *fullpath = NULL;
+	size_t blen;
+	int port;
+
+	if (f->freeing || dl->state != FETCH_DL_WAIT)
+		return;
+	base = cfg->master_uris[dl->uri_idx];
+	blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	free(dl->url);
+	dl->url = util_asprintf("%.*s%s", (int)blen, base, dl->req);
+	copy = util_strdup(base);
+	dl->state = FETCH_DL_HTTP;
+	dl->status = 0;
+	if (!dl->url || !copy || lws_parse_uri(copy, &prot, &addr, &port,
+	    &path) || strcmp(prot, "https")) {
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "cannot use "
+		    "master-uri %s", base);
+		goto cleanup;
+	}
+	/* lws_parse_uri drops the leading '/' of a path prefix. */
+	blen = strlen(path);
+	while (blen && path[blen - 1] == '/')
+		blen--;
+	if (!(fullpath = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen,
+	    path, dl->req))) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "out of memory");
+		goto cleanup;
+	}
+
+	memset(&i, 0, sizeof(i));
+	i.context = f->ctx;
+	i.vhost = f->vh;
+	i.address = addr;
+	i.port = port;
+	i.path = fullpath;
+	i.host = addr;
+	i.method = "GET";
+	/* A redirect is an answer we don't take: puppetserver sends none. */
+	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
+	i.protocol = PROTOCOL_NAME;
+	i.local_protocol_name = PROTOCOL_NAME;
+	i.opaque_user_data = dl;
+	i.pwsi = &dl->wsi;
+
+	log_info(FETCH_PART, "downloading %s (attempt %d of %d)", dl->url,
+	    dl->round * cfg->n_master_uris + dl->uri_idx + 1,
+	    f->rounds * cfg->n_master_uris);
+	if (cfg->task_download_connect_timeout > 0)
+		uv_timer_start(&dl->connect_to, fetch__connect_timeout,
+		    (uint64_t)cfg->task_download_connect_timeout * 1000, 0);
+	if (cfg->task_download_timeout > 0)
+		uv_timer_start(&dl->total_to, fetch__total_timeout,
+		    (uint64_t)cfg->task_download_timeout * 1000, 0);
+	if (!lws_client_connect_via_info(&i))
+		/* Unless lws already reported it through the callback. */
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
+		    "start the connection", dl->url);
+cleanup:
+	free(fullpath);
+	free(copy);
+}
+
+/* ---- lws callbacks -------------------------------------------------------- */
+
+static int
+fetch__on_established(struct fetch_dl *dl, struct lws *wsi)
+{
+	int64_t limit = dl->size_bytes >= 0 ? dl->size_bytes : FETCH_SIZE_CAP;
+	const char *text;
+	char cl[32];
+	int rc;
+
+	dl->status = (int)lws_http_client_http_response(wsi);
+	if (dl->status != 200) {
+		text = fetch__status_text(dl->status);
+		/* The body (puppetserver's JSON, a proxy's HTML page) is not
+		 * read: the status says enough. */
+		fetch__attempt_end(dl, dl->status >= 500 ? FETCH_END_TRANSIENT :
+		    FETCH_END_FATAL, false, "%s: HTTP %d%s%s", dl->url,
+		    dl->status, *text ? " " : "", text);
+		return -1;
+	}
+	if (lws_hdr_copy(wsi, cl, sizeof(cl),
+	    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoll(cl, NULL, 10) > limit) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "The downloaded "
+		    "file %s is larger than %s (%lld bytes announced)", dl->name,
+		    dl->size_bytes >= 0 ? "its size_bytes" : "1 GiB",
+		    strtoll(cl, NULL, 10));
+		return -1;
+	}
+	if ((rc = fetch__temp_open(dl)) != 0) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot create a "
+		    "temporary file in %s: %s", dl->dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fetch__on_data(struct fetch_dl *dl, const void *in, size_t len)
+{
+	int64_t limit = dl->size_bytes >= 0 ? dl->size_bytes : FETCH_SIZE_CAP;
+	const char *p = in;
+	ssize_t n;
+
+	if (dl->fd < 0)
+		return -1;
+	if (dl->got + len > (uint64_t)limit) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "The downloaded "
+		    "file %s is larger than %s", dl->name, dl->size_bytes >= 0 ?
+		    "its size_bytes" : "1 GiB");
+		return -1;
+	}
+	mbedtls_sha256_update_ret(&dl->hash, in, len);
+	dl->got += len;
+	/* Small writes to a local file: the page cache takes them without
+	 * blocking the loop in practice (no fsync here). */
+	while (len) {
+		if ((n = write(dl->fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot "
+			    "write %s: %s", dl->tmp, strerror(errno));
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fetch__on_completed(struct fetch_dl *dl)
+{
+	unsigned char digest[32];
+	char hex[FETCH_SHA_HEX + 1];
+	int fd = dl->fd;
+
+	if (fd < 0)
+		return -1;
+	mbedtls_sha256_finish_ret(&dl->hash, digest);
+	fetch__hex(digest, hex);
+	if (strcmp(hex, dl->sha) != 0) {
+		log_debug(FETCH_PART, "%s: got sha256 %s, expected %s", dl->url,
+		    hex, dl->sha);
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "The downloaded "
+		    "file %s has a SHA that differs from the provided SHA",
+		    dl->name);
+		return -1;
+	}
+	/* Owner only, and executable: a task file may be run in place. */
+	if (fchmod(fd, 0700) != 0 || close(fd) != 0) {
+		dl->fd = -1;
+		mbedtls_sha256_free(&dl->hash);
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot finish "
+		    "%s: %s", dl->tmp, strerror(errno));
+		return -1;
+	}
+	dl->fd = -1;
+	mbedtls_sha256_free(&dl->hash);
+	if (rename(dl->tmp, dl->dest) != 0) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot move %s "
+		    "into place: %s", dl->dest, strerror(errno));
+		return -1;
+	}
+	free(dl->tmp);
+	dl->tmp = NULL;
+	if (utimes(dl->dir, NULL) != 0)
+		log_warn(FETCH_PART, "cannot refresh the time of %s", dl->dir);
+	log_debug(FETCH_PART, "%s: %llu bytes, sha256 ok", dl->url,
+	    (unsigned long long)dl->got);
+	fetch__attempt_end(dl, FETCH_END_OK, false, NULL);
+	/* Don't keep the connection: the next file may want another master. */
+	return -1;
+}
+
+static int
+fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
+    void *user, void *in, size_t len)
+{
+	struct fetch_dl *dl = lws_get_opaque_user_data(wsi);
+	unsigned char **p, *end;
+	char buf[LWS_PRE + RX_CHUNK], *px;
+	int n;
+
+	if (!dl || dl->state != FETCH_DL_HTTP || dl->wsi != wsi)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: %s",
+		    dl->url, in ? (const char *)in : "connection failed");
+		return 0;
+
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		/* TCP and TLS are up: the connect limit is met. lws's mbedTLS
+		 * glue has no CRL support, so the revocation check is ours,
+		 * before the request leaves. */
+		uv_timer_stop(&dl->connect_to);
+		if (dl->f->crl && tls_peer_revoked(wsi, dl->f->crl) != 0) {
+			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: "
+			    "the server's certificate is revoked by ssl-crl (or "
+			    "could not be read): refused", dl->url);
+			return -1;
+		}
+		p = (unsigned char **)in;
+		end = *p + len;
+		/* puppetserver answers 400 to a request without Accept. */
+		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ACCEPT,
+		    (const unsigned char *)"application/octet-stream", 24, p,
+		    end)) {
+			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false,
+			    "%s: request headers too long", dl->url);
+			return -1;
+		}
+		return 0;
+
+	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
+		return fetch__on_established(dl, wsi);
+
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+		return fetch__on_data(dl, in, len);
+
+	case LWS_CALLBACK_RECEIVE_CLIENT_HTTP:
+		px = buf + LWS_PRE;
+		n = RX_CHUNK;
+		if (lws_http_client_read(wsi, &px, &n) < 0)
+			return -1;
+		/* the data callback may have ended the attempt */
+		return dl->state == FETCH_DL_HTTP ? 0 : -1;
+
+	case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+		return fetch__on_completed(dl);
+
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: the "
+		    "connection closed before the download completed", dl->url);
+		return 0;
+
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols fetch_protocols[] = {
+	{ PROTOCOL_NAME, fetch__callback, 0, RX_CHUNK, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+int
+fetch__http_init(struct fetch *f, char *err, size_t errlen)
+{
+	const struct pxpd_config *cfg = f->cfg;
+	struct lws_context_creation_info info;
+	void *foreign[1] = { f->loop };
+	char *env_proxy;
+
+	if (cfg->ssl_crl && *cfg->ssl_crl &&
+	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
+		return -1;
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = fetch_protocols;
+	info.options = LWS_SERVER_OPTION_LIBUV |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.foreign_loops = foreign;
+	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
+	info.client_ssl_cert_filepath = cfg->ssl_cert;
+	info.client_ssl_private_key_filepath = cfg->ssl_key;
+	/* Our uv timers enforce the configured limits; lws's own ones must
+	 * not fire first. */
+	info.connect_timeout_secs = cfg->task_download_connect_timeout > 0 ?
+	    (unsigned)cfg->task_download_connect_timeout : CONNECT_DEFAULT_S;
+	info.timeout_secs = cfg->task_download_timeout > 0 &&
+	    cfg->task_download_timeout < 86400 ?
+	    (unsigned)cfg->task_download_timeout : 86400;
+	info.pt_serv_buf_size = 16 * 1024;
+	if (cfg->master_proxy && *cfg->master_proxy)
+		info.http_proxy_address = cfg->master_proxy;
+
+	/* lws would silently use $http_proxy; pxp-agent only honours
+	 * master-proxy for downloads, so hide it while the vhost is made. */
+	env_proxy = util_strdup(getenv("http_proxy"));
+	if (env_proxy)
+		unsetenv("http_proxy");
+	f->ctx = lws_create_context(&info);
+	if (env_proxy) {
+		setenv("http_proxy", env_proxy, 1);
+		free(env_proxy);
+	}
+	if (!f->ctx) {
+		snprintf(err, errlen, "cannot set up TLS for task downloads: "
+		    "check ssl-ca-cert, ssl-cert and ssl-key");
+		tls_crl_free(f->crl);
+		f->crl = NULL;
+		return -1;
+	}
+	f->vh = lws_get_vhost_by_name(f->ctx, "default");
+	return 0;
+}
+
+void
+fetch__http_free(struct fetch *f)
+{
+	/* With a foreign loop lws closes its handles as the loop runs on. */
+	lws_context_destroy(f->ctx);
+	f->ctx = NULL;
+	f->vh = NULL;
+	tls_crl_free(f->crl);
+	f->crl = NULL;
+}

@@ -1,0 +1,67 @@
+/* schema_fuzz.c: libFuzzer harness for the JSON Schema subset
+ * (agent/schema.c). Input: "<schema JSON>\n---\n<value JSON>", or, without
+ * the separator, the first line is the schema and the rest the value.
+ * Any pair must check and validate without crashing, with 0 or -1, a
+ * terminated message exactly when -1, and the same answer twice. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+#define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fuzz_validate(const cJSON *schema, const cJSON *value)
+{
+	char err[256], again[256];
+	int rc;
+
+	memset(err, 'x', sizeof(err));
+	rc = schema_validate(schema, value, err, sizeof(err));
+	FUZZ_CHECK(rc == 0 || rc == -1);
+	FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+	FUZZ_CHECK((rc == 0) == (err[0] == '\0'));
+	FUZZ_CHECK(rc == -1 || schema_validate(schema, value, NULL, 0) == 0);
+	FUZZ_CHECK(schema_validate(schema, value, again, sizeof(again)) == rc);
+	FUZZ_CHECK(strcmp(err, again) == 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data, *sep;
+	size_t schema_len, value_off;
+	cJSON *schema, *value;
+	char err[256];
+	int rc;
+
+	sep = memmem(text, size, "\n---\n", 5);
+	if (sep) {
+		schema_len = (size_t)(sep - text);
+		value_off = schema_len + 5;
+	} else {
+		sep = memchr(text, '\n', size);
+		schema_len = sep ? (size_t)(sep - text) : size;
+		value_off = sep ? schema_len + 1 : size;
+	}
+	schema = cJSON_ParseWithLength(text, schema_len);
+	value = cJSON_ParseWithLength(text + value_off, size - value_off);
+
+	memset(err, 'x', sizeof(err));
+	rc = schema_check(schema, err, sizeof(err));
+	FUZZ_CHECK(rc == 0 || rc == -1);
+	FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+	FUZZ_CHECK((rc == 0) == (err[0] == '\0'));
+	/* Checked or not, validation must hold up: it fails closed. */
+	fuzz_validate(schema, value);
+	if (rc == 0) {
+		fuzz_validate(schema, NULL);
+		fuzz_validate(schema, schema);
+	}
+	cJSON_Delete(schema);
+	cJSON_Delete(value);
+	return 0;
+}

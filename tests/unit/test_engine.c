@@ -1,0 +1,290 @@
+/* test_engine.c: the PXP pipeline with a recording sender in place of the
+ * connection: errors at each layer, built-in modules, oversize responses,
+ * transaction-id checks, status queries answered from a real spool. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "codec.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "spool.h"
+#include "util.h"
+
+#define MAX_SENT 16
+
+struct sent {
+	char *type, *target, *in_reply_to;
+	cJSON *data;
+};
+
+struct fixture {
+	uv_loop_t loop;
+	struct pxpd_config cfg;
+	struct engine *e;
+	char dir[64];
+	struct sent sent[MAX_SENT];
+	int n_sent;
+};
+
+static int
+record(void *arg, const struct pcp_out *o)
+{
+	struct fixture *f = arg;
+	struct sent *s;
+
+	assert_true(f->n_sent < MAX_SENT);
+	s = &f->sent[f->n_sent++];
+	s->type = util_strdup(pcp_type_name(o->message_type));
+	s->target = util_strdup(o->target);
+	s->in_reply_to = util_strdup(o->in_reply_to);
+	s->data = o->data_json ? cJSON_ParseWithLength(o->data_json,
+	    o->data_len) : NULL;
+	return 0;
+}
+
+static void
+clear_sent(struct fixture *f)
+{
+	int i;
+
+	for (i = 0; i < f->n_sent; i++) {
+		free(f->sent[i].type);
+		free(f->sent[i].target);
+		free(f->sent[i].in_reply_to);
+		cJSON_Delete(f->sent[i].data);
+	}
+	f->n_sent = 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	strcpy(f->dir, "/tmp/pxpd-engine-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	uv_loop_init(&f->loop);
+	f->cfg.pcp_version = 2;
+	f->cfg.max_message_size = 1024;
+	f->cfg.max_concurrent_actions = 4;
+	f->cfg.max_queued_actions = 4;
+	f->cfg.spool_dir = util_asprintf("%s/spool", f->dir);
+	f->e = engine_new(&f->loop, &f->cfg, record, f, err, sizeof(err));
+	assert_non_null(f->e);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd;
+
+	clear_sent(f);
+	engine_free(f->e);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	free(f->cfg.spool_dir);
+	cmd = util_asprintf("rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+/* Feeds one v2 message whose data is the given JSON text (NULL: no data). */
+static void
+feed(struct fixture *f, const char *type, const char *data)
+{
+	char *text = data ? util_asprintf("{\"id\":\"m-1\",\"message_type\":"
+	    "\"http://puppetlabs.com/%s\",\"sender\":\"pcp://ctl/controller\","
+	    "\"target\":\"pcp://agent01.example/agent\",\"data\":%s}", type, data) :
+	    util_asprintf("{\"id\":\"m-1\",\"message_type\":"
+	    "\"http://puppetlabs.com/%s\",\"sender\":\"pcp://ctl/controller\"}",
+	    type);
+	struct pcp_msg m;
+	const char *err = NULL;
+
+	assert_int_equal(pcp_v2_decode(text, strlen(text), &m, &err), 0);
+	engine_message(f->e, &m);
+	pcp_msg_clear(&m);
+	free(text);
+}
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void
+test_echo_blocking(void **state)
+{
+	struct fixture *f = *state;
+	const cJSON *res;
+
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"t1\","
+	    "\"module\":\"echo\",\"action\":\"echo\",\"params\":{\"argument\":\"hi\"}}");
+	assert_int_equal(f->n_sent, 1);
+	assert_string_equal(f->sent[0].type, "rpc_blocking_response");
+	assert_string_equal(f->sent[0].target, "pcp://ctl/controller");
+	assert_null(f->sent[0].in_reply_to);
+	assert_string_equal(str(f->sent[0].data, "transaction_id"), "t1");
+	res = cJSON_GetObjectItemCaseSensitive(f->sent[0].data, "results");
+	assert_string_equal(str(res, "outcome"), "hi");
+}
+
+static void
+test_pcp_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	feed(f, "rpc_blocking_request", NULL);
+	feed(f, "rpc_blocking_request", "{\"module\":\"echo\"}");
+	feed(f, "rpc_non_blocking_request", "{\"transaction_id\":\"t\","
+	    "\"module\":\"echo\",\"action\":\"echo\"}");    /* no notify_outcome */
+	assert_int_equal(f->n_sent, 3);
+	assert_string_equal(f->sent[0].type, "error_message");
+	/* v2: data is the description string, in_reply_to the request id */
+	assert_true(cJSON_IsString(f->sent[0].data));
+	assert_string_equal(f->sent[0].data->valuestring, "no data");
+	assert_string_equal(f->sent[0].in_reply_to, "m-1");
+	assert_string_equal(f->sent[1].type, "error_message");
+	assert_non_null(strstr(f->sent[1].data->valuestring, "invalid data"));
+	assert_string_equal(f->sent[2].type, "error_message");
+}
+
+static void
+test_rpc_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"t2\","
+	    "\"module\":\"nope\",\"action\":\"x\"}");
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"t3\","
+	    "\"module\":\"echo\",\"action\":\"x\"}");
+	feed(f, "rpc_non_blocking_request", "{\"transaction_id\":\"t4\","
+	    "\"notify_outcome\":true,\"module\":\"ping\",\"action\":\"ping\"}");
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"t5\","
+	    "\"module\":\"echo\",\"action\":\"echo\",\"params\":{}}");
+	assert_int_equal(f->n_sent, 4);
+	assert_string_equal(f->sent[0].type, "rpc_error_message");
+	assert_string_equal(str(f->sent[0].data, "description"),
+	    "unknown module: nope");
+	assert_string_equal(str(f->sent[0].data, "id"), "m-1");
+	assert_string_equal(str(f->sent[1].data, "description"),
+	    "unknown action 'x' for module 'echo'");
+	assert_string_equal(str(f->sent[2].data, "description"),
+	    "the module 'ping' supports only blocking PXP requests");
+	assert_non_null(strstr(str(f->sent[3].data, "description"),
+	    "invalid input for blocking 'echo echo' request (transaction t5)"));
+}
+
+static void
+test_oversize_response_is_rpc_error(void **state)
+{
+	struct fixture *f = *state;
+	char big[1100], *req;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	req = util_asprintf("{\"transaction_id\":\"t6\",\"module\":\"echo\","
+	    "\"action\":\"echo\",\"params\":{\"argument\":\"%s\"}}", big);
+	feed(f, "rpc_blocking_request", req);
+	free(req);
+	assert_int_equal(f->n_sent, 1);
+	assert_string_equal(f->sent[0].type, "rpc_error_message");
+	assert_non_null(strstr(str(f->sent[0].data, "description"),
+	    "exceeded max-message-size 1024"));
+}
+
+static void
+test_status_unknown_and_traversal(void **state)
+{
+	struct fixture *f = *state;
+	const cJSON *res;
+	char *outside = util_asprintf("%s/secret", f->dir);
+
+	/* A directory next to the spool that a "../" id would reach. */
+	assert_int_equal(mkdir(outside, 0700), 0);
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"q1\","
+	    "\"module\":\"status\",\"action\":\"query\","
+	    "\"params\":{\"transaction_id\":\"never-seen\"}}");
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"q2\","
+	    "\"module\":\"status\",\"action\":\"query\","
+	    "\"params\":{\"transaction_id\":\"../secret\"}}");
+	feed(f, "rpc_non_blocking_request", "{\"transaction_id\":\"../../x\","
+	    "\"notify_outcome\":true,\"module\":\"status\",\"action\":\"query\","
+	    "\"params\":{\"transaction_id\":\"a\"}}");
+	assert_int_equal(f->n_sent, 3);
+	assert_string_equal(f->sent[0].type, "rpc_blocking_response");
+	res = cJSON_GetObjectItemCaseSensitive(f->sent[0].data, "results");
+	assert_string_equal(str(res, "status"), "unknown");
+	assert_string_equal(str(res, "transaction_id"), "never-seen");
+	assert_non_null(strstr(str(res, "stdout"), "found no results directory"));
+	assert_string_equal(f->sent[1].type, "rpc_error_message");
+	assert_non_null(strstr(str(f->sent[1].data, "description"),
+	    "transaction_id"));
+	assert_string_equal(f->sent[2].type, "rpc_error_message");
+	free(outside);
+}
+
+static void
+test_status_finished_from_spool(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *s = engine_spool(f->e);
+	cJSON *meta = cJSON_Parse("{\"requester\":\"pcp://ctl/controller\","
+	    "\"module\":\"echo\",\"action\":\"echo\",\"request_params\":\"{}\","
+	    "\"transaction_id\":\"done-1\",\"request_id\":\"r\","
+	    "\"notify_outcome\":false,\"start\":\"2026-01-01T00:00:00.000000Z\","
+	    "\"status\":\"success\",\"results\":{\"exitcode\":3}}");
+	const cJSON *res;
+
+	assert_int_equal(spool_create(s, "done-1", meta), 0);
+	cJSON_Delete(meta);
+	assert_int_equal(spool_file_write(s, "done-1", "stdout", "out\n", 4), 0);
+	feed(f, "rpc_blocking_request", "{\"transaction_id\":\"q3\","
+	    "\"module\":\"status\",\"action\":\"query\","
+	    "\"params\":{\"transaction_id\":\"done-1\"}}");
+	assert_int_equal(f->n_sent, 1);
+	res = cJSON_GetObjectItemCaseSensitive(f->sent[0].data, "results");
+	/* stored success but a non-zero exit code is reported as failure */
+	assert_string_equal(str(res, "status"), "failure");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(res, "exitcode")->valueint, 3);
+	assert_string_equal(str(res, "stdout"), "out\n");
+	assert_null(cJSON_GetObjectItemCaseSensitive(res, "stderr"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_echo_blocking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_response_is_rpc_error,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_unknown_and_traversal,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_finished_from_spool,
+		    setup, teardown),
+	};
+
+	log_open(NULL, LOG_LVL_FATAL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,918 @@
+/* test_exec.c: running actions through the real wrapper (the pxpd binary
+ * named by PXPD_BIN) on a real libuv loop: exit codes, stdin, output in
+ * memory and in result files, output caps, timeouts and cancels killing
+ * the whole process tree, exec failures, adopting a wrapper again, and
+ * the job codec on bad input. Each test ends with uv_loop_close() == 0. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "exec.h"
+#include "exec_int.h"
+
+struct outcome {
+	int calls;
+	struct exec_result r;
+	char *out, *err;
+};
+
+struct fixture {
+	uv_loop_t loop;
+	char dir[64];
+	struct outcome o;
+};
+
+static void
+on_done(void *arg, const struct exec_result *r)
+{
+	struct outcome *o = arg;
+
+	o->calls++;
+	o->r = *r;
+	o->out = r->out != NULL ? malloc(r->out_len + 1) : NULL;
+	o->err = r->err != NULL ? malloc(r->err_len + 1) : NULL;
+	if (o->out != NULL) {
+		memcpy(o->out, r->out, r->out_len + 1);
+		assert_int_equal(o->out[r->out_len], '\0');
+	}
+	if (o->err != NULL) {
+		memcpy(o->err, r->err, r->err_len + 1);
+		assert_int_equal(o->err[r->err_len], '\0');
+	}
+	o->r.out = o->out;
+	o->r.err = o->err;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *bin = getenv("PXPD_BIN");
+
+	assert_non_null(f);
+	/* The test binary is not pxpd: the wrapper is the real binary. */
+	assert_non_null(bin);
+	assert_int_equal(setenv("PXPD_WRAPPER_BIN", bin, 1), 0);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	strcpy(f->dir, "/tmp/pxpd-test-exec-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	/* No handle may be left behind by the exec layer. */
+	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f->o.out);
+	free(f->o.err);
+	free(f);
+	return 0;
+}
+
+static struct exec_child *
+start(struct fixture *f, const struct exec_spec *spec)
+{
+	char err[256] = "";
+	struct exec_child *c = exec_start(&f->loop, spec, on_done, &f->o, err,
+	    sizeof(err));
+
+	if (c == NULL)
+		fail_msg("exec_start: %s", err);
+	return c;
+}
+
+static void
+run(struct fixture *f)
+{
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->o.calls, 1);
+}
+
+/* Whole small file as a string; NULL when missing. Caller frees. */
+static char *
+slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[256], *buf;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	buf = calloc(1, 1 << 20);
+	assert_non_null(buf);
+	n = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+static mode_t
+file_mode(const char *dir, const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* Polls (the processes are reaped by init or the wrapper, not us). */
+static bool
+group_gone(pid_t pgid)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (kill(-pgid, 0) < 0 && errno == ESRCH)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static bool
+pid_gone(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* ---- blocking -------------------------------------------------------- */
+
+static void
+exec_blocking_exit_code_and_output(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "echo out; echo err >&2; exit 3", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 3);
+	assert_string_equal(f->o.out, "out\n");
+	assert_int_equal(f->o.r.out_len, 4);
+	assert_string_equal(f->o.err, "err\n");
+	assert_false(f->o.r.out_truncated);
+	assert_false(f->o.r.err_truncated);
+	assert_false(f->o.r.timed_out);
+	assert_false(f->o.r.cancelled);
+}
+
+static void
+exec_blocking_stdin_reaches_action(void **state)
+{
+	struct fixture *f = *state;
+	const char *input = "{\"message\":\"hello\"}\n\xc3\xa9";
+	struct exec_spec spec = { .executable = "cat", .input = input,
+	    .input_len = strlen(input) };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_string_equal(f->o.out, input);
+}
+
+static void
+exec_blocking_env_args_and_cwd(void **state)
+{
+	struct fixture *f = *state;
+	char cwd[128];
+	const char *args[] = { "-c", "printf '%s|%s|%s|' \"$PXPD_T\" \"$1\" "
+	    "\"$HOME\"; pwd", "sh", "an arg with spaces", NULL };
+	const char *env[] = { "PXPD_T=set", "HOME=/nowhere", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .env = env, .cwd = cwd };
+	char want[256];
+
+	snprintf(cwd, sizeof(cwd), "%s/work", f->dir);
+	start(f, &spec);
+	run(f);
+	snprintf(want, sizeof(want), "set|an arg with spaces|/nowhere|%s\n",
+	    cwd);
+	assert_string_equal(f->o.out, want);
+	/* An explicit cwd is created and left in place. */
+	assert_int_equal(access(cwd, F_OK), 0);
+}
+
+static void
+exec_blocking_private_tmp_dir_removed(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "pwd; touch leftover; mkdir sub; "
+	    "touch sub/x", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_non_null(strstr(f->o.out, "/pxpd-exec-"));
+	f->o.out[strlen(f->o.out) - 1] = '\0';
+	assert_int_equal(access(f->o.out, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
+exec_blocking_big_input_not_read(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8u << 20;
+	char *input = malloc(n);
+	const char *args[] = { "-c", "exit 0", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .timeout_s = 30 };
+
+	assert_non_null(input);
+	memset(input, 'x', n);
+	spec.input = input;
+	spec.input_len = n;
+	start(f, &spec);
+	run(f);
+	free(input);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_false(f->o.r.timed_out);
+}
+
+static void
+exec_blocking_big_input_read(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 8u << 20;
+	char *input = malloc(n);
+	struct exec_spec spec = { .executable = "wc", .timeout_s = 30 };
+	const char *args[] = { "-c", NULL };
+
+	assert_non_null(input);
+	memset(input, 'y', n);
+	spec.args = args;
+	spec.input = input;
+	spec.input_len = n;
+	start(f, &spec);
+	run(f);
+	free(input);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_int_equal(atol(f->o.out), (long)n);
+}
+
+static void
+exec_blocking_output_cap(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "yes | head -c 10485760; "
+	    "yes e | head -c 100 >&2", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .output_cap = 1u << 20, .timeout_s = 30 };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_true(f->o.r.out_truncated);
+	assert_int_equal(f->o.r.out_len, 1u << 20);
+	assert_int_equal(strlen(f->o.out), 1u << 20);
+	assert_memory_equal(f->o.out, "y\ny\ny\n", 6);
+	assert_false(f->o.r.err_truncated);
+	assert_int_equal(f->o.r.err_len, 100);
+}
+
+static void
+exec_blocking_exact_cap_not_truncated(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "printf 12345678", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .output_cap = 8 };
+
+	start(f, &spec);
+	run(f);
+	assert_string_equal(f->o.out, "12345678");
+	assert_false(f->o.r.out_truncated);
+}
+
+static void
+exec_blocking_not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_spec spec = { .executable = "/nonexistent/pxpd-nothing" };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, EXEC_EXIT_NOT_STARTED);
+	assert_string_equal(f->o.out, "");
+	assert_non_null(strstr(f->o.err, "Executable '/nonexistent/pxpd-"
+	    "nothing' failed to run: No such file or directory"));
+}
+
+static void
+exec_blocking_killed_by_signal(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "kill -9 $$", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
+}
+
+/* ---- timeouts and cancel --------------------------------------------- */
+
+static void
+read_pids(struct fixture *f, pid_t *leader, pid_t *bg)
+{
+	char *s = slurp(f->dir, "pids", NULL);
+	long a = 0, b = 0;
+
+	assert_non_null(s);
+	assert_int_equal(sscanf(s, "%ld %ld", &a, &b), 2);
+	free(s);
+	assert_true(a > 1 && b > 1);
+	*leader = (pid_t)a;
+	*bg = (pid_t)b;
+}
+
+static void
+exec_timeout_kills_tree(void **state)
+{
+	struct fixture *f = *state;
+	char script[256];
+	const char *args[] = { "-c", script, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .timeout_s = 1 };
+	uint64_t t0 = uv_hrtime();
+	pid_t leader, bg;
+
+	snprintf(script, sizeof(script), "sleep 100 & echo $$ $! > %s/pids; "
+	    "echo started; sleep 100", f->dir);
+	start(f, &spec);
+	run(f);
+	assert_true(f->o.r.timed_out);
+	assert_false(f->o.r.cancelled);
+	assert_int_equal(f->o.r.exitcode, 128 + SIGTERM);
+	assert_string_equal(f->o.out, "started\n");
+	/* SIGTERM was enough: no grace period spent. */
+	assert_true(uv_hrtime() - t0 < 4000000000ull);
+	read_pids(f, &leader, &bg);
+	/* The action led its own group; nothing of it is left. */
+	assert_true(group_gone(leader));
+	assert_true(pid_gone(bg));
+}
+
+static void
+exec_timeout_sigkill_after_grace(void **state)
+{
+	struct fixture *f = *state;
+	char script[256];
+	const char *args[] = { "-c", script, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .timeout_s = 1, .result_dir = f->dir };
+	uint64_t t0 = uv_hrtime(), dt;
+	pid_t leader, bg;
+	char *s;
+
+	/* Ignored SIGTERM is inherited: only SIGKILL ends these. */
+	snprintf(script, sizeof(script), "trap '' TERM; sleep 100 & "
+	    "echo $$ $! > %s/pids; sleep 100", f->dir);
+	start(f, &spec);
+	run(f);
+	dt = uv_hrtime() - t0;
+	assert_true(f->o.r.timed_out);
+	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
+	assert_true(dt >= (uint64_t)(1 + EXEC__KILL_GRACE_S) * 1000000000ull -
+	    200000000ull);
+	read_pids(f, &leader, &bg);
+	assert_true(group_gone(leader));
+	assert_true(pid_gone(bg));
+	s = slurp(f->dir, "stderr", NULL);
+	assert_non_null(strstr(s, "timed out after 1 s"));
+	free(s);
+	assert_int_equal(access(f->dir, F_OK), 0);
+	s = slurp(f->dir, "timed_out", NULL);
+	assert_non_null(s);
+	free(s);
+}
+
+struct cancel_ctx {
+	struct fixture *f;
+	struct exec_child *c;
+	uv_timer_t timer;
+	int tries;
+};
+
+/* Cancels once the action has recorded its pids (it is surely running). */
+static void
+cancel_on_timer(uv_timer_t *t)
+{
+	struct cancel_ctx *x = t->data;
+	char *s = slurp(x->f->dir, "pids", NULL);
+	bool ready = s != NULL && strchr(s, '\n') != NULL;
+
+	free(s);
+	if (!ready && ++x->tries < 500)
+		return;
+	assert_int_equal(exec_cancel(x->c), 0);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void
+cancel_case(struct fixture *f, bool nonblocking)
+{
+	char script[256];
+	const char *args[] = { "-c", script, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .result_dir = nonblocking ? f->dir : NULL };
+	struct cancel_ctx x = { .f = f };
+	pid_t leader, bg;
+
+	snprintf(script, sizeof(script), "sleep 100 & echo $$ $! > %s/pids; "
+	    "sleep 100", f->dir);
+	x.c = start(f, &spec);
+	uv_timer_init(&f->loop, &x.timer);
+	x.timer.data = &x;
+	uv_timer_start(&x.timer, cancel_on_timer, 10, 10);
+	run(f);
+	assert_true(f->o.r.cancelled);
+	assert_false(f->o.r.timed_out);
+	assert_int_equal(f->o.r.exitcode, 128 + SIGTERM);
+	read_pids(f, &leader, &bg);
+	assert_true(group_gone(leader));
+	assert_true(pid_gone(bg));
+}
+
+static void
+exec_cancel_blocking_kills_tree(void **state)
+{
+	cancel_case(*state, false);
+}
+
+static void
+exec_cancel_nonblocking_kills_tree(void **state)
+{
+	struct fixture *f = *state;
+	char *s;
+
+	cancel_case(f, true);
+	s = slurp(f->dir, "exitcode", NULL);
+	assert_string_equal(s, "143");
+	free(s);
+}
+
+/* ---- non-blocking ---------------------------------------------------- */
+
+static void
+exec_nonblocking_result_files(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "echo out; echo err >&2; echo $PPID > "
+	    "\"$D/ppid\"; exit 7", NULL };
+	char env0[128];
+	const char *env[] = { env0, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .env = env, .result_dir = f->dir };
+	char *s, *p;
+	size_t len;
+
+	snprintf(env0, sizeof(env0), "D=%s", f->dir);
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 7);
+	assert_null(f->o.r.out);
+	s = slurp(f->dir, "exitcode", &len);
+	assert_string_equal(s, "7");
+	free(s);
+	s = slurp(f->dir, "stdout", NULL);
+	assert_string_equal(s, "out\n");
+	free(s);
+	s = slurp(f->dir, "stderr", NULL);
+	assert_string_equal(s, "err\n");
+	free(s);
+	/* pid names the wrapper, the action's parent. */
+	s = slurp(f->dir, "pid", NULL);
+	p = slurp(f->dir, "ppid", NULL);
+	assert_non_null(s);
+	assert_non_null(p);
+	assert_int_equal(s[strlen(s) - 1], '\n');
+	assert_string_equal(s, p);
+	free(s);
+	free(p);
+	assert_int_equal(file_mode(f->dir, "pid"), 0600);
+	assert_int_equal(file_mode(f->dir, "stdout"), 0600);
+	assert_int_equal(file_mode(f->dir, "stderr"), 0600);
+	assert_int_equal(file_mode(f->dir, "exitcode"), 0600);
+	assert_int_equal(access(f->dir, F_OK), 0);
+	s = slurp(f->dir, "timed_out", NULL);
+	assert_null(s);
+}
+
+static void
+exec_nonblocking_output_cap_marker(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "yes | head -c 300000", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .result_dir = f->dir, .output_cap = 1000 };
+	char *s;
+	size_t len;
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+	s = slurp(f->dir, "stdout", &len);
+	assert_int_equal(len, 1000 + strlen("\n[pxpd: output truncated after "
+	    "1000 bytes]\n"));
+	assert_string_equal(s + 1000, "\n[pxpd: output truncated after 1000 "
+	    "bytes]\n");
+	free(s);
+}
+
+static void
+exec_nonblocking_not_found(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_spec spec = { .executable = "pxpd-no-such-command",
+	    .result_dir = f->dir };
+	char *s;
+
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, EXEC_EXIT_NOT_STARTED);
+	s = slurp(f->dir, "stderr", NULL);
+	assert_non_null(strstr(s, "Executable 'pxpd-no-such-command' failed "
+	    "to run: No such file or directory"));
+	free(s);
+	s = slurp(f->dir, "exitcode", NULL);
+	assert_string_equal(s, "127");
+	free(s);
+}
+
+/* An external module writes its own files; the wrapper leaves them. */
+static void
+exec_nonblocking_action_writes_output(void **state)
+{
+	struct fixture *f = *state;
+	char script[256];
+	const char *args[] = { "-c", script, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .result_dir = f->dir, .action_writes_output = true };
+	char *s;
+
+	snprintf(script, sizeof(script), "echo lost; printf mine > %s/stdout; "
+	    "printf 0 > %s/exitcode; exit 5", f->dir, f->dir);
+	start(f, &spec);
+	run(f);
+	s = slurp(f->dir, "stdout", NULL);
+	assert_string_equal(s, "mine");
+	free(s);
+	s = slurp(f->dir, "exitcode", NULL);
+	assert_string_equal(s, "0");
+	free(s);
+	assert_int_equal(f->o.r.exitcode, 0);
+}
+
+/* ---- adopt ----------------------------------------------------------- */
+
+static void
+adopt(struct fixture *f)
+{
+	char err[256] = "";
+	struct exec_child *c = exec_adopt(&f->loop, f->dir, on_done, &f->o,
+	    err, sizeof(err));
+
+	if (c == NULL)
+		fail_msg("exec_adopt: %s", err);
+	/* Never from inside exec_adopt. */
+	assert_int_equal(f->o.calls, 0);
+}
+
+static void
+exec_adopt_running_wrapper(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "sleep 1; echo late; exit 5", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .result_dir = f->dir };
+	struct exec_child *c;
+	char *s = NULL;
+	int i;
+
+	c = start(f, &spec);
+	/* As pxpd stopping: no callback, the wrapper carries on. */
+	exec_abandon(c);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->o.calls, 0);
+	/* The wrapper writes its pid first thing; give it that moment. */
+	for (i = 0; i < 500 && (s = slurp(f->dir, "pid", NULL)) == NULL; i++)
+		usleep(10000);
+	assert_non_null(s);
+	free(s);
+	s = slurp(f->dir, "exitcode", NULL);
+	assert_null(s);
+	adopt(f);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 5);
+	assert_false(f->o.r.cancelled);
+	s = slurp(f->dir, "stdout", NULL);
+	assert_string_equal(s, "late\n");
+	free(s);
+}
+
+static void
+exec_adopt_already_finished(void **state)
+{
+	struct fixture *f = *state;
+	FILE *fp;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/exitcode", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("0\n", fp);
+	fclose(fp);
+	adopt(f);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+}
+
+static void
+exit_noop(uv_process_t *p, int64_t status, int sig)
+{
+	uv_close((uv_handle_t *)p, NULL);
+}
+
+static void
+exec_adopt_dead_without_exitcode(void **state)
+{
+	struct fixture *f = *state;
+	uv_process_t p;
+	uv_process_options_t opt = { 0 };
+	char *argv[] = { "/bin/true", NULL }, path[128];
+	FILE *fp;
+
+	/* A pid that surely was a process and is now reaped. */
+	opt.file = argv[0];
+	opt.args = argv;
+	opt.exit_cb = exit_noop;
+	assert_int_equal(uv_spawn(&f->loop, &p, &opt), 0);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_false(exec_pid_alive(p.pid));
+	snprintf(path, sizeof(path), "%s/pid", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%d\n", p.pid);
+	fclose(fp);
+	adopt(f);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, -1);
+}
+
+static void
+exec_adopt_nothing_to_watch(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+
+	assert_null(exec_adopt(&f->loop, f->dir, on_done, &f->o, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "pid"));
+}
+
+static void
+exec_abandon_blocking_no_callback(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "echo hi", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+
+	exec_abandon(start(f, &spec));
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(f->o.calls, 0);
+}
+
+static void
+exec_pid_alive_cases(void **state)
+{
+	(void)state;
+	assert_true(exec_pid_alive(getpid()));
+	assert_true(exec_pid_alive(1));   /* EPERM or ours: alive */
+	assert_false(exec_pid_alive(0));
+	assert_false(exec_pid_alive(-5));
+	assert_false(exec_pid_alive((long)INT32_MAX + 10));
+}
+
+/* ---- job codec ------------------------------------------------------- */
+
+static void
+exec_job_round_trip(void **state)
+{
+	const char *args[] = { "a", "", "c d", NULL };
+	const char *env[] = { "A=1", "B==x", NULL };
+	const char *input = "line\n\"quoted\"\t\xe2\x82\xac\x01";
+	struct exec_spec spec = { .executable = "/bin/x", .args = args,
+	    .env = env, .input = input, .input_len = strlen(input),
+	    .result_dir = "/r", .timeout_s = 9, .output_cap = 77 };
+	struct exec__job job;
+	char err[128], *text;
+	size_t len;
+
+	(void)state;
+	text = exec__job_build(&spec, 3, &len, err, sizeof(err));
+	assert_non_null(text);
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_string_equal(job.executable, "/bin/x");
+	assert_string_equal(job.args[0], "a");
+	assert_string_equal(job.args[1], "");
+	assert_string_equal(job.args[2], "c d");
+	assert_null(job.args[3]);
+	assert_string_equal(job.env[1], "B==x");
+	assert_null(job.env[2]);
+	assert_int_equal(job.input_len, strlen(input));
+	assert_string_equal(job.input, input);
+	assert_string_equal(job.result_dir, "/r");
+	assert_null(job.cwd);
+	assert_int_equal(job.timeout_s, 9);
+	assert_int_equal(job.output_cap, 77);
+	assert_int_equal(job.status_fd, 3);
+	exec__job_free(&job);
+	exec__job_free(NULL);
+
+	spec.output_cap = 0;
+	spec.result_dir = NULL;
+	text = exec__job_build(&spec, -1, &len, err, sizeof(err));
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_int_equal(job.output_cap, EXEC_OUTPUT_CAP_DEFAULT);
+	assert_int_equal(job.status_fd, -1);
+	assert_null(job.result_dir);
+	exec__job_free(&job);
+}
+
+static void
+exec_job_build_refuses(void **state)
+{
+	const char *bad_env[] = { "=x", NULL };
+	struct exec_spec spec = { .executable = "/bin/x" };
+	char err[128];
+	size_t len;
+
+	(void)state;
+	spec.input = "a\0b";
+	spec.input_len = 3;
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.input_len = 0;
+	spec.env = bad_env;
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.env = NULL;
+	spec.timeout_s = -1;
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.timeout_s = 0;
+	spec.executable = "";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+}
+
+static void
+exec_job_parse_bad_input(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"null",
+		"{",
+		"{}",
+		"{\"executable\":1}",
+		"{\"executable\":\"\"}",
+		"{\"executable\":\"/x\",\"args\":{}}",
+		"{\"executable\":\"/x\",\"args\":[1]}",
+		"{\"executable\":\"/x\",\"env\":[\"NOEQUALS\"]}",
+		"{\"executable\":\"/x\",\"env\":[\"=v\"]}",
+		"{\"executable\":\"/x\",\"input\":5}",
+		"{\"executable\":\"/x\",\"result_dir\":7}",
+		"{\"executable\":\"/x\",\"cwd\":\"\"}",
+		"{\"executable\":\"/x\",\"timeout_s\":-1}",
+		"{\"executable\":\"/x\",\"timeout_s\":1.5}",
+		"{\"executable\":\"/x\",\"timeout_s\":\"5\"}",
+		"{\"executable\":\"/x\",\"timeout_s\":1e300}",
+		"{\"executable\":\"/x\",\"output_cap\":1e30}",
+		"{\"executable\":\"/x\",\"status_fd\":1}",
+		"{\"executable\":\"/x\",\"status_fd\":99999}",
+		"{\"executable\":\"/x\",\"action_writes_output\":1}",
+	};
+	struct exec__job job;
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (exec__job_parse(bad[i], strlen(bad[i]), &job, err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_true(err[0] != '\0');
+		assert_null(job.executable);
+	}
+	/* A length that stops mid-text is honoured. */
+	assert_int_equal(exec__job_parse("{\"executable\":\"/x\"}", 10, &job,
+	    err, sizeof(err)), -1);
+	assert_int_equal(exec__job_parse("{\"executable\":\"/x\"}", 19, &job,
+	    err, sizeof(err)), 0);
+	assert_int_equal(job.timeout_s, 0);
+	assert_string_equal(job.input, "");
+	assert_null(job.args[0]);
+	exec__job_free(&job);
+}
+
+static void
+exec_small_files_parse(void **state)
+{
+	int code;
+	long pid;
+
+	(void)state;
+	assert_int_equal(exec__exitcode_parse("0", 1, &code), 0);
+	assert_int_equal(code, 0);
+	assert_int_equal(exec__exitcode_parse(" 143\n", 5, &code), 0);
+	assert_int_equal(code, 143);
+	assert_int_equal(exec__exitcode_parse("-1", 2, &code), 0);
+	assert_int_equal(code, -1);
+	assert_int_equal(exec__exitcode_parse("", 0, &code), -1);
+	assert_int_equal(exec__exitcode_parse("1x", 2, &code), -1);
+	assert_int_equal(exec__exitcode_parse("99999999999", 11, &code), -1);
+	assert_int_equal(exec__pid_parse("1234\n", 5, &pid), 0);
+	assert_int_equal(pid, 1234);
+	assert_int_equal(exec__pid_parse("1\n", 2, &pid), -1);
+	assert_int_equal(exec__pid_parse("0", 1, &pid), -1);
+	assert_int_equal(exec__pid_parse("-7", 2, &pid), -1);
+	assert_int_equal(exec__pid_parse("12 34", 5, &pid), -1);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(exec_blocking_exit_code_and_output),
+		T(exec_blocking_stdin_reaches_action),
+		T(exec_blocking_env_args_and_cwd),
+		T(exec_blocking_private_tmp_dir_removed),
+		T(exec_blocking_big_input_not_read),
+		T(exec_blocking_big_input_read),
+		T(exec_blocking_output_cap),
+		T(exec_blocking_exact_cap_not_truncated),
+		T(exec_blocking_not_found),
+		T(exec_blocking_killed_by_signal),
+		T(exec_timeout_kills_tree),
+		T(exec_timeout_sigkill_after_grace),
+		T(exec_cancel_blocking_kills_tree),
+		T(exec_cancel_nonblocking_kills_tree),
+		T(exec_nonblocking_result_files),
+		T(exec_nonblocking_output_cap_marker),
+		T(exec_nonblocking_not_found),
+		T(exec_nonblocking_action_writes_output),
+		T(exec_adopt_running_wrapper),
+		T(exec_adopt_already_finished),
+		T(exec_adopt_dead_without_exitcode),
+		T(exec_adopt_nothing_to_watch),
+		T(exec_abandon_blocking_no_callback),
+		cmocka_unit_test(exec_pid_alive_cases),
+		cmocka_unit_test(exec_job_round_trip),
+		cmocka_unit_test(exec_job_build_refuses),
+		cmocka_unit_test(exec_job_parse_bad_input),
+		cmocka_unit_test(exec_small_files_parse),
+	};
+
+	/* The wrapper's SIGTERM handling is exercised in the wrapper; here
+	 * a dead pipe must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
