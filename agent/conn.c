@@ -663,7 +663,8 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	struct lws_context_creation_info info;
 	void *foreign[1] = { loop };
 	struct conn *c;
-	char *env_proxy;
+	char *env_proxy, *identity;
+	size_t identity_len = 0;
 
 	if (!(c = calloc(1, sizeof(*c)))) {
 		snprintf(err, errlen, "out of memory");
@@ -690,8 +691,11 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
-	info.client_ssl_cert_filepath = cfg->ssl_cert;
-	info.client_ssl_private_key_filepath = cfg->ssl_key;
+	if (!(identity = tls_identity_load(cfg->ssl_cert, cfg->ssl_key,
+	    &identity_len, err, errlen)))
+		goto fail;
+	info.client_ssl_cert_mem = identity;
+	info.client_ssl_cert_mem_len = (unsigned int)identity_len;
 	info.connect_timeout_secs = (unsigned)cfg->connection_timeout;
 	info.timeout_secs = (unsigned)cfg->connection_timeout;
 	info.pt_serv_buf_size = 64 * 1024;
@@ -704,6 +708,7 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (env_proxy)
 		unsetenv("http_proxy");
 	c->ctx = lws_create_context(&info);
+	tls_identity_free(identity, identity_len);
 	if (env_proxy) {
 		setenv("http_proxy", env_proxy, 1);
 		free(env_proxy);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define UTIL_UUID_LEN 37   /* 36 chars + NUL */
-#define UTIL_TIME_LEN 32
+#define UTIL_TIME_LEN 80   /* room for any int the formatter could see */
 
 /* Random version-4 UUID, lowercase. */
 void util_uuid4(char out[UTIL_UUID_LEN]);

@@ -197,6 +197,7 @@ class Env:
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout_ms * SLOW / 1000 + 30)
         lines = [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip().startswith("{")]
+        lines = [l for l in lines if l.get("message_type") != "associate_response"]
         if check and r.returncode != 0:
             raise AssertionError("controller exit %d: %s\nstdout: %s\npxpd.log tail:\n%s" % (
                 r.returncode, r.stderr.decode(), r.stdout.decode(), self.pxpd_log()[-3000:]))

@@ -10,7 +10,7 @@
 #define NGINX_PATH_MAX 512
 
 struct nginx_srv {
-	char dir[NGINX_PATH_MAX];      /* temp root, removed by nginx_stop */
+	char dir[64];                  /* temp root, removed by nginx_stop */
 	char pki[NGINX_PATH_MAX];      /* tests/ca/make-ca.sh output + extras */
 	char www[NGINX_PATH_MAX];      /* document root */
 	char access_log[NGINX_PATH_MAX];

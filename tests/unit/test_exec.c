@@ -343,6 +343,60 @@ exec_blocking_killed_by_signal(void **state)
 	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
 }
 
+/* A background child keeping the output pipe open does not hold the
+ * result hostage: the wrapper reports after a short drain. */
+static void
+exec_blocking_background_child_holding_pipe(void **state)
+{
+	struct fixture *f = *state;
+	char script[256], *s;
+	const char *args[] = { "-c", script, NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+	uint64_t t0 = uv_hrtime();
+	long bg = 0;
+
+	snprintf(script, sizeof(script), "sleep 30 & echo $! > %s/bg; "
+	    "echo hi", f->dir);
+	start(f, &spec);
+	run(f);
+	assert_int_equal(f->o.r.exitcode, 0);
+	assert_string_equal(f->o.out, "hi\n");
+	assert_true(uv_hrtime() - t0 < 10000000000ull);
+	s = slurp(f->dir, "bg", NULL);
+	assert_non_null(s);
+	bg = atol(s);
+	free(s);
+	assert_true(bg > 1);
+	kill((pid_t)bg, SIGKILL);
+}
+
+/* Nothing pxpd had open reaches the wrapper or the action. */
+static void
+exec_fds_not_inherited(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "for p in $$ $PPID; do "
+	    "[ -e /proc/$p/fd/200 ] && echo leak $p; done; echo checked",
+	    NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
+	    .result_dir = f->dir };
+	int fd;
+	char *s;
+
+	if (access("/proc/self/fd", F_OK) != 0)
+		skip();
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 200), 200);
+	close(fd);
+	start(f, &spec);
+	run(f);
+	close(200);
+	s = slurp(f->dir, "stdout", NULL);
+	assert_string_equal(s, "checked\n");
+	free(s);
+}
+
 /* ---- timeouts and cancel --------------------------------------------- */
 
 static void
@@ -891,6 +945,8 @@ main(void)
 		T(exec_blocking_exact_cap_not_truncated),
 		T(exec_blocking_not_found),
 		T(exec_blocking_killed_by_signal),
+		T(exec_blocking_background_child_holding_pipe),
+		T(exec_fds_not_inherited),
 		T(exec_timeout_kills_tree),
 		T(exec_timeout_sigkill_after_grace),
 		T(exec_cancel_blocking_kills_tree),
