@@ -86,6 +86,8 @@ conn__set_state(struct conn *c, enum conn_state s)
 	log_debug(PART, "state %s -> %s", state_names[c->state],
 	    state_names[s]);
 	c->state = s;
+	if (c->freeing)
+		return;     /* the owner is tearing down: no callbacks */
 	if (s == CONN_READY) {
 		c->reached_ready = true;
 		backoff_reset(&c->bo);

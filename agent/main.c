@@ -126,10 +126,11 @@ pxpd_stop(struct pxpd *p, int exit_code)
 	p->exit_code = exit_code;
 	for (i = 0; i < p->n_signals; i++)
 		uv_close((uv_handle_t *)&p->signals[i], pxpd_signal_closed);
-	engine_free(p->engine);
-	p->engine = NULL;
+	/* The connection goes first: it may still call into the engine. */
 	conn_free(p->conn);
 	p->conn = NULL;
+	engine_free(p->engine);
+	p->engine = NULL;
 }
 
 static int

@@ -41,6 +41,8 @@ extern char **environ;
 /* The only state signal handlers touch (style.md §3). */
 static volatile sig_atomic_t wrapper_term_flag;
 static volatile sig_atomic_t wrapper_wake_fd = -1;
+/* The umask pxpd gave us, for the action (ours is 077). */
+static mode_t wrapper_umask_orig = 022;
 
 /* One output stream of the action: read from its pipe, passed on to
  * dst up to limit bytes, the rest read and dropped so the action never
@@ -252,9 +254,10 @@ wrapper_fail(const struct exec__job *job, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s\n", msg);
+	/* Even an external module's stderr file: it never ran to write
+	 * one. */
 	if (job != NULL && job->result_dir != NULL) {
-		if (!job->action_writes_output &&
-		    (fd = wrapper_file_open(job->result_dir,
+		if ((fd = wrapper_file_open(job->result_dir,
 		    EXEC__FILE_STDERR, O_APPEND)) >= 0) {
 			(void)wrapper_write_all(fd, msg, strlen(msg));
 			(void)wrapper_write_all(fd, "\n", 1);
@@ -402,6 +405,9 @@ wrapper_child_exec(const char *path, char *const *argv, char *const *envp,
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* 077 is for the wrapper's own files; a task creating files
+	 * expects the agent's usual umask. */
+	umask(wrapper_umask_orig);
 	for (fd = 0; fd < 3; fd++) {
 		if (dup2(fds[fd], fd) < 0)
 			_exit(EXEC_EXIT_NOT_STARTED);
@@ -596,7 +602,7 @@ wrapper_run_loop(struct wrapper_run *run)
 			wrapper_kill_start(run, now);
 		}
 		if (job->timeout_s > 0 && !run->exited &&
-		    now - run->start_ms >= job->timeout_s * 1000) {
+		    now - run->start_ms >= (int64_t)job->timeout_s * 1000) {
 			if (run->kill_stage == 0)
 				run->timed_out = true;
 			wrapper_kill_start(run, now);
@@ -884,7 +890,14 @@ exec_wrapper_main(int argc, char **argv)
 	/* Own session and process group: pxpd's end (even SIGKILL of its
 	 * group) does not reach us, and pxpd can signal us by -pid. */
 	setsid();
-	umask(077);
+	wrapper_umask_orig = umask(077);
+	/* Started by hand with a closed 0-2, our pipes would land there
+	 * and be taken for stdio. */
+	for (n = 0; n < 3; n++) {
+		if (fcntl(n, F_GETFD) < 0 &&
+		    open("/dev/null", n == 0 ? O_RDONLY : O_WRONLY) < 0)
+			return EXEC_EXIT_NOT_STARTED;
+	}
 	if ((text = wrapper_job_read(&len)) == NULL) {
 		fprintf(stderr, "pxpd wrapper: cannot read the job\n");
 		return EXEC_EXIT_NOT_STARTED;

@@ -52,7 +52,10 @@ class EchoPing(PxpdTestCase):
         b = self.env.broker()
         self.start_agent([b.uri(1)], version=1)
         arg = "z" * (20 * 1024 * 1024)
-        rc, lines, _ = self.env.controller(b, version=1, params={"argument": arg}, timeout_ms=60000)
+        pf = os.path.join(self.env.dir, "params.json")
+        with open(pf, "w") as f:
+            f.write('{"argument":"%s"}' % arg)
+        rc, lines, _ = self.env.controller(b, version=1, timeout_ms=60000, extra=["--params-file", pf])
         self.assertEqual(lines[0]["message_type"], "rpc_blocking_response")
         self.assertEqual(len(lines[0]["data"]["results"]["outcome"]), len(arg))
 
@@ -113,7 +116,7 @@ class BadRequests(PxpdTestCase):
         self.assertIn("invalid data", l["data"]["description"])
 
     def test_agent_survives_all_of_them(self):
-        for raw in ["", "[]", "null", '{"transaction_id":1}', "\x00\x01garbage"]:
+        for raw in ["", "[]", "null", '{"transaction_id":1}', "\x01\x02garbage", "{" * 5000]:
             self.env.controller(self.b, extra=["--raw-data", raw], check=False, timeout_ms=3000)
         l = self.rpc(params={"argument": "still here"})
         self.assertEqual(l["data"]["results"]["outcome"], "still here")
@@ -135,7 +138,7 @@ class Connection(PxpdTestCase):
     def test_broker_drops_connections(self):
         b = self.env.broker()
         self.start_agent([b.uri(2)], version=2, **{"reconnect-backoff-cap": 2})
-        b.signal(signal.SIGUSR1)   # close every client with 1011
+        b.kill(signal.SIGUSR1)   # close every client with 1011
         self.env.wait_log("1011")
         self.env.wait_log("connected to", count=2, timeout=20)
         rc, lines, _ = self.env.controller(b, version=2, params={"argument": "again"})
@@ -179,7 +182,8 @@ class Connection(PxpdTestCase):
         b = self.env.broker()
         agent = self.start_agent([b.uri(1)], version=1)
         pidfile = os.path.join(self.env.dir, "pxpd.pid")
-        self.assertEqual(int(open(pidfile).read()), agent.p.pid)
+        with open(pidfile) as f:
+            self.assertEqual(int(f.read()), agent.p.pid)
         self.assertEqual(agent.stop(signal.SIGTERM), 0)
         self.assertFalse(os.path.exists(pidfile))
 
@@ -198,7 +202,7 @@ class Connection(PxpdTestCase):
         agent = self.start_agent([b.uri(1)], version=1)
         log = os.path.join(self.env.dir, "pxpd.log")
         os.rename(log, log + ".1")
-        agent.signal(signal.SIGUSR2)
+        agent.kill(signal.SIGUSR2)
         wait_for(lambda: os.path.exists(log), what="new log file")
         self.env.controller(b, params={"argument": "rotated"})
         self.env.wait_log("echo echo")
