@@ -64,7 +64,17 @@ struct pxpd_config {
 	long max_queued_actions;
 	char *audit_logfile;                /* "" = off */
 	long connect_splay;                 /* s: first connect waits random [0, splay] (default 2) */
-	long reconnect_backoff_cap;         /* s: ceiling of the jittered reconnect delay (default 60) */
+	long reconnect_backoff_cap;
+	char *policy_file;                  /* "" = everything allowed */
+	/* Sandbox and limits of every action (0 / "" = none) */
+	long action_timeout;                /* s, wall clock */
+	long action_output_cap;             /* bytes kept per stream */
+	long action_memory_max;             /* bytes (cgroup v2 memory.max, else RLIMIT_AS) */
+	long action_pids_max;               /* cgroup v2 pids.max, else RLIMIT_NPROC */
+	long action_cpu_max;                /* percent of one CPU (cgroup v2 cpu.max) */
+	bool action_no_new_privs;           /* PR_SET_NO_NEW_PRIVS */
+	char *action_user, *action_group;   /* run actions as */
+	char *action_cgroup;                /* "" = auto (own cgroup when writable), "off" */         /* s: ceiling of the jittered reconnect delay (default 60) */
 
 	/* Filled by config_load(): the client identity from ssl-cert. */
 	char *common_name;

@@ -4,6 +4,7 @@
  * engine_status.c. Not the wire format (codec), not the socket (conn).
  * Invariant: every accepted request ends in exactly one reply or error. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,17 @@ engine__rpc_error(struct engine *e, const char *sender, const char *tid,
 }
 
 /* ---- requests --------------------------------------------------------- */
+
+const char *
+engine__task_name(const char *module, const cJSON *params)
+{
+	const cJSON *t;
+
+	if (strcmp(module, "task") != 0)
+		return NULL;
+	t = cJSON_GetObjectItemCaseSensitive(params, "task");
+	return cJSON_IsString(t) ? t->valuestring : NULL;
+}
 
 static void
 engine__provisional(struct engine *e, const struct pcp_msg *m,
@@ -157,6 +169,24 @@ engine__request(struct engine *e, const struct pcp_msg *m, bool non_blocking)
 
 	if ((desc = engine__validate(e, &r, params, &mod)))
 		goto rpc_error;
+	if (!policy_allows(e->policy, m->sender, r.module, r.action,
+	    engine__task_name(r.module, params))) {
+		audit_log(e->audit, &(struct audit_event){ .event = "refused",
+		    .sender = m->sender, .transaction_id = r.transaction_id,
+		    .module = r.module, .action = r.action,
+		    .task = engine__task_name(r.module, params), .params = params,
+		    .duration_ms = -1, .status = "refused",
+		    .exitcode = INT_MIN, .reason = "local policy" });
+		desc = util_asprintf("request refused by the local policy "
+		    "(policy-file): %s may not run '%s %s'", m->sender, r.module,
+		    r.action);
+		goto rpc_error;
+	}
+	audit_log(e->audit, &(struct audit_event){ .event = "request",
+	    .sender = m->sender, .transaction_id = r.transaction_id,
+	    .module = r.module, .action = r.action,
+	    .task = engine__task_name(r.module, params), .params = params,
+	    .duration_ms = -1, .status = "accepted", .exitcode = INT_MIN });
 
 	/* A repeated non-blocking transaction id only gets another
 	 * provisional response (pxp.md §5), even across restarts. */
@@ -286,14 +316,30 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	e->cfg = cfg;
 	e->send = send;
 	e->send_arg = send_arg;
-	if (!(e->spool = spool_open(cfg->spool_dir, err, errlen))) {
-		free(e);
-		return NULL;
-	}
+	if (!(e->spool = spool_open(cfg->spool_dir, err, errlen)))
+		goto fail;
+	if (cfg->policy_file && *cfg->policy_file &&
+	    !(e->policy = policy_load(cfg->policy_file, err, errlen)))
+		goto fail;
+	if (cfg->audit_logfile && *cfg->audit_logfile &&
+	    !(e->audit = audit_open(cfg->audit_logfile, err, errlen)))
+		goto fail;
 	engine_module_add(e, &module_echo);
 	engine_module_add(e, &module_ping);
 	engine_module_add(e, &module_status);
 	return e;
+fail:
+	spool_close(e->spool);
+	policy_free(e->policy);
+	free(e);
+	return NULL;
+}
+
+void
+engine_reopen_logs(struct engine *e)
+{
+	if (audit_reopen(e->audit) != 0)
+		log_warn(PART, "audit-logfile: cannot reopen");
 }
 
 void
@@ -331,6 +377,8 @@ engine_free(struct engine *e)
 		if (e->modules[i]->free)
 			e->modules[i]->free((struct module *)e->modules[i]);
 	spool_close(e->spool);
+	policy_free(e->policy);
+	audit_close(e->audit);
 	if (e->purge_timer_on) {
 		e->purge_timer.data = e;
 		uv_close((uv_handle_t *)&e->purge_timer, engine__purge_closed);

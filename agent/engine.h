@@ -40,6 +40,8 @@ int engine_status_query(struct engine *e, const char *tid,
     char **results_json, char *err, size_t errlen);
 int engine_cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);
+/* SIGUSR2: reopen the audit log. */
+void engine_reopen_logs(struct engine *e);
 void engine_free(struct engine *e);
 
 #endif

@@ -3,7 +3,9 @@
 #ifndef PXPD_ENGINE_INT_H
 #define PXPD_ENGINE_INT_H
 
+#include "audit.h"
 #include "engine.h"
+#include "policy.h"
 #include "exec.h"
 #include "spool.h"
 
@@ -43,6 +45,8 @@ struct engine {
 	struct job *queue_head, *queue_tail;
 	int n_running, n_queued;
 	bool ready;                 /* the connection is up */
+	struct audit *audit;
+	struct policy *policy;
 	uv_timer_t purge_timer;
 	bool purge_timer_on;
 };
@@ -53,6 +57,9 @@ void engine__send(struct engine *e, const char *type, const char *target,
     const char *sent_token);
 void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
     const char *request_id, const char *description);
+
+/* engine.c: the task name a request names, for policy and audit. */
+const char *engine__task_name(const char *module, const cJSON *params);
 
 /* engine_job.c */
 struct job *engine__job_new(struct engine *e, const char *tid,

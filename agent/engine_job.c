@@ -5,6 +5,7 @@
  * Invariants: a job holds a slot only while `running`; a job is freed
  * only when finished and not inside module->start(). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,25 @@ engine__job_release(struct job *j)
 
 /* ---- finishing -------------------------------------------------------- */
 
+static void
+engine__audit_outcome(const struct job *j, const char *results_json,
+    const char *error)
+{
+	cJSON *res = (results_json && j->eng->audit) ?
+	    cJSON_Parse(results_json) : NULL;
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(res, "exitcode");
+
+	audit_log(j->eng->audit, &(struct audit_event){ .event = "outcome",
+	    .sender = j->sender, .transaction_id = j->transaction_id,
+	    .module = j->module, .action = j->action,
+	    .task = engine__task_name(j->module, j->params),
+	    .duration_ms = (long long)(util_now_ms() - j->started_ms),
+	    .status = error ? "failure" : "success",
+	    .exitcode = cJSON_IsNumber(code) ? code->valueint : INT_MIN,
+	    .reason = error });
+	cJSON_Delete(res);
+}
+
 void
 job_finish(struct job *j, char *results_json, const char *error)
 {
@@ -353,6 +373,7 @@ job_finish(struct job *j, char *results_json, const char *error)
 	}
 	j->finished = true;
 	j->child = NULL;
+	engine__audit_outcome(j, results_json, error);
 	if (j->non_blocking) {
 		engine__nb_finish(e, j->transaction_id, j->sender, j->request_id,
 		    j->notify_outcome, results_json, error);

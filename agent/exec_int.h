@@ -68,4 +68,25 @@ int exec__exitcode_parse(const char *text, size_t len, int *code);
  * 0 and *pid, or -1. */
 int exec__pid_parse(const char *text, size_t len, long *pid);
 
+/* ---- the POSIX wrapper's halves (wrapper_posix.c runs the action,
+ * wrapper_spawn_posix.c starts it) ---- */
+
+#define EXEC__STAGE_CHDIR 1
+#define EXEC__STAGE_EXEC  2
+/* Why an action did not start: the stage and its errno. */
+struct exec__start_error {
+	int stage;
+	int err;
+};
+
+/* Forks the job's action as leader of its own process group, stdio from
+ * fds[0..2] and no other descriptor, in workdir, with umask_orig, the
+ * environment of wrapper_env_build(). 0 and *pid once the action's code
+ * runs; -1 with *se otherwise (no child left). */
+int exec__action_start(const struct exec__job *job, const char *workdir,
+    const int fds[3], unsigned umask_orig, long *pid,
+    struct exec__start_error *se);
+/* Closes every fd in [lo, hi]: close_range, else a bounded loop. */
+void exec__fds_close(int lo, int hi);
+
 #endif

@@ -190,16 +190,11 @@ extmod__stdin_json(const struct extmod *x, struct job *job)
 	if (!root)
 		return NULL;
 	/* References: the params and config stay owned by job and module. */
-	if (!cJSON_AddItemToObject(root, "input",
-	    cJSON_CreateObjectReference(job_params(job))))
+	if (!cJSON_AddItemReferenceToObject(root, "input",
+	    (cJSON *)job_params(job)))
 		goto out;
 	if (extmod__config_passed(x->config) &&
-	    !cJSON_AddItemToObject(root, "configuration",
-	    cJSON_IsArray(x->config) ?
-	    cJSON_CreateArrayReference(x->config) :
-	    cJSON_IsObject(x->config) ?
-	    cJSON_CreateObjectReference(x->config) :
-	    cJSON_Duplicate(x->config, 1)))
+	    !cJSON_AddItemReferenceToObject(root, "configuration", x->config))
 		goto out;
 	if (dir) {
 		if (!(files = cJSON_AddObjectToObject(root, "output_files")))

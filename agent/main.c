@@ -83,6 +83,8 @@ pxpd_on_signal(uv_signal_t *s, int signum)
 		if (*r == signum) {
 			log_info(PART, "signal %d: reopening log files", signum);
 			log_reopen();
+			if (p->engine)
+				engine_reopen_logs(p->engine);
 			return;
 		}
 	log_info(PART, "signal %d: stopping", signum);

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,8 +30,6 @@
 
 #include "exec_int.h"
 
-extern char **environ;
-
 #define WRAPPER_CHUNK    65536
 #define WRAPPER_POLL_MS  100
 /* After SIGKILL nothing can resist; this only lets the kernel finish. */
@@ -41,8 +38,6 @@ extern char **environ;
 /* The only state signal handlers touch (style.md §3). */
 static volatile sig_atomic_t wrapper_term_flag;
 static volatile sig_atomic_t wrapper_wake_fd = -1;
-/* The umask pxpd gave us, for the action (ours is 077). */
-static mode_t wrapper_umask_orig = 022;
 
 /* One output stream of the action: read from its pipe, passed on to
  * dst up to limit bytes, the rest read and dropped so the action never
@@ -60,6 +55,7 @@ struct wrapper_sink {
 struct wrapper_run {
 	const struct exec__job *job;
 	pid_t pid;                   /* action, leader of its own group */
+	unsigned umask_orig;         /* pxpd's, for the action */
 	bool exited;
 	int status;
 	int in_fd;                   /* -1 once all input is written */
@@ -95,35 +91,15 @@ wrapper_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Closes [lo, hi]; close_range when the kernel has it, else a loop. */
-static void
-wrapper_fds_close(int lo, int hi)
-{
-	long max;
-	int fd;
-
-	if (lo > hi)
-		return;
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
-		return;
-#endif
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = lo; fd <= hi && fd < max; fd++)
-		close(fd);
-}
-
 /* Every fd from lo up except keep (-1: none). */
 static void
 wrapper_fds_close_from(int lo, int keep)
 {
 	if (keep >= lo) {
-		wrapper_fds_close(lo, keep - 1);
-		wrapper_fds_close(keep + 1, INT_MAX);
+		exec__fds_close(lo, keep - 1);
+		exec__fds_close(keep + 1, INT_MAX);
 	} else
-		wrapper_fds_close(lo, INT_MAX);
+		exec__fds_close(lo, INT_MAX);
 }
 
 static int
@@ -302,183 +278,6 @@ wrapper_job_read(size_t *len)
 	}
 	free(buf);
 	return NULL;
-}
-
-/* The action's environment: the wrapper's own, with the job's entries
- * added or replacing same-named ones. The sandbox work (a clean, listed
- * environment) tightens exactly this function. Returns a malloc'd array
- * of borrowed strings. */
-static char **
-wrapper_env_build(const struct exec__job *job)
-{
-	size_t n_base = 0, n_extra = 0, i, j, k = 0;
-	char **envp;
-
-	while (environ != NULL && environ[n_base] != NULL)
-		n_base++;
-	while (job->env[n_extra] != NULL)
-		n_extra++;
-	if ((envp = calloc(n_base + n_extra + 1, sizeof(*envp))) == NULL)
-		return NULL;
-	for (i = 0; i < n_base; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq != NULL ? (size_t)(eq - environ[i]) :
-		    strlen(environ[i]);
-		bool replaced = false;
-
-		for (j = 0; j < n_extra && !replaced; j++)
-			replaced = strncmp(job->env[j], environ[i], klen) == 0 &&
-			    job->env[j][klen] == '=';
-		if (!replaced)
-			envp[k++] = environ[i];
-	}
-	for (j = 0; j < n_extra; j++)
-		envp[k++] = job->env[j];
-	return envp;
-}
-
-/* execve does no PATH search; a bare name is looked up in the action's
- * PATH as a shell would. A relative path is made absolute first since
- * the action runs in another directory. Malloc'd. */
-static char *
-wrapper_exe_resolve(const char *exe, char *const *envp)
-{
-	const char *path = "/usr/local/bin:/usr/bin:/bin", *p, *end;
-	char cwd[PATH_MAX], *cand;
-	size_t i;
-
-	if (exe[0] == '/')
-		return strdup(exe);
-	if (strchr(exe, '/') != NULL) {
-		if (getcwd(cwd, sizeof(cwd)) == NULL)
-			return strdup(exe);
-		return wrapper_path(cwd, exe);
-	}
-	for (i = 0; envp[i] != NULL; i++)
-		if (strncmp(envp[i], "PATH=", 5) == 0)
-			path = envp[i] + 5;
-	for (p = path; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-		struct stat st;
-		size_t dlen;
-		char dir[PATH_MAX];
-
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		dlen = (size_t)(end - p);
-		if (dlen == 0 || dlen >= sizeof(dir))
-			continue;
-		memcpy(dir, p, dlen);
-		dir[dlen] = '\0';
-		if ((cand = wrapper_path(dir, exe)) == NULL)
-			return NULL;
-		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-	}
-	return strdup(exe);
-}
-
-/* What the child reports through its close-on-exec pipe when it fails
- * before the action's code runs. */
-struct wrapper_child_error {
-	int stage;                   /* 1 chdir, 2 exec */
-	int err;
-};
-
-static void
-wrapper_child_exec(const char *path, char *const *argv, char *const *envp,
-    const char *workdir, const int fds[3], int report)
-{
-	static const int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGHUP,
-	    SIGQUIT, SIGCHLD };
-	struct wrapper_child_error ce;
-	sigset_t none;
-	size_t i;
-	int fd;
-
-	/* Own group: the wrapper must be able to kill the whole tree
-	 * without killing itself. */
-	setpgid(0, 0);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* 077 is for the wrapper's own files; a task creating files
-	 * expects the agent's usual umask. */
-	umask(wrapper_umask_orig);
-	for (fd = 0; fd < 3; fd++) {
-		if (dup2(fds[fd], fd) < 0)
-			_exit(EXEC_EXIT_NOT_STARTED);
-	}
-	wrapper_fds_close(3, report - 1);
-	wrapper_fds_close(report + 1, INT_MAX);
-	ce.stage = 1;
-	if (chdir(workdir) == 0) {
-		ce.stage = 2;
-		execve(path, argv, envp);
-	}
-	ce.err = errno;
-	(void)wrapper_write_all(report, &ce, sizeof(ce));
-	_exit(EXEC_EXIT_NOT_STARTED);
-}
-
-/* Forks the action. 0, or -1 with *ce saying what failed. */
-static int
-wrapper_action_start(struct wrapper_run *run, char *const *envp,
-    const char *workdir, const int fds[3], struct wrapper_child_error *ce)
-{
-	const struct exec__job *job = run->job;
-	char **argv = NULL, *path = NULL;
-	int report[2] = { -1, -1 }, rc = -1;
-	size_t n = 0, i;
-	ssize_t r;
-
-	memset(ce, 0, sizeof(*ce));
-	ce->stage = 2;
-	while (job->args[n] != NULL)
-		n++;
-	if ((argv = calloc(n + 2, sizeof(*argv))) == NULL ||
-	    (path = wrapper_exe_resolve(job->executable, envp)) == NULL) {
-		ce->err = ENOMEM;
-		goto cleanup;
-	}
-	argv[0] = job->executable;
-	for (i = 0; i < n; i++)
-		argv[i + 1] = job->args[i];
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		ce->err = errno;
-		goto cleanup;
-	}
-	run->pid = fork();
-	if (run->pid < 0) {
-		ce->err = errno;
-		goto cleanup;
-	}
-	if (run->pid == 0)
-		wrapper_child_exec(path, argv, envp, workdir, fds, report[1]);
-	/* Both sides set the group so neither can race the other. */
-	setpgid(run->pid, run->pid);
-	close(report[1]);
-	report[1] = -1;
-	do
-		r = read(report[0], ce, sizeof(*ce));
-	while (r < 0 && errno == EINTR);
-	if (r == (ssize_t)sizeof(*ce)) {
-		while (waitpid(run->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		goto cleanup;
-	}
-	rc = 0;
-cleanup:
-	if (report[0] >= 0)
-		close(report[0]);
-	if (report[1] >= 0)
-		close(report[1]);
-	free(argv);
-	free(path);
-	return rc;
 }
 
 static bool
@@ -743,18 +542,20 @@ wrapper_exit_code(const struct wrapper_run *run)
 
 /* Runs the parsed job: everything after detaching and the pid file. */
 static int
-wrapper_job_run(const struct exec__job *job)
+wrapper_job_run(const struct exec__job *job, unsigned umask_orig)
 {
 	struct wrapper_run run;
-	struct wrapper_child_error ce;
-	char tmpl[PATH_MAX], status[32], *workdir = NULL, **envp = NULL;
+	struct exec__start_error se;
+	char tmpl[PATH_MAX], status[32], *workdir = NULL;
 	const char *tmpdir;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int wake[2] = { -1, -1 }, fds[3], code = EXEC_EXIT_NOT_STARTED, n;
 	bool tempdir = false;
+	long pid = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.job = job;
+	run.umask_orig = umask_orig;
 	run.in_fd = run.out.src = run.err.src = -1;
 	run.out.dst = run.err.dst = -1;
 	if (wrapper_sinks_open(&run) < 0) {
@@ -783,8 +584,7 @@ wrapper_job_run(const struct exec__job *job)
 		}
 		tempdir = true;
 	}
-	if ((envp = wrapper_env_build(job)) == NULL ||
-	    pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0 ||
 	    pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		code = wrapper_fail(job, "pxpd wrapper: cannot prepare the "
@@ -797,15 +597,17 @@ wrapper_job_run(const struct exec__job *job)
 	fds[1] = out[1];
 	fds[2] = errp[1];
 	run.start_ms = wrapper_now_ms();
-	if (wrapper_action_start(&run, envp, workdir, fds, &ce) < 0) {
-		if (ce.stage == 1)
+	if (exec__action_start(job, workdir, fds, run.umask_orig, &pid,
+	    &se) < 0) {
+		if (se.stage == EXEC__STAGE_CHDIR)
 			code = wrapper_fail(job, "Could not change to working "
-			    "directory '%s': %s", workdir, strerror(ce.err));
+			    "directory '%s': %s", workdir, strerror(se.err));
 		else
 			code = wrapper_fail(job, "Executable '%s' failed to "
-			    "run: %s", job->executable, strerror(ce.err));
+			    "run: %s", job->executable, strerror(se.err));
 		goto cleanup;
 	}
+	run.pid = (pid_t)pid;
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
@@ -870,7 +672,6 @@ cleanup:
 	if (tempdir)
 		nftw(workdir, wrapper_nftw_remove, 16,
 		    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	free(envp);
 	return code;
 }
 
@@ -880,6 +681,7 @@ exec_wrapper_main(int argc, char **argv)
 	struct exec__job job;
 	char err[256], pid[32], *text;
 	size_t len = 0;
+	unsigned umask_orig;
 	int code, n;
 
 	(void)argc;
@@ -890,7 +692,7 @@ exec_wrapper_main(int argc, char **argv)
 	/* Own session and process group: pxpd's end (even SIGKILL of its
 	 * group) does not reach us, and pxpd can signal us by -pid. */
 	setsid();
-	wrapper_umask_orig = umask(077);
+	umask_orig = (unsigned)umask(077);
 	/* Started by hand with a closed 0-2, our pipes would land there
 	 * and be taken for stdio. */
 	for (n = 0; n < 3; n++) {
@@ -928,7 +730,7 @@ exec_wrapper_main(int argc, char **argv)
 #ifdef PR_SET_CHILD_SUBREAPER
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
-	code = wrapper_job_run(&job);
+	code = wrapper_job_run(&job, umask_orig);
 cleanup:
 	exec__job_free(&job);
 	return code;

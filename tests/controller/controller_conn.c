@@ -225,13 +225,15 @@ conn_closed(struct ctl *c, const char *why)
 		cJSON_AddNumberToObject(line, "code",
 		    c->close_code != 0 ? c->close_code : 1006);
 		cJSON_AddStringToObject(line, "reason", c->close_reason);
+		if (why != NULL)
+			cJSON_AddStringToObject(line, "error", why);
 		if ((txt = cJSON_PrintUnformatted(line)) != NULL)
 			printf("%s\n", txt);
 		cJSON_free(txt);
 		cJSON_Delete(line);
 		if (why != NULL)
-			fprintf(stderr, "pcp-controller: connection failed: %s\n",
-			    why);
+			fprintf(stderr, "pcp-controller: connection failed: %.*s\n",
+			    (int)strcspn(why, "\n"), why);
 		else
 			fprintf(stderr, "pcp-controller: connection closed by the "
 			    "broker: %d %s\n", c->close_code != 0 ?

@@ -1,8 +1,9 @@
 /* test_exec.c: running actions through the real wrapper (the pxpd binary
  * named by PXPD_BIN) on a real libuv loop: exit codes, stdin, output in
  * memory and in result files, output caps, timeouts and cancels killing
- * the whole process tree, exec failures, adopting a wrapper again, and
- * the job codec on bad input. Each test ends with uv_loop_close() == 0. */
+ * the whole process tree, exec failures, adopting a wrapper again. The
+ * job codec is in test_exec_job.c. Each test ends with
+ * uv_loop_close() == 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -781,154 +782,6 @@ exec_pid_alive_cases(void **state)
 	assert_false(exec_pid_alive((long)INT32_MAX + 10));
 }
 
-/* ---- job codec ------------------------------------------------------- */
-
-static void
-exec_job_round_trip(void **state)
-{
-	const char *args[] = { "a", "", "c d", NULL };
-	const char *env[] = { "A=1", "B==x", NULL };
-	const char *input = "line\n\"quoted\"\t\xe2\x82\xac\x01";
-	struct exec_spec spec = { .executable = "/bin/x", .args = args,
-	    .env = env, .input = input, .input_len = strlen(input),
-	    .result_dir = "/r", .timeout_s = 9, .output_cap = 77 };
-	struct exec__job job;
-	char err[128], *text;
-	size_t len;
-
-	(void)state;
-	text = exec__job_build(&spec, 3, &len, err, sizeof(err));
-	assert_non_null(text);
-	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
-	    0);
-	free(text);
-	assert_string_equal(job.executable, "/bin/x");
-	assert_string_equal(job.args[0], "a");
-	assert_string_equal(job.args[1], "");
-	assert_string_equal(job.args[2], "c d");
-	assert_null(job.args[3]);
-	assert_string_equal(job.env[1], "B==x");
-	assert_null(job.env[2]);
-	assert_int_equal(job.input_len, strlen(input));
-	assert_string_equal(job.input, input);
-	assert_string_equal(job.result_dir, "/r");
-	assert_null(job.cwd);
-	assert_int_equal(job.timeout_s, 9);
-	assert_int_equal(job.output_cap, 77);
-	assert_int_equal(job.status_fd, 3);
-	exec__job_free(&job);
-	exec__job_free(NULL);
-
-	spec.output_cap = 0;
-	spec.result_dir = NULL;
-	text = exec__job_build(&spec, -1, &len, err, sizeof(err));
-	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
-	    0);
-	free(text);
-	assert_int_equal(job.output_cap, EXEC_OUTPUT_CAP_DEFAULT);
-	assert_int_equal(job.status_fd, -1);
-	assert_null(job.result_dir);
-	exec__job_free(&job);
-}
-
-static void
-exec_job_build_refuses(void **state)
-{
-	const char *bad_env[] = { "=x", NULL };
-	struct exec_spec spec = { .executable = "/bin/x" };
-	char err[128];
-	size_t len;
-
-	(void)state;
-	spec.input = "a\0b";
-	spec.input_len = 3;
-	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
-	spec.input_len = 0;
-	spec.env = bad_env;
-	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
-	spec.env = NULL;
-	spec.timeout_s = -1;
-	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
-	spec.timeout_s = 0;
-	spec.executable = "";
-	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
-}
-
-static void
-exec_job_parse_bad_input(void **state)
-{
-	static const char *const bad[] = {
-		"",
-		"[]",
-		"null",
-		"{",
-		"{}",
-		"{\"executable\":1}",
-		"{\"executable\":\"\"}",
-		"{\"executable\":\"/x\",\"args\":{}}",
-		"{\"executable\":\"/x\",\"args\":[1]}",
-		"{\"executable\":\"/x\",\"env\":[\"NOEQUALS\"]}",
-		"{\"executable\":\"/x\",\"env\":[\"=v\"]}",
-		"{\"executable\":\"/x\",\"input\":5}",
-		"{\"executable\":\"/x\",\"result_dir\":7}",
-		"{\"executable\":\"/x\",\"cwd\":\"\"}",
-		"{\"executable\":\"/x\",\"timeout_s\":-1}",
-		"{\"executable\":\"/x\",\"timeout_s\":1.5}",
-		"{\"executable\":\"/x\",\"timeout_s\":\"5\"}",
-		"{\"executable\":\"/x\",\"timeout_s\":1e300}",
-		"{\"executable\":\"/x\",\"output_cap\":1e30}",
-		"{\"executable\":\"/x\",\"status_fd\":1}",
-		"{\"executable\":\"/x\",\"status_fd\":99999}",
-		"{\"executable\":\"/x\",\"action_writes_output\":1}",
-	};
-	struct exec__job job;
-	char err[128];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if (exec__job_parse(bad[i], strlen(bad[i]), &job, err,
-		    sizeof(err)) != -1)
-			fail_msg("accepted: %s", bad[i]);
-		assert_true(err[0] != '\0');
-		assert_null(job.executable);
-	}
-	/* A length that stops mid-text is honoured. */
-	assert_int_equal(exec__job_parse("{\"executable\":\"/x\"}", 10, &job,
-	    err, sizeof(err)), -1);
-	assert_int_equal(exec__job_parse("{\"executable\":\"/x\"}", 19, &job,
-	    err, sizeof(err)), 0);
-	assert_int_equal(job.timeout_s, 0);
-	assert_string_equal(job.input, "");
-	assert_null(job.args[0]);
-	exec__job_free(&job);
-}
-
-static void
-exec_small_files_parse(void **state)
-{
-	int code;
-	long pid;
-
-	(void)state;
-	assert_int_equal(exec__exitcode_parse("0", 1, &code), 0);
-	assert_int_equal(code, 0);
-	assert_int_equal(exec__exitcode_parse(" 143\n", 5, &code), 0);
-	assert_int_equal(code, 143);
-	assert_int_equal(exec__exitcode_parse("-1", 2, &code), 0);
-	assert_int_equal(code, -1);
-	assert_int_equal(exec__exitcode_parse("", 0, &code), -1);
-	assert_int_equal(exec__exitcode_parse("1x", 2, &code), -1);
-	assert_int_equal(exec__exitcode_parse("99999999999", 11, &code), -1);
-	assert_int_equal(exec__pid_parse("1234\n", 5, &pid), 0);
-	assert_int_equal(pid, 1234);
-	assert_int_equal(exec__pid_parse("1\n", 2, &pid), -1);
-	assert_int_equal(exec__pid_parse("0", 1, &pid), -1);
-	assert_int_equal(exec__pid_parse("-7", 2, &pid), -1);
-	assert_int_equal(exec__pid_parse("12 34", 5, &pid), -1);
-}
-
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -961,10 +814,6 @@ main(void)
 		T(exec_adopt_nothing_to_watch),
 		T(exec_abandon_blocking_no_callback),
 		cmocka_unit_test(exec_pid_alive_cases),
-		cmocka_unit_test(exec_job_round_trip),
-		cmocka_unit_test(exec_job_build_refuses),
-		cmocka_unit_test(exec_job_parse_bad_input),
-		cmocka_unit_test(exec_small_files_parse),
 	};
 
 	/* The wrapper's SIGTERM handling is exercised in the wrapper; here
