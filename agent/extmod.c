@@ -11,6 +11,7 @@
 
 #include "exec.h"
 #include "extmod.h"
+#include "extmod_int.h"
 #include "jsonutil.h"
 #include "schema.h"
 #include "util.h"
@@ -26,10 +27,7 @@ struct extmod {
 	cJSON *config;              /* NULL: no configuration file */
 };
 
-/* How an action is run. POSIX: the file itself, `<path> <arg>`. Windows
- * (exec_win.c's day): cmd.exe /c <path> <arg>, as pxp-agent, so .bat
- * modules work. argv[0] is the program; argv has room for 4 + NULL. */
-static void
+void
 extmod__command(const char *path, const char *arg, const char *argv[5])
 {
 	argv[0] = path;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "extmod.h"
+#include "extmod_int.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "util.h"
@@ -110,16 +111,6 @@ extmod__file_check(uv_loop_t *loop, const char *path, const char *name,
 	return NULL;
 }
 
-/* How `<file> metadata` is run: the same command line as an action
- * (extmod.c extmod__command; Windows: cmd.exe /c <path> metadata). */
-static void
-extmod__metadata_command(const char *path, const char *argv[5])
-{
-	argv[0] = path;
-	argv[1] = "metadata";
-	argv[2] = NULL;
-}
-
 /* ---- the scan, on the thread pool ------------------------------------ */
 
 static void
@@ -181,13 +172,15 @@ extmod__scan(uv_work_t *w)
 	int rc;
 
 	if (!ld->modules_dir[0]) {
-		ld->scan_error = util_strdup("modules-dir is not set");
+		ld->scan_error = util_strdup("modules-dir is not set: no "
+		    "external module loaded");
 		return;
 	}
 	rc = uv_fs_scandir(ld->loop, &req, ld->modules_dir, 0, NULL);
 	if (rc < 0) {
-		ld->scan_error = util_asprintf("cannot read modules-dir %s: %s",
-		    ld->modules_dir, uv_strerror(rc));
+		ld->scan_error = util_asprintf("cannot read modules-dir %s: %s: "
+		    "no external module loaded", ld->modules_dir,
+		    uv_strerror(rc));
 		uv_fs_req_cleanup(&req);
 		return;
 	}
@@ -227,7 +220,9 @@ extmod__scan(uv_work_t *w)
 		ld->probes[ld->n_probes++] = p;
 	}
 	uv_fs_req_cleanup(&req);
-	qsort(ld->probes, ld->n_probes, sizeof(*ld->probes), extmod__probe_cmp);
+	if (ld->n_probes > 1)
+		qsort(ld->probes, ld->n_probes, sizeof(*ld->probes),
+		    extmod__probe_cmp);
 	for (i = 0; i < ld->n_probes; i++) {
 		p = ld->probes[i];
 		if ((p->skip = extmod__file_check(ld->loop, p->path, p->name,
@@ -394,7 +389,7 @@ extmod__probe_spawn(struct extmod_loader *ld, struct extmod_probe *p)
 	p->open_handles = 4;
 	ld->pending++;
 
-	extmod__metadata_command(p->path, argv);
+	extmod__command(p->path, "metadata", argv);
 	memset(&opts, 0, sizeof(opts));
 	memset(stdio, 0, sizeof(stdio));
 	stdio[0].flags = UV_IGNORE;
@@ -572,8 +567,7 @@ extmod__scanned(uv_work_t *w, int status)
 		ld->scan_error = util_asprintf("scan of %s failed: %s",
 		    ld->modules_dir, uv_strerror(status));
 	if (ld->scan_error)
-		log_error(PART, "%s: no external module loaded from there",
-		    ld->scan_error);
+		log_warnx(PART, "%s", ld->scan_error);
 	/* One more pending for this loop, so that a probe ending right away
 	 * (spawn failure) cannot finish the loader mid-walk. */
 	ld->pending = 1;
@@ -610,6 +604,7 @@ extmod_load_timeout(uv_loop_t *loop, const struct pxpd_config *cfg,
 	ld->work.data = ld;
 	if (!ld->modules_dir || !ld->config_dir)
 		goto fail;
+	log_info(PART, "loading external modules from %s", ld->modules_dir);
 	if ((rc = uv_queue_work(loop, &ld->work, extmod__scan,
 	    extmod__scanned)) != 0)
 		goto fail;

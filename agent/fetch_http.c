@@ -473,7 +473,8 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	const struct pxpd_config *cfg = f->cfg;
 	struct lws_context_creation_info info;
 	void *foreign[1] = { f->loop };
-	char *env_proxy;
+	char *env_proxy, *identity;
+	size_t identity_len = 0;
 
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
@@ -486,8 +487,16 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.foreign_loops = foreign;
 	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
-	info.client_ssl_cert_filepath = cfg->ssl_cert;
-	info.client_ssl_private_key_filepath = cfg->ssl_key;
+	/* lws's mbedTLS client ignores the key path: cert + key in one
+	 * buffer (tls_peer.h). */
+	if (!(identity = tls_identity_load(cfg->ssl_cert, cfg->ssl_key,
+	    &identity_len, err, errlen))) {
+		tls_crl_free(f->crl);
+		f->crl = NULL;
+		return -1;
+	}
+	info.client_ssl_cert_mem = identity;
+	info.client_ssl_cert_mem_len = (unsigned int)identity_len;
 	/* Our uv timers enforce the configured limits; lws's own ones must
 	 * not fire first. */
 	info.connect_timeout_secs = cfg->task_download_connect_timeout > 0 ?
@@ -505,6 +514,7 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	if (env_proxy)
 		unsetenv("http_proxy");
 	f->ctx = lws_create_context(&info);
+	tls_identity_free(identity, identity_len);
 	if (env_proxy) {
 		setenv("http_proxy", env_proxy, 1);
 		free(env_proxy);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "extmod.h"
 #include "exec.h"
 #include "log.h"
 
@@ -106,9 +107,26 @@ pxpd_modules_done(void *arg)
 }
 
 static void
+pxpd_module_loaded(void *arg, struct module *m)
+{
+	struct pxpd *p = arg;
+
+	if (p->engine)
+		engine_module_add(p->engine, m);
+	else
+		m->free(m);
+}
+
+static void
 pxpd_modules_load(struct pxpd *p)
 {
-	pxpd_modules_done(p);
+	int rc = extmod_load(&p->loop, &p->cfg, pxpd_module_loaded,
+	    pxpd_modules_done, p);
+
+	if (rc != 0) {
+		log_warnx(PART, "external modules not loaded: %s", uv_strerror(rc));
+		pxpd_modules_done(p);
+	}
 }
 
 static void

@@ -67,6 +67,7 @@ static const struct ctl_opt {
 	    "--listen: any message counts)"),
 	N("--max-message-size", 1, 1LL << 31, max_message, "BYTES (128 MiB)"),
 	S("--sender", sender, "URI sender to claim (default our URI)"),
+	S("--in-reply-to", in_reply_to, "ID set in_reply_to (v1 in-reply-to)"),
 	F("--no-sender", no_sender, "omit sender (v2)"),
 	F("--no-associate", no_associate, "v1: skip associate_request"),
 	F("--no-client-cert", no_client_cert, "present no certificate"),

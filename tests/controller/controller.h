@@ -47,6 +47,7 @@ struct ctl_config {
 	const char *message_type;    /* short name or full URI */
 	const char *transaction_id;
 	const char *sender;          /* override (auth tests) */
+	const char *in_reply_to;
 	const char *notify_outcome;  /* "true" / "false" */
 	const char *raw_message;     /* one frame sent verbatim */
 	const char *raw_message_hex; /* the same, given as hex */

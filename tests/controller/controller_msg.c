@@ -205,7 +205,7 @@ ctl_msg_prepare(struct ctl *c)
 		    "rpc_blocking_request";
 	snprintf(c->mtype, sizeof(c->mtype), "%s%s",
 	    strstr(mt, "://") != NULL ? "" : PCP_NS, mt);
-	if (!c->cfg.listen && c->cfg.target == NULL &&
+	if (!c->cfg.listen && c->cfg.count > 0 && c->cfg.target == NULL &&
 	    strncmp(c->mtype, PCP_NS "rpc_", sizeof(PCP_NS "rpc_") - 1) == 0) {
 		fprintf(stderr, "pcp-controller: --target is required for %s\n",
 		    c->mtype);
@@ -301,6 +301,7 @@ msg_request_send(struct ctl *c, struct ctl_req *r)
 	o.sender = c->cfg.no_sender ? NULL :
 	    c->cfg.sender != NULL ? c->cfg.sender : c->uri;
 	o.target = c->cfg.target;
+	o.in_reply_to = c->cfg.in_reply_to;
 	o.expires = expires;
 	o.data_json = data;
 	o.data_len = data != NULL ? strlen(data) : 0;

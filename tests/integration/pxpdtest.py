@@ -183,8 +183,8 @@ class Env:
         return wait_for(lambda: self.pxpd_log().count(text) >= count, timeout,
                         what="%r in pxpd.log:\n%s" % (text, self.pxpd_log()[-3000:]))
 
-    def controller(self, broker, version=1, cert="controller", target="pcp://agent01.example/agent",
-                   module="echo", action="echo", params=None, timeout_ms=10000, extra=(), check=True):
+    def controller_args(self, broker, version=1, cert="controller", target="pcp://agent01.example/agent",
+                        module="echo", action="echo", params=None, timeout_ms=10000, extra=()):
         c, k = self.cert(cert)
         args = [CONTROLLER, "--broker", "wss://localhost:%d" % broker.port,
                 "--cert", c, "--key", k, "--ca", os.path.join(self.ca, "ca.pem"),
@@ -193,15 +193,37 @@ class Env:
                 "--timeout-ms", str(int(timeout_ms * SLOW))]
         if params is not None:
             args += ["--params", json.dumps(params)]
-        args += list(extra)
+        return args + list(extra)
+
+    @staticmethod
+    def parse_lines(out):
+        lines = [json.loads(l) for l in out.splitlines() if l.strip().startswith("{")]
+        return [l for l in lines if l.get("message_type") != "associate_response"]
+
+    def controller(self, broker, check=True, timeout_ms=10000, **kw):
+        args = self.controller_args(broker, timeout_ms=timeout_ms, **kw)
         r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=timeout_ms * SLOW / 1000 + 30)
-        lines = [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip().startswith("{")]
-        lines = [l for l in lines if l.get("message_type") != "associate_response"]
+        lines = self.parse_lines(r.stdout.decode())
         if check and r.returncode != 0:
             raise AssertionError("controller exit %d: %s\nstdout: %s\npxpd.log tail:\n%s" % (
-                r.returncode, r.stderr.decode(), r.stdout.decode(), self.pxpd_log()[-3000:]))
+                r.returncode, r.stderr.decode(), r.stdout.decode()[-3000:], self.pxpd_log()[-3000:]))
         return r.returncode, lines, r.stderr.decode()
+
+    def controller_bg(self, broker, timeout_ms=60000, **kw):
+        """Starts a controller that keeps listening; finish with controller_wait."""
+        out = open(os.path.join(self.dir, "ctl-%d.out" % time.monotonic_ns()), "w+b")
+        p = subprocess.Popen(self.controller_args(broker, timeout_ms=timeout_ms, **kw),
+                             stdout=out, stderr=subprocess.STDOUT)
+        p.out = out
+        return p
+
+    def controller_wait(self, p, timeout=120):
+        p.wait(timeout * SLOW)
+        p.out.seek(0)
+        text = p.out.read().decode(errors="replace")
+        p.out.close()
+        return p.returncode, self.parse_lines(text)
 
 
 class PxpdTestCase(unittest.TestCase):

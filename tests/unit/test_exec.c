@@ -344,6 +344,21 @@ exec_blocking_killed_by_signal(void **state)
 	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
 }
 
+/* The wrapper's own 077 umask is not passed on to the action. */
+static void
+exec_action_keeps_umask(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "-c", "umask", NULL };
+	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
+	mode_t old = umask(022);
+
+	start(f, &spec);
+	run(f);
+	umask(old);
+	assert_string_equal(f->o.out, "0022\n");
+}
+
 /* A background child keeping the output pipe open does not hold the
  * result hostage: the wrapper reports after a short drain. */
 static void
@@ -800,6 +815,7 @@ main(void)
 		T(exec_blocking_killed_by_signal),
 		T(exec_blocking_background_child_holding_pipe),
 		T(exec_fds_not_inherited),
+		T(exec_action_keeps_umask),
 		T(exec_timeout_kills_tree),
 		T(exec_timeout_sigkill_after_grace),
 		T(exec_cancel_blocking_kills_tree),

@@ -1,0 +1,309 @@
+"""Action engine integration: non-blocking actions through an external
+module, status queries, duplicate transaction ids, the concurrency cap,
+surviving SIGKILL of pxpd and broker outages without losing a result,
+spool purge, audit log and local policy."""
+import json
+import os
+import signal
+import stat
+import time
+
+from pxpdtest import PxpdTestCase, main, wait_for
+
+TEST_MODULE = r'''#!/usr/bin/env python3
+import json, os, sys, time
+META = {"description": "pxpd test module",
+        "actions": [
+          {"name": "sleep", "input": {"type": "object", "properties": {"seconds": {"type": "number"},
+                                      "code": {"type": "integer"}}, "required": ["seconds"]},
+           "results": {"type": "object", "required": ["slept"]}},
+          {"name": "badjson", "input": {"type": "object"}, "results": {"type": "object"}},
+          {"name": "bigout", "input": {"type": "object"}, "results": {"type": "object"}}]}
+if sys.argv[1] == "metadata":
+    print(json.dumps(META)); sys.exit(0)
+req = json.load(sys.stdin)
+inp = req["input"]
+code = 0
+if sys.argv[1] == "sleep":
+    time.sleep(inp["seconds"])
+    out = json.dumps({"slept": inp["seconds"], "pid": os.getpid()})
+    code = inp.get("code", 0)
+elif sys.argv[1] == "badjson":
+    out = "this is not json"
+else:
+    out = json.dumps({"blob": "x" * (50 * 1024 * 1024)})
+of = req.get("output_files")
+if of:
+    with open(of["stdout"], "w") as f: f.write(out)
+    with open(of["stderr"], "w") as f: f.write("log line\n")
+    with open(of["exitcode"], "w") as f: f.write("%d\n" % code)
+else:
+    sys.stdout.write(out); sys.stderr.write("log line\n")
+sys.exit(code)
+'''
+
+
+def finals(lines):
+    return [l for l in lines if l["message_type"] in
+            ("rpc_non_blocking_response", "rpc_blocking_response", "rpc_error_message", "error_message")]
+
+
+def of_type(lines, t):
+    return [l for l in lines if l["message_type"] == t]
+
+
+class Actions(PxpdTestCase):
+    def setUp(self):
+        super().setUp()
+        self.b = self.env.broker()
+
+    def agent(self, **cfg):
+        mdir = os.path.join(self.env.dir, "modules")
+        os.makedirs(mdir, exist_ok=True)
+        path = os.path.join(mdir, "testmod")
+        with open(path, "w") as f:
+            f.write(TEST_MODULE)
+        os.chmod(path, 0o755)
+        cfg.setdefault("reconnect-backoff-cap", 1)
+        self.cfg = cfg
+        a = self.start_agent([self.b.uri(2)], version=2, **cfg)
+        self.env.wait_log("module testmod loaded")
+        return a
+
+    def sleep_req(self, tid, seconds, notify=True, code=0, extra=(), **kw):
+        return self.env.controller(self.b, version=2, module="testmod", action="sleep",
+                                   params={"seconds": seconds, "code": code},
+                                   extra=["--non-blocking", "--notify-outcome", "true" if notify else "false",
+                                          "--transaction-id", tid] + list(extra), **kw)
+
+    def status(self, tid):
+        # Another identity: the broker lets a newer connection of the same
+        # URI push out a listening controller.
+        rc, lines, _ = self.env.controller(self.b, version=2, module="status", action="query", cert="agent02",
+                                           params={"transaction_id": tid})
+        self.assertEqual(lines[0]["message_type"], "rpc_blocking_response", lines)
+        return lines[0]["data"]["results"]
+
+    def spool(self, tid, name=None):
+        p = os.path.join(self.env.dir, "spool", tid)
+        return os.path.join(p, name) if name else p
+
+    def test_non_blocking_provisional_then_final(self):
+        self.agent()
+        rc, lines, _ = self.sleep_req("nb-1", 0.3)
+        self.assertEqual([l["message_type"] for l in lines],
+                         ["rpc_provisional_response", "rpc_non_blocking_response"])
+        self.assertEqual(lines[0]["data"], {"transaction_id": "nb-1"})
+        self.assertEqual(lines[1]["data"]["transaction_id"], "nb-1")
+        self.assertEqual(lines[1]["data"]["results"]["slept"], 0.3)
+        meta = json.load(open(self.spool("nb-1", "metadata")))
+        self.assertEqual(meta["status"], "success")
+        self.assertEqual(meta["request_params"], "{}")
+        self.assertTrue(meta["results_are_valid"])
+        self.assertEqual(stat.S_IMODE(os.stat(self.spool("nb-1")).st_mode), 0o700)
+        self.assertEqual(stat.S_IMODE(os.stat(self.spool("nb-1", "metadata")).st_mode), 0o600)
+        self.assertFalse(os.path.exists(self.spool("nb-1", "owed")))
+
+    def test_blocking_external_module(self):
+        self.agent()
+        rc, lines, _ = self.env.controller(self.b, version=2, module="testmod", action="sleep",
+                                           params={"seconds": 0.1})
+        self.assertEqual(lines[0]["message_type"], "rpc_blocking_response")
+        self.assertEqual(lines[0]["data"]["results"]["slept"], 0.1)
+        self.assertFalse(os.path.exists(self.spool(lines[0]["data"]["transaction_id"])))
+
+    def test_invalid_results_and_input(self):
+        self.agent()
+        rc, lines, _ = self.env.controller(self.b, version=2, module="testmod", action="badjson",
+                                           params={})
+        self.assertEqual(lines[0]["message_type"], "rpc_error_message")
+        self.assertIn("invalid JSON", lines[0]["data"]["description"])
+        rc, lines, _ = self.env.controller(self.b, version=2, module="testmod", action="sleep",
+                                           params={"seconds": "soon"})
+        self.assertEqual(lines[0]["message_type"], "rpc_error_message")
+        self.assertIn("invalid input for blocking 'testmod sleep'", lines[0]["data"]["description"])
+
+    def test_status_running_success_failure_unknown(self):
+        self.agent()
+        p = self.env.controller_bg(self.b, version=2, module="testmod", action="sleep",
+                                   params={"seconds": 1.5},
+                                   extra=["--non-blocking", "--transaction-id", "st-run"])
+        wait_for(lambda: os.path.exists(self.spool("st-run", "pid")), what="pid file")
+        r = self.status("st-run")
+        self.assertEqual(r["status"], "running")
+        self.assertEqual(r["transaction_id"], "st-run")
+        self.controller_done(p)
+        r = self.status("st-run")
+        self.assertEqual(r["status"], "success")
+        self.assertEqual(r["exitcode"], 0)
+        self.assertEqual(json.loads(r["stdout"])["slept"], 1.5)
+        self.assertEqual(r["stderr"], "log line\n")
+        self.sleep_req("st-fail", 0.1, code=3)
+        r = self.status("st-fail")
+        self.assertEqual(r["status"], "failure")
+        self.assertEqual(r["exitcode"], 3)
+        r = self.status("st-none")
+        self.assertEqual(r["status"], "unknown")
+        self.assertIn("found no results directory", r["stdout"])
+
+    def controller_done(self, p):
+        rc, lines = self.env.controller_wait(p)
+        self.assertEqual(rc, 0, lines)
+        return lines
+
+    def test_duplicate_transaction_id(self):
+        self.agent()
+        p = self.env.controller_bg(self.b, version=2, module="testmod", action="sleep",
+                                   params={"seconds": 1.0},
+                                   extra=["--non-blocking", "--transaction-id", "dup-1"])
+        wait_for(lambda: os.path.exists(self.spool("dup-1", "pid")), what="pid file")
+        pid1 = open(self.spool("dup-1", "pid")).read()
+        rc, lines, _ = self.sleep_req("dup-1", 0.1, notify=True, timeout_ms=2500, check=False,
+                                      cert="agent02")
+        self.assertEqual([l["message_type"] for l in lines], ["rpc_provisional_response"])
+        lines = self.controller_done(p)
+        self.assertEqual(len(of_type(lines, "rpc_non_blocking_response")), 1)
+        # after it finished: still only a provisional, and the action did not run again
+        rc, lines, _ = self.sleep_req("dup-1", 0.1, timeout_ms=2000, check=False, cert="agent02")
+        self.assertEqual([l["message_type"] for l in lines], ["rpc_provisional_response"])
+        self.assertEqual(open(self.spool("dup-1", "pid")).read(), pid1)
+        self.assertEqual(self.env.pxpd_log().count("[dup-1] finished"), 1)
+
+    def test_bad_transaction_ids_refused(self):
+        self.agent()
+        outside = os.path.join(self.env.dir, "escaped")
+        for tid in ["../escaped", "../../escaped", "a/b", ".hidden", "x" * 200]:
+            rc, lines, _ = self.sleep_req(tid, 0, timeout_ms=3000, check=False)
+            self.assertEqual(lines[0]["message_type"], "rpc_error_message", (tid, lines))
+            self.assertIn("transaction_id", lines[0]["data"]["description"])
+        self.assertFalse(os.path.exists(outside))
+        rc, lines, _ = self.env.controller(self.b, version=2, module="status", action="query",
+                                           params={"transaction_id": "../spool"})
+        self.assertEqual(lines[0]["message_type"], "rpc_error_message")
+
+    def test_concurrency_cap_queue_and_busy(self):
+        self.agent(**{"max-concurrent-actions": 8, "max-queued-actions": 10})
+        rc, lines, _ = self.env.controller(
+            self.b, version=2, module="testmod", action="sleep", params={"seconds": 1.0},
+            extra=["--non-blocking", "--count", "50", "--pipeline", "--transaction-id", "cc"],
+            timeout_ms=30000, check=False)
+        busy = [l for l in of_type(lines, "rpc_error_message") if "busy" in l["data"]["description"]]
+        done = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(busy), 32, lines[:5])
+        self.assertEqual(len(done), 18)
+        self.assertEqual(len(of_type(lines, "rpc_provisional_response")), 18)
+        log = self.env.pxpd_log()
+        self.assertIn("queued (8 running, 10 queued)", log)
+        self.assertNotIn("queued (9 running", log)
+
+    def test_sigkill_and_restart_delivers_everything_once(self):
+        agent = self.agent()
+        n = 20
+        p = self.env.controller_bg(self.b, version=2, module="testmod", action="sleep",
+                                   params={"seconds": 2.0}, timeout_ms=60000,
+                                   extra=["--non-blocking", "--count", str(n), "--pipeline",
+                                          "--transaction-id", "kill", "--expect", str(n)])
+        wait_for(lambda: all(os.path.exists(self.spool("kill-%d" % i, "pid")) for i in range(n)),
+                 what="20 actions running")
+        agent.stop(signal.SIGKILL)
+        time.sleep(0.2)
+        self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
+        lines = self.controller_done(p)
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(sorted(l["data"]["transaction_id"] for l in fin),
+                         sorted("kill-%d" % i for i in range(n)))
+        self.assertEqual(len(of_type(lines, "rpc_error_message")), 0)
+        for i in range(n):
+            r = self.status("kill-%d" % i)
+            self.assertEqual(r["status"], "success")
+            self.assertFalse(os.path.exists(self.spool("kill-%d" % i, "owed")))
+        self.assertIn("adopted running action", self.env.pxpd_log())
+        # nothing is sent twice: a listener for a while sees nothing more
+        rc, extra_lines, _ = self.env.controller(self.b, version=2, extra=["--listen"],
+                                                 timeout_ms=1500, check=False)
+        self.assertEqual(of_type(extra_lines, "rpc_non_blocking_response"), [])
+
+    def test_finished_while_agent_down(self):
+        agent = self.agent()
+        p = self.env.controller_bg(self.b, version=2, module="testmod", action="sleep",
+                                   params={"seconds": 0.5}, timeout_ms=30000,
+                                   extra=["--non-blocking", "--transaction-id", "down-1"])
+        wait_for(lambda: os.path.exists(self.spool("down-1", "pid")), what="pid")
+        agent.stop(signal.SIGKILL)
+        wait_for(lambda: os.path.exists(self.spool("down-1", "exitcode")), what="exitcode")
+        self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
+        lines = self.controller_done(p)
+        self.assertEqual(len(of_type(lines, "rpc_non_blocking_response")), 1)
+        self.assertIn("ended while pxpd was down", self.env.pxpd_log())
+
+    def test_broker_outage_owed_responses(self):
+        agent = self.agent()
+        port = self.b.port
+        # notify the controller pcp://controller.example/controller, which
+        # reconnects to the new broker and listens
+        self.env.controller(self.b, version=2, module="testmod", action="sleep",
+                            params={"seconds": 1.0},
+                            extra=["--non-blocking", "--count", "3", "--pipeline",
+                                   "--transaction-id", "owe", "--expect", "3"],
+                            timeout_ms=800, check=False)
+        self.b.stop()
+        wait_for(lambda: all(os.path.exists(self.spool("owe-%d" % i, "owed")) for i in range(3)),
+                 what="owed files")
+        # Hold pxpd still until the listener is connected to the new broker.
+        agent.kill(signal.SIGSTOP)
+        self.b = self.env.broker(port=port)
+        p = self.env.controller_bg(self.b, version=2, extra=["--listen"], timeout_ms=8000)
+        wait_for(lambda: "controller.example/controller" in self.b.events(), what="listener")
+        agent.kill(signal.SIGCONT)
+        lines = self.env.controller_wait(p)[1]
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(sorted(l["data"]["transaction_id"] for l in fin), ["owe-0", "owe-1", "owe-2"])
+        for i in range(3):
+            self.assertFalse(os.path.exists(self.spool("owe-%d" % i, "owed")))
+
+    def test_spool_purge(self):
+        spool = os.path.join(self.env.dir, "spool")
+        old = {"requester": "pcp://c/controller", "module": "testmod", "action": "sleep",
+               "request_params": "{}", "request_id": "r", "notify_outcome": False,
+               "start": "2020-01-01T00:00:00.000000Z"}
+        for tid, status in (("old-done", "success"), ("old-running", "running")):
+            os.makedirs(os.path.join(spool, tid))
+            with open(os.path.join(spool, tid, "metadata"), "w") as f:
+                json.dump(dict(old, transaction_id=tid, status=status), f)
+        # "running" for real: its pid is alive (this test process)
+        with open(os.path.join(spool, "old-running", "pid"), "w") as f:
+            f.write("%d\n" % os.getpid())
+        self.agent(**{"spool-dir-purge-ttl": "1d"})
+        wait_for(lambda: not os.path.exists(os.path.join(spool, "old-done")), what="purge")
+        self.assertTrue(os.path.exists(os.path.join(spool, "old-running")))
+        self.assertEqual(self.status("old-running")["status"], "running")
+        self.sleep_req("young", 0.1)
+        self.assertTrue(os.path.exists(os.path.join(spool, "young")))
+
+    def test_audit_log_and_policy(self):
+        policy = os.path.join(self.env.dir, "policy.json")
+        with open(policy, "w") as f:
+            json.dump({"rules": [{"sender": "pcp://controller.example/*", "module": "echo"},
+                                 {"sender": "pcp://controller.example/*", "module": "status"}]}, f)
+        audit = os.path.join(self.env.dir, "audit.log")
+        self.agent(**{"policy-file": policy, "audit-logfile": audit})
+        rc, lines, _ = self.env.controller(self.b, version=2, params={"argument": "s3cret-value"})
+        self.assertEqual(lines[0]["message_type"], "rpc_blocking_response")
+        rc, lines, _ = self.sleep_req("pol-1", 0.1, timeout_ms=3000, check=False)
+        self.assertEqual(lines[0]["message_type"], "rpc_error_message")
+        self.assertIn("refused by the local policy", lines[0]["data"]["description"])
+        self.assertFalse(os.path.exists(self.spool("pol-1")))
+        text = open(audit).read()
+        self.assertEqual(stat.S_IMODE(os.stat(audit).st_mode), 0o600)
+        self.assertNotIn("s3cret-value", text)
+        self.assertNotIn("s3cret-value", self.env.pxpd_log())
+        events = [json.loads(l) for l in text.splitlines()]
+        self.assertEqual([e["event"] for e in events], ["request", "outcome", "refused"])
+        self.assertEqual(len(events[0]["params_sha256"]), 64)
+        self.assertEqual(events[1]["status"], "success")
+        self.assertIn("duration_ms", events[1])
+        self.assertEqual(events[2]["transaction_id"], "pol-1")
+
+
+if __name__ == "__main__":
+    main()
