@@ -418,6 +418,7 @@ engine__exec_done(void *arg, const struct exec_result *r)
 	j->child = NULL;
 	memset(&o, 0, sizeof(o));
 	o.exitcode = r->exitcode;
+	o.non_blocking = j->non_blocking;
 	if (r->cancelled) {
 		job_finish(j, NULL, "the action was cancelled (pxpd cancel)");
 		return;

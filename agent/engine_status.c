@@ -71,6 +71,7 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta, bool send)
 	mod = engine_module_find(e, meta_str(meta, "module"));
 	memset(&o, 0, sizeof(o));
 	o.exitcode = code;
+	o.non_blocking = true;      /* only non-blocking actions have a spool */
 	if (spool_file_read(e->spool, tid, "stdout", cap, &out, &o.out_len,
 	    &o.out_truncated) != 0)
 		out = NULL;

@@ -247,7 +247,8 @@ extmod__results(const struct module *m, const char *action,
 	/* struct action_output does not say whether the action was
 	 * non-blocking; exit code 5 is reserved for the output files, which
 	 * only non-blocking actions get, so it is read that way. */
-	return extmod_output_process(m, action, o, true, results_json, error);
+	return extmod_output_process(m, action, o, o->non_blocking, results_json,
+	    error);
 }
 
 static void

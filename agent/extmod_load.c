@@ -25,12 +25,9 @@
 #define EXTMOD_STDERR_KEPT 4096     /* metadata stderr kept for the log */
 #define EXTMOD_STDERR_SHOWN 300
 
-struct extmod_probe;
-
 /* One captured output of a metadata child. */
 struct extmod_stream {
 	uv_pipe_t pipe;
-	struct extmod_probe *probe;
 	char *buf;
 	size_t len, cap, max;
 	bool eof, truncated;
@@ -383,7 +380,6 @@ extmod__probe_spawn(struct extmod_loader *ld, struct extmod_probe *p)
 	uv_pipe_init(ld->loop, &p->err.pipe, 0);
 	uv_timer_init(ld->loop, &p->timer);
 	p->out.pipe.data = p->err.pipe.data = p->timer.data = p->proc.data = p;
-	p->out.probe = p->err.probe = p;
 	p->out.max = EXTMOD_METADATA_MAX + 1;   /* one more byte: overflow */
 	p->err.max = EXTMOD_STDERR_KEPT;
 	p->open_handles = 4;

@@ -19,6 +19,7 @@ struct action_output {
 	const char *out, *err;      /* NUL-terminated */
 	size_t out_len, err_len;
 	bool out_truncated, err_truncated;
+	bool non_blocking;          /* ran detached with spool output files */
 };
 
 struct module {

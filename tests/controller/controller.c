@@ -245,10 +245,17 @@ ctl_finish(struct ctl *c, int exit_code)
 	fflush(stdout);
 	if (c->wsi != NULL) {
 		ctl_conn_close(c);
-		uv_timer_start(&c->grace, ctl_grace_cb, 2000, 0);
+		ctl_grace_restart(c);
 		return;
 	}
 	ctl_shutdown_soon(c);
+}
+
+void
+ctl_grace_restart(struct ctl *c)
+{
+	if (c->grace.loop != NULL && !uv_is_closing((uv_handle_t *)&c->grace))
+		uv_timer_start(&c->grace, ctl_grace_cb, 2000, 0);
 }
 
 void

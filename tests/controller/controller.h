@@ -133,6 +133,8 @@ struct ctl {
 void ctl_finish(struct ctl *c, int exit_code);
 /* Closes our handles and lets lws tear down; the loop then ends. */
 void ctl_shutdown(struct ctl *c);
+/* (Re)arms the 2 s limit on the closing handshake. */
+void ctl_grace_restart(struct ctl *c);
 /* The same from the next loop turn (safe inside lws callbacks). */
 void ctl_shutdown_soon(struct ctl *c);
 

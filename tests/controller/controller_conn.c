@@ -187,6 +187,10 @@ conn_writeable(struct ctl *c, struct lws *wsi)
 	if (r < 0)
 		return -1;
 	if (r > 0) {
+		/* Still flushing (a big reply): the close grace counts from
+		 * the last progress, not from ctl_finish. */
+		if (c->state == CTL_FINISHING)
+			ctl_grace_restart(c);
 		lws_callback_on_writable(wsi);
 		return 0;
 	}

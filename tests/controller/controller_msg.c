@@ -106,12 +106,15 @@ msg_txid_make(struct ctl *c, size_t i, char **out)
 	if (c->cfg.no_data || c->cfg.raw_data != NULL)
 		return 0;
 	if (c->data_template != NULL) {
+		bool has;
+
 		d = cJSON_Parse(c->data_template);
 		t = cJSON_GetObjectItemCaseSensitive(d, "transaction_id");
-		if (cJSON_IsString(t))
+		has = cJSON_IsString(t);
+		if (has)
 			*out = msg_strdup(t->valuestring);
 		cJSON_Delete(d);
-		return cJSON_IsString(t) && *out == NULL ? -1 : 0;
+		return has && *out == NULL ? -1 : 0;
 	}
 	if (c->cfg.transaction_id == NULL) {
 		char id[PCPT_UUID_LEN];

@@ -582,8 +582,24 @@ extmod_results_processed(void **state)
 	results_fail(m, "echo", "", "", 0,
 	    "The task executed for the 'good echo' request returned invalid "
 	    "results on stdout: $: expected object, got null - stderr: (empty)");
-	results_fail(m, "echo", "{\"msg\":\"x\"}", "", 5,
-	    "failed to write output on file");
+	/* exit code 5 through results(): reserved only when non-blocking */
+	memset(&o, 0, sizeof(o));
+	o.out = "{\"msg\":\"x\"}";
+	o.out_len = strlen(o.out);
+	o.err = "";
+	o.exitcode = 5;
+	o.non_blocking = true;
+	assert_int_equal(m->results(m, "echo", &o, &res, &error), 0);
+	assert_null(res);
+	assert_string_equal(error, "failed to write output on file");
+	free(error);
+	error = NULL;
+	o.non_blocking = false;
+	assert_int_equal(m->results(m, "echo", &o, &res, &error), 0);
+	assert_null(error);
+	assert_string_equal(res, "{\"msg\":\"x\"}");
+	free(res);
+	res = NULL;
 	results_fail(m, "nope", "{}", "", 0,
 	    "unknown action 'nope' for module 'good'");
 
