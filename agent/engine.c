@@ -327,6 +327,7 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	engine_module_add(e, &module_echo);
 	engine_module_add(e, &module_ping);
 	engine_module_add(e, &module_status);
+	engine_module_add(e, &module_command);
 	return e;
 fail:
 	spool_close(e->spool);

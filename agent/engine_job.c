@@ -419,6 +419,7 @@ engine__exec_done(void *arg, const struct exec_result *r)
 	memset(&o, 0, sizeof(o));
 	o.exitcode = r->exitcode;
 	o.non_blocking = j->non_blocking;
+	o.result_cap = (size_t)e->cfg->max_message_size - 1024;
 	if (r->cancelled) {
 		job_finish(j, NULL, "the action was cancelled (pxpd cancel)");
 		return;
@@ -464,7 +465,13 @@ engine__exec_done(void *arg, const struct exec_result *r)
 int
 job_run(struct job *j, struct exec_spec *spec, char *err, size_t errlen)
 {
+	const struct pxpd_config *cfg = j->eng->cfg;
+
 	spec->result_dir = j->result_dir;
+	if (!spec->timeout_s)
+		spec->timeout_s = cfg->action_timeout;
+	if (!spec->output_cap)
+		spec->output_cap = (size_t)cfg->action_output_cap;
 	j->child = exec_start(j->eng->loop, spec, engine__exec_done, j, err,
 	    errlen);
 	return j->child ? 0 : -1;

@@ -72,6 +72,7 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta, bool send)
 	memset(&o, 0, sizeof(o));
 	o.exitcode = code;
 	o.non_blocking = true;      /* only non-blocking actions have a spool */
+	o.result_cap = (size_t)e->cfg->max_message_size - 1024;
 	if (spool_file_read(e->spool, tid, "stdout", cap, &out, &o.out_len,
 	    &o.out_truncated) != 0)
 		out = NULL;

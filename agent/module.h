@@ -20,6 +20,10 @@ struct action_output {
 	size_t out_len, err_len;
 	bool out_truncated, err_truncated;
 	bool non_blocking;          /* ran detached with spool output files */
+	/* Largest stdout+stderr a response may carry (max-message-size less
+	 * room for the envelope); task-like modules cut output to fit, with
+	 * a marker, and the whole text stays in the spool. */
+	size_t result_cap;
 };
 
 struct module {
@@ -73,5 +77,6 @@ bool module_has_action(const struct module *m, const char *action);
 extern const struct module module_echo;
 extern const struct module module_ping;
 extern const struct module module_status;
+extern const struct module module_command;
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -205,6 +206,8 @@ nginx_start(struct nginx_srv *n)
 	if ((n->pid = fork()) < 0)
 		return -1;
 	if (n->pid == 0) {
+		/* nginx must not outlive a test binary that crashed */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
