@@ -205,14 +205,19 @@ engine__request(struct engine *e, const struct pcp_msg *m, bool non_blocking)
 	}
 	j->mod = mod;
 	j->spawns = mod->results != NULL;
+	j->stream = non_blocking && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(m->data, "stream_output"));
 	reason[0] = '\0';
 	if (engine__job_submit(e, j, reason, sizeof(reason)) != 0) {
 		engine__rpc_error(e, m->sender, r.transaction_id, m->id, reason);
 		engine__job_free(j);
 		goto out;
 	}
-	if (non_blocking)
+	if (non_blocking) {
 		engine__provisional(e, m, r.transaction_id);
+		if (!j->finished)
+			engine__stream_begin(e, j);
+	}
 	/* A job that already finished (a failed start after the metadata was
 	 * written) is released here, after the provisional went out. */
 	engine__job_release(j);
@@ -302,6 +307,15 @@ engine_module_find(const struct engine *e, const char *name)
 	return NULL;
 }
 
+static void
+engine__timer_closed(uv_handle_t *h)
+{
+	struct engine *e = h->data;
+
+	if (--e->closing == 0)
+		free(e);
+}
+
 struct engine *
 engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
     engine_send_cb send, void *send_arg, char *err, size_t errlen)
@@ -316,6 +330,7 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	e->cfg = cfg;
 	e->send = send;
 	e->send_arg = send_arg;
+	engine__stream_init(e);
 	if (!(e->spool = spool_open(cfg->spool_dir, err, errlen)))
 		goto fail;
 	if (cfg->policy_file && *cfg->policy_file &&
@@ -332,7 +347,8 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 fail:
 	spool_close(e->spool);
 	policy_free(e->policy);
-	free(e);
+	e->closing = 1;
+	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	return NULL;
 }
 
@@ -354,12 +370,6 @@ const struct pxpd_config *engine_config(const struct engine *e) { return e->cfg;
 uv_loop_t *engine_loop(const struct engine *e) { return e->loop; }
 struct spool *engine_spool(const struct engine *e) { return e->spool; }
 
-static void
-engine__purge_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
 void
 engine_free(struct engine *e)
 {
@@ -380,9 +390,11 @@ engine_free(struct engine *e)
 	spool_close(e->spool);
 	policy_free(e->policy);
 	audit_close(e->audit);
+	e->closing = 1;
+	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	if (e->purge_timer_on) {
+		e->closing++;
 		e->purge_timer.data = e;
-		uv_close((uv_handle_t *)&e->purge_timer, engine__purge_closed);
-	} else
-		free(e);
+		uv_close((uv_handle_t *)&e->purge_timer, engine__timer_closed);
+	}
 }

@@ -27,6 +27,8 @@ struct job {
 	bool running;               /* holds a concurrency slot */
 	bool finished;
 	bool cancel_requested;
+	bool stream;                /* send progress messages (pxpd extension) */
+	uint64_t out_off, err_off;  /* output already streamed */
 	uint64_t started_ms;
 	struct exec_child *child;
 	struct job *next, *prev;    /* engine->jobs */
@@ -47,8 +49,10 @@ struct engine {
 	bool ready;                 /* the connection is up */
 	struct audit *audit;
 	struct policy *policy;
+	uv_timer_t stream_timer;
 	uv_timer_t purge_timer;
 	bool purge_timer_on;
+	int closing;                /* timers still closing in engine_free */
 };
 
 /* engine.c */
@@ -77,6 +81,11 @@ void engine__job_release(struct job *j);
 void engine__nb_finish(struct engine *e, const char *tid, const char *sender,
     const char *request_id, bool notify_outcome, char *results_json,
     const char *error);
+
+/* engine_stream.c */
+#define PXPD_PROGRESS_MESSAGE "urn:pxpd:rpc_progress_message"
+void engine__stream_init(struct engine *e);
+void engine__stream_begin(struct engine *e, struct job *j);
 
 /* engine_status.c */
 void engine__recover(struct engine *e);

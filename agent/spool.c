@@ -310,6 +310,22 @@ spool_file_read(const struct spool *s, const char *tid, const char *name,
 }
 
 int
+spool_file_read_at(const struct spool *s, const char *tid, const char *name,
+    uint64_t off, size_t max, char **buf, size_t *len)
+{
+	char *path = NULL;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if ((rc = spool__path(s, tid, name, &path)) != 0)
+		return rc;
+	rc = spool__fs_read_at(path, off, max, buf, len);
+	free(path);
+	return rc;
+}
+
+int
 spool_file_write(const struct spool *s, const char *tid, const char *name,
     const void *buf, size_t len)
 {

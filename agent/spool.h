@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -47,6 +48,10 @@ bool spool_metadata_valid(const cJSON *metadata);
  * file is longer). -ENOENT when missing. Caller frees *buf (NUL-ended). */
 int spool_file_read(const struct spool *s, const char *tid, const char *name,
     size_t max, char **buf, size_t *len, bool *truncated);
+/* Up to max bytes of a file of <tid>/ from offset off (streaming output
+ * of running actions). Caller frees *buf (NUL-ended). */
+int spool_file_read_at(const struct spool *s, const char *tid,
+    const char *name, uint64_t off, size_t max, char **buf, size_t *len);
 /* Atomic write of a whole file of <tid>/ (0600). */
 int spool_file_write(const struct spool *s, const char *tid,
     const char *name, const void *buf, size_t len);

@@ -448,3 +448,49 @@ cleanup:
 	free(copy);
 	return rc;
 }
+
+int
+spool__fs_read_at(const char *path, uint64_t off, size_t max, char **buf,
+    size_t *len)
+{
+	struct stat st;
+	char *b;
+	ssize_t n;
+	size_t used = 0;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? -EINVAL : -errno;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (!(b = malloc(max + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (used < max) {
+		n = pread(fd, b + used, max - used, (off_t)(off + used));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	b[used] = '\0';
+	*buf = b;
+	*len = used;
+	return 0;
+}

@@ -49,6 +49,10 @@ int spool__fs_write_atomic(const char *path, const void *buf, size_t len,
  * into a malloc'd NUL-ended buffer. */
 int spool__fs_read(const char *path, size_t max, char **buf, size_t *len,
     bool *truncated);
+/* Up to max bytes from offset off of a regular file (0 bytes past its
+ * end), into a malloc'd NUL-ended buffer. */
+int spool__fs_read_at(const char *path, uint64_t off, size_t max,
+    char **buf, size_t *len);
 /* fsync of a directory, so a rename or mkdir in it survives a crash. */
 int spool__fs_sync_dir(const char *path);
 /* Names of the real subdirectories (not symlinks) of path that pass

@@ -304,6 +304,40 @@ class Actions(PxpdTestCase):
         self.assertIn("duration_ms", events[1])
         self.assertEqual(events[2]["transaction_id"], "pol-1")
 
+    def test_streaming_progress_opt_in(self):
+        self.agent()
+        cmd = "for i in 1 2 3; do echo line$i; sleep 0.7; done; echo done >&2"
+        data = {"transaction_id": "stream-1", "notify_outcome": True, "module": "command",
+                "action": "run", "params": {"command": cmd}, "stream_output": True}
+        rc, lines, _ = self.env.controller(self.b, version=2, module="command", action="run",
+                                           extra=["--non-blocking", "--transaction-id", "stream-1",
+                                                  "--data", json.dumps(data)], timeout_ms=15000)
+        progress = [l for l in lines if l["message_type"].endswith("rpc_progress_message")]
+        self.assertGreaterEqual(len(progress), 2, lines)
+        self.assertEqual("".join(p["data"]["stdout"] for p in progress)[:12], "line1\nline2\n")
+        self.assertEqual(progress[-1]["data"]["transaction_id"], "stream-1")
+        final = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(final[0]["data"]["results"]["stdout"], "line1\nline2\nline3\n")
+        self.assertLess(lines.index(progress[-1]), lines.index(final[0]))
+        # without the flag: exactly pxp-agent's messages
+        rc, lines, _ = self.env.controller(self.b, version=2, module="command", action="run",
+                                           params={"command": "echo a; sleep 1.5; echo b"},
+                                           extra=["--non-blocking"], timeout_ms=15000)
+        self.assertEqual([l["message_type"] for l in lines],
+                         ["rpc_provisional_response", "rpc_non_blocking_response"])
+
+    def test_status_shows_output_of_running_action(self):
+        self.agent()
+        p = self.env.controller_bg(self.b, version=2, module="command", action="run",
+                                   params={"command": "echo started; sleep 2; echo end"},
+                                   extra=["--non-blocking", "--transaction-id", "live-1"])
+        wait_for(lambda: os.path.exists(self.spool("live-1", "stdout")) and
+                 os.path.getsize(self.spool("live-1", "stdout")) > 0, what="output")
+        r = self.status("live-1")
+        self.assertEqual(r["status"], "running")
+        self.assertEqual(r["stdout"], "started\n")
+        self.controller_done(p)
+
 
 if __name__ == "__main__":
     main()
