@@ -780,10 +780,30 @@ conn__handle_closed(uv_handle_t *h)
 {
 	struct conn *c = h->data;
 
-	if (--c->open_handles == 0) {
-		free(c->uri);
-		free(c);
-	}
+	c->open_handles--;
+}
+
+void
+conn_stop(struct conn *c)
+{
+	if (!c || c->freeing)
+		return;
+	c->freeing = true;
+	conn__set_state(c, CONN_STOPPED);
+	if (c->wsi)
+		lws_set_opaque_user_data(c->wsi, NULL);
+	c->wsi = NULL;
+	/* With a foreign loop this only starts the teardown: lws closes its
+	 * handles as the loop runs on, and conn_free() finishes it. */
+	lws_context_destroy(c->ctx);
+	conn__tx_clear(c);
+	free(c->rx);
+	c->rx = NULL;
+	uv_close((uv_handle_t *)&c->retry_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->connect_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->ping_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->pong_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->assoc_timer, conn__handle_closed);
 }
 
 void
@@ -791,22 +811,11 @@ conn_free(struct conn *c)
 {
 	if (!c)
 		return;
-	c->freeing = true;
-	conn__set_state(c, CONN_STOPPED);
-	if (c->wsi)
-		lws_set_opaque_user_data(c->wsi, NULL);
-	c->wsi = NULL;
-	/* With a foreign loop lws closes its handles as the loop runs on. */
+	conn_stop(c);
+	/* The second call frees what the first could not while lws's libuv
+	 * handles were still open (lws 4.1 foreign-loop teardown). */
 	lws_context_destroy(c->ctx);
-	c->ctx = NULL;
-	conn__tx_clear(c);
-	free(c->rx);
-	c->rx = NULL;
 	tls_crl_free(c->crl);
-	c->crl = NULL;
-	uv_close((uv_handle_t *)&c->retry_timer, conn__handle_closed);
-	uv_close((uv_handle_t *)&c->connect_timer, conn__handle_closed);
-	uv_close((uv_handle_t *)&c->ping_timer, conn__handle_closed);
-	uv_close((uv_handle_t *)&c->pong_timer, conn__handle_closed);
-	uv_close((uv_handle_t *)&c->assoc_timer, conn__handle_closed);
+	free(c->uri);
+	free(c);
 }

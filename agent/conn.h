@@ -48,8 +48,11 @@ enum conn_state conn_state(const struct conn *c);
 const char *conn_uri(const struct conn *c);
 /* Bytes queued for the socket and not yet written. */
 size_t conn_queued_bytes(const struct conn *c);
-/* Closes the socket and releases everything; the loop must run afterwards
- * until lws has closed its handles. conn_free(NULL) does nothing. */
+/* Closes the socket and starts releasing lws; the loop must then run
+ * until every handle is closed, and conn_free() be called after it. */
+void conn_stop(struct conn *c);
+/* Frees what is left once the loop has stopped (calls conn_stop first if
+ * it was not). conn_free(NULL) does nothing. */
 void conn_free(struct conn *c);
 
 #endif

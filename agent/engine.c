@@ -339,14 +339,23 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (cfg->audit_logfile && *cfg->audit_logfile &&
 	    !(e->audit = audit_open(cfg->audit_logfile, err, errlen)))
 		goto fail;
+	/* pxpd's configuration always has ssl-cert; the engine's unit tests
+	 * run without TLS files, and so without downloads. */
+	if (cfg->ssl_cert && *cfg->ssl_cert &&
+	    !(e->fetch = fetch_new(loop, cfg, err, errlen)))
+		goto fail;
 	engine_module_add(e, &module_echo);
 	engine_module_add(e, &module_ping);
 	engine_module_add(e, &module_status);
 	engine_module_add(e, &module_command);
+	engine_module_add(e, &module_task);
+	engine_module_add(e, &module_script);
+	engine_module_add(e, &module_file);
 	return e;
 fail:
 	spool_close(e->spool);
 	policy_free(e->policy);
+	audit_close(e->audit);
 	e->closing = 1;
 	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	return NULL;
@@ -364,11 +373,13 @@ engine_start(struct engine *e)
 {
 	engine__recover(e);
 	engine__purge_start(e);
+	engine__cache_purge_start(e);
 }
 
 const struct pxpd_config *engine_config(const struct engine *e) { return e->cfg; }
 uv_loop_t *engine_loop(const struct engine *e) { return e->loop; }
 struct spool *engine_spool(const struct engine *e) { return e->spool; }
+struct fetch *engine_fetch(const struct engine *e) { return e->fetch; }
 
 void
 engine_free(struct engine *e)
@@ -390,11 +401,18 @@ engine_free(struct engine *e)
 	spool_close(e->spool);
 	policy_free(e->policy);
 	audit_close(e->audit);
+	/* After the jobs: their cleanups cancel what they wait for. */
+	fetch_free(e->fetch);
 	e->closing = 1;
 	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	if (e->purge_timer_on) {
 		e->closing++;
 		e->purge_timer.data = e;
 		uv_close((uv_handle_t *)&e->purge_timer, engine__timer_closed);
+	}
+	if (e->cache_timer_on) {
+		e->closing++;
+		e->cache_timer.data = e;
+		uv_close((uv_handle_t *)&e->cache_timer, engine__timer_closed);
 	}
 }

@@ -35,6 +35,10 @@ void engine_connection(struct engine *e, bool ready);
 const struct pxpd_config *engine_config(const struct engine *e);
 uv_loop_t *engine_loop(const struct engine *e);
 struct spool *engine_spool(const struct engine *e);
+/* Task downloads and the task cache (fetch.h), shared by the task,
+ * script and file modules. NULL when the configuration has no ssl-cert
+ * (unit tests of the engine): fetch_get then fails cleanly. */
+struct fetch *engine_fetch(const struct engine *e);
 /* Status query and cancel, for the built-in status module. */
 int engine_status_query(struct engine *e, const char *tid,
     char **results_json, char *err, size_t errlen);

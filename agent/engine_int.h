@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "policy.h"
 #include "exec.h"
+#include "fetch.h"
 #include "spool.h"
 
 #define MAX_MODULES 256
@@ -31,6 +32,11 @@ struct job {
 	uint64_t out_off, err_off;  /* output already streamed */
 	uint64_t started_ms;
 	struct exec_child *child;
+	/* The module's per-job state (job_set_cleanup), released when the
+	 * job is freed: finished says whether the job ended (false when
+	 * pxpd stops with the action still running). */
+	void (*cleanup)(void *ctx, bool finished);
+	void *cleanup_ctx;
 	struct job *next, *prev;    /* engine->jobs */
 	struct job *qnext;          /* engine->queue */
 };
@@ -52,6 +58,9 @@ struct engine {
 	uv_timer_t stream_timer;
 	uv_timer_t purge_timer;
 	bool purge_timer_on;
+	struct fetch *fetch;        /* task downloads and cache; NULL without ssl-cert */
+	uv_timer_t cache_timer;     /* task-cache-dir purge */
+	bool cache_timer_on;
 	int closing;                /* timers still closing in engine_free */
 };
 
@@ -100,5 +109,6 @@ int engine__status_query(struct engine *e, const char *tid,
 int engine__cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);
 void engine__purge_start(struct engine *e);
+void engine__cache_purge_start(struct engine *e);
 
 #endif

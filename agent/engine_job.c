@@ -70,6 +70,8 @@ engine__job_free(struct job *j)
 		e->jobs = j->next;
 	if (j->next)
 		j->next->prev = j->prev;
+	if (j->cleanup)
+		j->cleanup(j->cleanup_ctx, j->finished);
 	free(j->transaction_id);
 	free(j->module);
 	free(j->action);
@@ -101,6 +103,14 @@ bool job_non_blocking(const struct job *j) { return j->non_blocking; }
 struct engine *job_engine(const struct job *j) { return j->eng; }
 const char *job_result_dir(const struct job *j) { return j->result_dir; }
 const char *job_label(const struct job *j) { return j->label; }
+
+void
+job_set_cleanup(struct job *j, void (*fn)(void *ctx, bool finished),
+    void *ctx)
+{
+	j->cleanup = fn;
+	j->cleanup_ctx = ctx;
+}
 
 /* ---- metadata --------------------------------------------------------- */
 

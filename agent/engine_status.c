@@ -1,6 +1,7 @@
 /* engine_status.c: the spool side of the engine: status queries (pxp.md
  * §6), adopting or finalizing the actions an earlier pxpd left running,
- * owed responses after a reconnect, cancel, and the purge timer.
+ * owed responses after a reconnect, cancel, and the purge timers (spool
+ * and task cache).
  * Invariant: a transaction's metadata leaves "running" exactly once, and
  * its final response is recorded as owed before any attempt to send it. */
 #include <errno.h>
@@ -403,4 +404,34 @@ engine__purge_start(struct engine *e)
 	e->purge_timer_on = true;
 	engine__purge(&e->purge_timer);
 	uv_timer_start(&e->purge_timer, engine__purge, every, every);
+}
+
+/* ---- task-cache purge --------------------------------------------------- */
+
+static void
+engine__cache_purge(uv_timer_t *t)
+{
+	struct engine *e = t->data;
+	int n;
+
+	n = fetch_cache_purge(e->fetch, e->cfg->task_cache_purge_ttl_s);
+	if (n > 0)
+		log_info(PART, "purged %d unused files from the task cache", n);
+}
+
+void
+engine__cache_purge_start(struct engine *e)
+{
+	uint64_t every = 60ULL * 60 * 1000;
+
+	if (!e->fetch || e->cfg->task_cache_purge_ttl_s <= 0)
+		return;
+	/* Same cadence as the spool purge: min(60 min, ttl). */
+	if ((uint64_t)e->cfg->task_cache_purge_ttl_s * 1000 < every)
+		every = (uint64_t)e->cfg->task_cache_purge_ttl_s * 1000;
+	uv_timer_init(e->loop, &e->cache_timer);
+	e->cache_timer.data = e;
+	e->cache_timer_on = true;
+	engine__cache_purge(&e->cache_timer);
+	uv_timer_start(&e->cache_timer, engine__cache_purge, every, every);
 }

@@ -72,8 +72,6 @@ struct exec_child {
 	char scratch[EXEC_READ_CHUNK];
 };
 
-static void exec_child_finish(struct exec_child *c);
-
 bool
 exec_pid_alive(long pid)
 {

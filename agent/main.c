@@ -147,8 +147,7 @@ pxpd_stop(struct pxpd *p, int exit_code)
 	for (i = 0; i < p->n_signals; i++)
 		uv_close((uv_handle_t *)&p->signals[i], pxpd_signal_closed);
 	/* The connection goes first: it may still call into the engine. */
-	conn_free(p->conn);
-	p->conn = NULL;
+	conn_stop(p->conn);
 	engine_free(p->engine);
 	p->engine = NULL;
 }
@@ -248,6 +247,8 @@ main(int argc, char **argv)
 	}
 	pxpd_modules_load(&p);
 run:
+	uv_run(&p.loop, UV_RUN_DEFAULT);
+	conn_free(p.conn);
 	uv_run(&p.loop, UV_RUN_DEFAULT);
 	/* lws and our handles are closed by now; nothing may be left. */
 	if (uv_loop_close(&p.loop) != 0)

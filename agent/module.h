@@ -67,6 +67,13 @@ const char *job_label(const struct job *job);
 int job_run(struct job *job, struct exec_spec *spec, char *err,
     size_t errlen);
 
+/* Per-job module state: fn(ctx, finished) runs once when the engine
+ * frees the job, after its outcome was sent (finished true) or when pxpd
+ * stops while the action still runs detached (finished false). fn must
+ * not call back into the job. */
+void job_set_cleanup(struct job *job, void (*fn)(void *ctx, bool finished),
+    void *ctx);
+
 /* Ends a job. results_json (compact JSON text, may be NULL on error) is
  * taken over; error NULL means success. */
 void job_finish(struct job *job, char *results_json, const char *error);
@@ -78,5 +85,8 @@ extern const struct module module_echo;
 extern const struct module module_ping;
 extern const struct module module_status;
 extern const struct module module_command;
+extern const struct module module_task;
+extern const struct module module_script;
+extern const struct module module_file;
 
 #endif

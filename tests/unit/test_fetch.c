@@ -137,7 +137,7 @@ run_for(struct fixture *fx, struct result *r, int n, uint64_t ms)
 
 	assert_non_null(tick);
 	uv_timer_init(&fx->loop, tick);
-	uv_timer_start(tick, tick_cb, 5000, 5000);
+	uv_timer_start(tick, tick_cb, 60000, 60000);
 	while (uv_hrtime() < end) {
 		for (pending = 0, i = 0; r && i < n; i++)
 			pending += r[i].calls == 0;

@@ -1,0 +1,25 @@
+/* task_features.h: what this machine offers tasks (tasks.md §4): the
+ * feature set that picks a task implementation, and how a task file is
+ * started. task_features_posix.c implements it; task_features_win.c
+ * will, behind the same calls. */
+#ifndef PXPD_TASK_FEATURES_H
+#define PXPD_TASK_FEATURES_H
+
+#include <stddef.h>
+
+#define TASK_FEATURES_MAX 8
+
+/* Fills out with up to max feature names (static strings) and returns
+ * how many. Probed on each call: installing Puppet or PowerShell needs
+ * no restart. */
+size_t task_features_probe(const char **out, size_t max);
+
+/* How the task file `file` is started here: *exe and up to nargs
+ * arguments (borrowing file) that come before the task's own. POSIX runs
+ * the file itself (shebang and exec bit); Windows picks an interpreter
+ * by extension (modules.md §2). Returns the argument count, or -1 when
+ * they don't fit. */
+int task_features_command(const char *file, const char **exe,
+    const char **args, int nargs);
+
+#endif
