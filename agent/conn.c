@@ -486,6 +486,25 @@ done:
 
 /* ---- send ------------------------------------------------------------- */
 
+/* The head frame is written out. It is "sent" (its owed response may be
+ * forgotten) only once lws holds none of it back in its own buffer. */
+static void
+conn__tx_done(struct conn *c, struct lws *wsi)
+{
+	struct conn_tx *t = c->tx_head;
+
+	if (!t || t->off != t->len || lws_partial_buffered(wsi))
+		return;
+	c->tx_head = t->next;
+	if (!c->tx_head)
+		c->tx_tail = NULL;
+	if (t->token)
+		c->ops.sent_cb(c->arg, t->token);
+	free(t->buf);
+	free(t->token);
+	free(t);
+}
+
 static int
 conn__writeable(struct conn *c, struct lws *wsi)
 {
@@ -512,6 +531,13 @@ conn__writeable(struct conn *c, struct lws *wsi)
 			lws_callback_on_writable(wsi);
 		return 0;
 	}
+	if (t && t->off == t->len) {
+		/* Written earlier but held in lws's buffer until now. */
+		conn__tx_done(c, wsi);
+		if (c->tx_head)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (!t)
 		return 0;
 
@@ -530,16 +556,8 @@ conn__writeable(struct conn *c, struct lws *wsi)
 	}
 	t->off += n;
 	c->tx_bytes -= n;
-	if (t->off == t->len) {
-		c->tx_head = t->next;
-		if (!c->tx_head)
-			c->tx_tail = NULL;
-		if (t->token)
-			c->ops.sent_cb(c->arg, t->token);
-		free(t->buf);
-		free(t->token);
-		free(t);
-	}
+	if (t->off == t->len)
+		conn__tx_done(c, wsi);
 	if (c->tx_head || c->ping_due)
 		lws_callback_on_writable(wsi);
 	return 0;

@@ -168,9 +168,21 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 {
 	cJSON *meta = NULL, *results = NULL;
 	char end[UTIL_TIME_LEN];
-	const char *type;
-	char *data;
+	const char *type = NULL;
+	char *data = NULL;
 
+	/* The owed response is recorded before the metadata leaves
+	 * "running": if pxpd dies in between, the restart finalizes the
+	 * transaction again and rewrites the same owed file, so the response
+	 * is neither lost nor sent twice. */
+	if (notify_outcome && sender) {
+		data = engine__nb_message(e, tid, request_id, results_json, error,
+		    &type);
+		if (data && spool_owed_write(e->spool, tid, type, sender,
+		    data) != 0)
+			log_error(PART, "[%s] cannot record the owed response",
+			    tid);
+	}
 	if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta)
 		meta = cJSON_CreateObject();
 	if (results_json)
@@ -193,20 +205,9 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	cJSON_Delete(meta);
 	log_info(PART, "[%s] finished: %s%s", tid, error ? "failure: " :
 	    "success", error ? error : "");
-
-	if (notify_outcome && sender) {
-		data = engine__nb_message(e, tid, request_id, results_json, error,
-		    &type);
-		/* On disk first: if the broker is away or pxpd dies now, the
-		 * response goes out after the next connect (once). */
-		if (data && spool_owed_write(e->spool, tid, type, sender,
-		    data) != 0)
-			log_error(PART, "[%s] cannot record the owed response",
-			    tid);
-		if (data && e->ready)
-			engine__send(e, type, sender, NULL, data, NULL, tid);
-		free(data);
-	}
+	if (data && e->ready)
+		engine__send(e, type, sender, NULL, data, NULL, tid);
+	free(data);
 	free(results_json);
 }
 

@@ -499,12 +499,30 @@ fail:
 
 /* ---- adopted wrappers ---------------------------------------------- */
 
+#define EXEC_EXITCODE_SETTLED_S 10
+
+static bool
+exec_exitcode_settled(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, EXEC__FILE_EXITCODE);
+	return stat(path, &st) == 0 &&
+	    time(NULL) - st.st_mtime >= EXEC_EXITCODE_SETTLED_S;
+}
+
 static void
 exec_adopt_check(struct exec_child *c)
 {
 	if (c->released)
 		return;
-	if (exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE)) {
+	/* While the wrapper lives the action is not over: an external module
+	 * writes its own exitcode file, not atomically, before it exits. An
+	 * exitcode that has not changed for a while ends the wait anyway, in
+	 * case the pid was reused by an unrelated process. */
+	if (exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE) &&
+	    (!exec_pid_alive(c->pid) || exec_exitcode_settled(c->result_dir))) {
 		exec_child_finish(c);
 		return;
 	}

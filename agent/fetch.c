@@ -29,10 +29,10 @@ static void fetch__dl_close(struct fetch_dl *dl);
 static void fetch__dl_step(uv_timer_t *t);
 static void fetch__dl_release(struct fetch_dl *dl);
 
-static void
+void
 fetch__maybe_free(struct fetch *f)
 {
-	if (f->freeing && f->n_dls == 0)
+	if (f->freeing && f->n_dls == 0 && !f->http_open)
 		free(f);
 }
 

@@ -51,6 +51,8 @@ int fetch_get(struct fetch *f, const struct fetch_file *file,
 void fetch_cancel(struct fetch *f, void *arg);
 /* Removes sha256 dirs of task-cache-dir not used for ttl_s seconds. */
 int fetch_cache_purge(struct fetch *f, long ttl_s);
+/* Drops every pending callback and transfer and starts the teardown; the
+ * loop must run on until it is done (no other call needed). NULL is fine. */
 void fetch_free(struct fetch *f);
 
 /* Retry policy (default: 4 rounds over master-uris, waits of 1, 2, 4 s

@@ -28,6 +28,9 @@
 /* curl's connect limit when task-download-connect-timeout is 0. */
 #define CONNECT_DEFAULT_S 300
 #define RX_CHUNK 16384
+#define LWS_TIMEOUT_SLACK_S 5
+#define REAP_MS 10
+#define REAP_TRIES 1000
 
 enum fetch_end {
 	FETCH_END_OK,
@@ -407,8 +410,13 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: %s",
-		    dl->url, in ? (const char *)in : "connection failed");
+		/* lws's reason, bounded and without its trailing newline */
+		n = in ? (int)strnlen(in, 200) : 0;
+		while (n > 0 && ((const char *)in)[n - 1] <= ' ')
+			n--;
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: %.*s",
+		    dl->url, n ? n : 17, n ? (const char *)in :
+		    "connection failed");
 		return 0;
 
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
@@ -467,14 +475,50 @@ static const struct lws_protocols fetch_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
+/* Handles of the loop, for telling lws's own ones apart. */
+struct fetch_walk {
+	uv_handle_t **h;
+	size_t n, cap;
+};
+
+static void
+fetch__walk_cb(uv_handle_t *h, void *arg)
+{
+	struct fetch_walk *w = arg;
+	uv_handle_t **p;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		if (!(p = realloc(w->h, w->cap * sizeof(*p)))) {
+			w->cap = w->n;
+			return;
+		}
+		w->h = p;
+	}
+	w->h[w->n++] = h;
+}
+
+static bool
+fetch__walk_has(const struct fetch_walk *w, const uv_handle_t *h)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->h[i] == h)
+			return true;
+	return false;
+}
+
 int
 fetch__http_init(struct fetch *f, char *err, size_t errlen)
 {
 	const struct pxpd_config *cfg = f->cfg;
 	struct lws_context_creation_info info;
+	struct fetch_walk before = { NULL, 0, 0 }, after = { NULL, 0, 0 };
 	void *foreign[1] = { f->loop };
 	char *env_proxy, *identity;
-	size_t identity_len = 0;
+	size_t identity_len = 0, i;
+	uv_handle_type t;
 
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
@@ -497,13 +541,14 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	}
 	info.client_ssl_cert_mem = identity;
 	info.client_ssl_cert_mem_len = (unsigned int)identity_len;
-	/* Our uv timers enforce the configured limits; lws's own ones must
-	 * not fire first. */
-	info.connect_timeout_secs = cfg->task_download_connect_timeout > 0 ?
-	    (unsigned)cfg->task_download_connect_timeout : CONNECT_DEFAULT_S;
-	info.timeout_secs = cfg->task_download_timeout > 0 &&
+	/* Our uv timers enforce the configured limits; lws's own ones are a
+	 * backstop set a little later so that ours always speak first. */
+	info.connect_timeout_secs = (cfg->task_download_connect_timeout > 0 ?
+	    (unsigned)cfg->task_download_connect_timeout : CONNECT_DEFAULT_S) +
+	    LWS_TIMEOUT_SLACK_S;
+	info.timeout_secs = (cfg->task_download_timeout > 0 &&
 	    cfg->task_download_timeout < 86400 ?
-	    (unsigned)cfg->task_download_timeout : 86400;
+	    (unsigned)cfg->task_download_timeout : 86400) + LWS_TIMEOUT_SLACK_S;
 	info.pt_serv_buf_size = 16 * 1024;
 	if (cfg->master_proxy && *cfg->master_proxy)
 		info.http_proxy_address = cfg->master_proxy;
@@ -513,6 +558,7 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	env_proxy = util_strdup(getenv("http_proxy"));
 	if (env_proxy)
 		unsetenv("http_proxy");
+	uv_walk(f->loop, fetch__walk_cb, &before);
 	f->ctx = lws_create_context(&info);
 	tls_identity_free(identity, identity_len);
 	if (env_proxy) {
@@ -524,19 +570,83 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 		    "check ssl-ca-cert, ssl-cert and ssl-key");
 		tls_crl_free(f->crl);
 		f->crl = NULL;
+		free(before.h);
 		return -1;
 	}
+	/* The handles lws embeds in its context (idle, timer) live until the
+	 * context is freed; per-connection ones come and go and are not
+	 * kept. */
+	uv_walk(f->loop, fetch__walk_cb, &after);
+	for (i = 0; i < after.n; i++) {
+		t = uv_handle_get_type(after.h[i]);
+		if ((t == UV_IDLE || t == UV_TIMER || t == UV_PREPARE ||
+		    t == UV_CHECK || t == UV_SIGNAL) &&
+		    !fetch__walk_has(&before, after.h[i]) &&
+		    f->n_lws_static < FETCH_LWS_STATIC_MAX)
+			f->lws_static[f->n_lws_static++] = after.h[i];
+	}
+	free(before.h);
+	free(after.h);
 	f->vh = lws_get_vhost_by_name(f->ctx, "default");
+	uv_timer_init(f->loop, &f->reap);
+	f->reap.data = f;
+	f->http_open = true;
 	return 0;
+}
+
+static void
+fetch__reap_closed(uv_handle_t *h)
+{
+	struct fetch *f = h->data;
+
+	f->http_open = false;
+	fetch__maybe_free(f);
+}
+
+static void
+fetch__reap_one(uv_handle_t *h, void *arg)
+{
+	struct fetch *f = arg;
+	int i;
+
+	for (i = 0; i < f->n_lws_static; i++)
+		if (f->lws_static[i] == h)
+			f->reap_busy = true;
+}
+
+/* lws 4.1 with a foreign loop frees its context only when
+ * lws_context_destroy() is called again after its own handles closed
+ * (which needs the loop to run): until they have left the loop, look
+ * again every REAP_MS. Should they never go, leak rather than hang. */
+static void
+fetch__reap(uv_timer_t *t)
+{
+	struct fetch *f = t->data;
+
+	f->reap_busy = false;
+	uv_walk(f->loop, fetch__reap_one, f);
+	if (f->reap_busy && ++f->reap_tries < REAP_TRIES)
+		return;
+	if (f->reap_busy)
+		log_warnx(FETCH_PART, "libwebsockets did not close its handles "
+		    "within %d ms; not freeing its context", REAP_MS * REAP_TRIES);
+	else
+		lws_context_destroy(f->ctx);
+	f->ctx = NULL;
+	uv_timer_stop(&f->reap);
+	uv_close((uv_handle_t *)&f->reap, fetch__reap_closed);
 }
 
 void
 fetch__http_free(struct fetch *f)
 {
-	/* With a foreign loop lws closes its handles as the loop runs on. */
+	if (!f->ctx)
+		return;
+	/* This only starts the teardown: lws closes its handles as the loop
+	 * runs on; fetch__reap finishes it. */
 	lws_context_destroy(f->ctx);
-	f->ctx = NULL;
 	f->vh = NULL;
 	tls_crl_free(f->crl);
 	f->crl = NULL;
+	uv_timer_start(&f->reap, fetch__reap, 0, REAP_MS);
 }

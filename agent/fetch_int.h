@@ -85,12 +85,22 @@ struct fetch_dl {
 	char err[FETCH_ERR_MAX];
 };
 
+#define FETCH_LWS_STATIC_MAX 8
+
 struct fetch {
 	uv_loop_t *loop;
 	const struct pxpd_config *cfg;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	struct tls_crl *crl;
+	/* lws's own handles on our loop (its idle and timer), and the timer
+	 * that finishes the context's teardown once they are closed. */
+	uv_handle_t *lws_static[FETCH_LWS_STATIC_MAX];
+	int n_lws_static;
+	uv_timer_t reap;
+	int reap_tries;
+	bool reap_busy;
+	bool http_open;                /* until reap is closed */
 	struct fetch_dl *dls;
 	int n_dls;                     /* allocated, closing ones too */
 	bool freeing;
@@ -109,6 +119,8 @@ const char *fetch__status_text(int status);
 void fetch__hex(const unsigned char digest[32], char out[FETCH_SHA_HEX + 1]);
 
 /* fetch.c */
+/* Frees f once fetch_free ran and nothing of it is open any more. */
+void fetch__maybe_free(struct fetch *f);
 /* Runs the dl's next step (attempt, delivery) from the loop in ms. */
 void fetch__dl_arm(struct fetch_dl *dl, uint64_t ms);
 void fetch__dl_finish(struct fetch_dl *dl, bool ok, const char *fmt, ...)
@@ -116,6 +128,8 @@ void fetch__dl_finish(struct fetch_dl *dl, bool ok, const char *fmt, ...)
 
 /* fetch_http.c */
 int fetch__http_init(struct fetch *f, char *err, size_t errlen);
+/* Starts the lws teardown; it completes as the loop runs on, then calls
+ * fetch__maybe_free. */
 void fetch__http_free(struct fetch *f);
 /* Starts the attempts over master-uris (the cache missed). */
 void fetch__download_start(struct fetch_dl *dl);

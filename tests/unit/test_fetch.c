@@ -137,7 +137,7 @@ run_for(struct fixture *fx, struct result *r, int n, uint64_t ms)
 
 	assert_non_null(tick);
 	uv_timer_init(&fx->loop, tick);
-	uv_timer_start(tick, tick_cb, 60000, 60000);
+	uv_timer_start(tick, tick_cb, 100, 100);
 	while (uv_hrtime() < end) {
 		for (pending = 0, i = 0; r && i < n; i++)
 			pending += r[i].calls == 0;
@@ -158,10 +158,17 @@ run_until(struct fixture *fx, struct result *r, int n)
 		fail_msg("no callback within 20 s");
 }
 
+/* Runs whatever is due for ms, without blocking in the loop. */
 static void
 run_ms(struct fixture *fx, uint64_t ms)
 {
-	run_for(fx, NULL, 0, ms);
+	uint64_t end = uv_hrtime() + ms * 1000 * 1000;
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+	while (uv_hrtime() < end) {
+		uv_run(&fx->loop, UV_RUN_NOWAIT);
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* nginx writes its access log line as the response ends, which may be
@@ -835,6 +842,82 @@ fetch_cancel_and_free_in_flight(void **state)
 	cJSON_Delete(obj);
 }
 
+/* A callback may ask again (the second ask is a cache hit, never a
+ * deadlock on the finished download) and may free the whole service. */
+struct reentry {
+	struct fixture *fx;
+	struct fetch_file *ff;
+	struct result first, second;
+};
+
+static void
+reentry_second_cb(void *arg, const char *path, const char *error)
+{
+	struct reentry *re = arg;
+
+	done_cb(&re->second, path, error);
+	fetch_free(re->fx->f);
+	re->fx->f = NULL;
+}
+
+static void
+reentry_first_cb(void *arg, const char *path, const char *error)
+{
+	struct reentry *re = arg;
+	char err[256];
+
+	done_cb(&re->first, path, error);
+	assert_int_equal(fetch_get(re->fx->f, re->ff, reentry_second_cb, re,
+	    err, sizeof(err)), 0);
+}
+
+static void
+fetch_reentrant_callbacks(void **state)
+{
+	struct fixture *fx = *state;
+	static const char body[] = "again and again\n";
+	struct reentry re;
+	struct fetch_file ff;
+	char sha[65], err[256];
+	cJSON *obj;
+
+	memset(&re, 0, sizeof(re));
+	re.fx = fx;
+	re.ff = &ff;
+	file_serve("tasks/mymod/again.sh", "again.sh", body, strlen(body), sha,
+	    &obj, &ff);
+	fetch_make(fx);
+	assert_int_equal(fetch_get(fx->f, &ff, reentry_first_cb, &re, err,
+	    sizeof(err)), 0);
+	run_until(fx, &re.second, 1);
+	assert_true(re.first.got_path);
+	assert_string_equal(re.second.path, re.first.path);
+	assert_null(fx->f);
+	assert_int_equal(log_count("/tasks/mymod/again.sh?", 1), 1);
+	cJSON_Delete(obj);
+}
+
+/* Unusable TLS files are reported by fetch_new, nothing leaks. */
+static void
+fetch_new_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256] = "";
+
+	fx->cfg.ssl_crl = "/nonexistent/crl.pem";
+	assert_null(fetch_new(&fx->loop, &fx->cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "CRL"));
+	fx->cfg.ssl_crl = "";
+	fx->cfg.ssl_key = "/nonexistent/key.pem";
+	err[0] = '\0';
+	assert_null(fetch_new(&fx->loop, &fx->cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/key.pem"));
+	fx->cfg.ssl_key = fx->ca;      /* a certificate is no key */
+	err[0] = '\0';
+	assert_null(fetch_new(&fx->loop, &fx->cfg, err, sizeof(err)));
+	assert_string_not_equal(err, "");
+}
+
 static void
 fetch_purge(void **state)
 {
@@ -1034,6 +1117,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(fetch_cancel_and_free_in_flight,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(fetch_reentrant_callbacks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(fetch_new_refusals, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(fetch_purge, setup, teardown),
 		cmocka_unit_test_setup_teardown(fetch_parse_refusals, setup,
 		    teardown),
