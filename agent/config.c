@@ -478,7 +478,7 @@ config_cli_apply(struct config__ctx *ctx, const char **cli_vals)
 {
 	const struct config__row *row;
 	size_t i;
-	long l;
+	long l = 0;
 
 	for (i = 0; i < config__nrows; i++) {
 		row = &config__rows[i];
