@@ -28,7 +28,9 @@ endif()
 function(pxpd_dep name pkg)
   cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS" ${ARGN})
   # The patch list is part of the command so a new patch re-extracts.
-  file(GLOB patches ${CMAKE_SOURCE_DIR}/cmake/patches/${pkg}-*.patch)
+  file(GLOB patches CONFIGURE_DEPENDS
+       ${CMAKE_SOURCE_DIR}/cmake/patches/${pkg}-*.patch)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${patches})
   set(patch_hash "")
   foreach(p ${patches})
     file(SHA256 ${p} h)
