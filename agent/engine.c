@@ -344,6 +344,7 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (cfg->ssl_cert && *cfg->ssl_cert &&
 	    !(e->fetch = fetch_new(loop, cfg, err, errlen)))
 		goto fail;
+	engine__sandbox_init(e);
 	engine_module_add(e, &module_echo);
 	engine_module_add(e, &module_ping);
 	engine_module_add(e, &module_status);
@@ -403,6 +404,7 @@ engine_free(struct engine *e)
 	audit_close(e->audit);
 	/* After the jobs: their cleanups cancel what they wait for. */
 	fetch_free(e->fetch);
+	free(e->cgroup_dir);
 	e->closing = 1;
 	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	if (e->purge_timer_on) {

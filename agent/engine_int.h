@@ -61,6 +61,7 @@ struct engine {
 	struct fetch *fetch;        /* task downloads and cache; NULL without ssl-cert */
 	uv_timer_t cache_timer;     /* task-cache-dir purge */
 	bool cache_timer_on;
+	char *cgroup_dir;           /* cgroup v2 for actions; NULL: rlimits */
 	int closing;                /* timers still closing in engine_free */
 };
 
@@ -75,6 +76,9 @@ void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
 const char *engine__task_name(const char *module, const cJSON *params);
 
 /* engine_job.c */
+/* Once at startup: cgroup v2 for actions, or the rlimits fallback
+ * (logged once either way). */
+void engine__sandbox_init(struct engine *e);
 struct job *engine__job_new(struct engine *e, const char *tid,
     const char *module, const char *action, const char *request_id,
     const char *sender, const cJSON *params, const cJSON *debug,

@@ -51,6 +51,106 @@ job_env_entry_ok(const char *e)
 	return eq != NULL && eq != e;
 }
 
+/* A user or group name: printable, no ':' or '/', bounded. */
+static bool
+job_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= EXEC__NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] <= ' ' || s[i] == ':' || s[i] == '/' ||
+		    s[i] == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* An absolute path under EXEC__CGROUP_ROOT without "." or ".."
+ * components: the wrapper creates and writes files there as root. */
+static bool
+job_cgroup_ok(const char *s)
+{
+	size_t root = strlen(EXEC__CGROUP_ROOT);
+	const char *p;
+
+	if (strlen(s) >= 1024 || strncmp(s, EXEC__CGROUP_ROOT, root) != 0 ||
+	    (s[root] != '\0' && s[root] != '/'))
+		return false;
+	for (p = s + root; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		if (p[1] == '/' || (p[1] == '.' && (p[2] == '/' ||
+		    p[2] == '\0' || (p[2] == '.' && (p[3] == '/' ||
+		    p[3] == '\0')))))
+			return false;
+	}
+	return true;
+}
+
+static int
+job_limits_check(const struct exec_limits *l, char *err, size_t errlen)
+{
+	if (l->memory_max > EXEC__MEMORY_MAX_MAX || l->pids_max < 0 ||
+	    l->pids_max > EXEC__PIDS_MAX_MAX || l->cpu_max < 0 ||
+	    l->cpu_max > EXEC__CPU_MAX_MAX) {
+		snprintf(err, errlen, "memory, process or CPU limit out of "
+		    "range");
+		return -1;
+	}
+	if ((l->user != NULL && l->user[0] != '\0' &&
+	    !job_name_ok(l->user)) ||
+	    (l->group != NULL && l->group[0] != '\0' &&
+	    !job_name_ok(l->group))) {
+		snprintf(err, errlen, "bad action user or group name");
+		return -1;
+	}
+	if (l->cgroup_dir != NULL && !job_cgroup_ok(l->cgroup_dir)) {
+		snprintf(err, errlen, "bad cgroup directory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A string, or null for NULL and "". */
+static cJSON *
+job_opt_string(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? cJSON_CreateString(s) :
+	    cJSON_CreateNull();
+}
+
+static cJSON *
+job_limits_build(const struct exec_limits *l)
+{
+	cJSON *o = cJSON_CreateObject(), *item;
+
+	if (o == NULL)
+		return NULL;
+	if (cJSON_AddNumberToObject(o, "memory_max",
+	    (double)l->memory_max) == NULL ||
+	    cJSON_AddNumberToObject(o, "pids_max", (double)l->pids_max) ==
+	    NULL ||
+	    cJSON_AddNumberToObject(o, "cpu_max", (double)l->cpu_max) ==
+	    NULL ||
+	    cJSON_AddBoolToObject(o, "no_new_privs", l->no_new_privs) == NULL)
+		goto fail;
+	if ((item = job_opt_string(l->user)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(o, "user", item);
+	if ((item = job_opt_string(l->group)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(o, "group", item);
+	if ((item = job_opt_string(l->cgroup_dir)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(o, "cgroup_dir", item);
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
 char *
 exec__job_build(const struct exec_spec *spec, int status_fd, size_t *len,
     char *err, size_t errlen)
@@ -92,6 +192,8 @@ exec__job_build(const struct exec_spec *spec, int status_fd, size_t *len,
 		snprintf(err, errlen, "input too large");
 		goto cleanup;
 	}
+	if (job_limits_check(&spec->limits, err, errlen) < 0)
+		goto cleanup;
 	if ((input = malloc(spec->input_len + 1)) == NULL)
 		goto nomem;
 	if (spec->input_len > 0)
@@ -132,6 +234,9 @@ exec__job_build(const struct exec_spec *spec, int status_fd, size_t *len,
 	if (status_fd >= 0 &&
 	    cJSON_AddNumberToObject(o, "status_fd", status_fd) == NULL)
 		goto nomem;
+	if ((item = job_limits_build(&spec->limits)) == NULL)
+		goto nomem;
+	cJSON_AddItemToObject(o, "limits", item);
 	if ((text = cJSON_PrintUnformatted(o)) == NULL)
 		goto nomem;
 	*len = strlen(text);
@@ -172,6 +277,9 @@ exec__job_free(struct exec__job *job)
 	free(job->input);
 	free(job->result_dir);
 	free(job->cwd);
+	free(job->user);
+	free(job->group);
+	free(job->cgroup_dir);
 	memset(job, 0, sizeof(*job));
 	job->status_fd = -1;
 }
@@ -238,6 +346,48 @@ job_number_get(const cJSON *o, const char *key, double min, double max,
 		return -1;
 	*out = v->valuedouble;
 	return 0;
+}
+
+/* The "limits" object; absent means none. 0, or -1 with err. */
+static int
+job_limits_get(const cJSON *o, struct exec__job *job, char *err,
+    size_t errlen)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "limits"), *v;
+	double d;
+
+	if (l == NULL)
+		return 0;
+	if (!cJSON_IsObject(l))
+		goto bad;
+	if (job_number_get(l, "memory_max", 0, (double)EXEC__MEMORY_MAX_MAX,
+	    0, &d) < 0)
+		goto bad;
+	job->memory_max = (unsigned long long)d;
+	if (job_number_get(l, "pids_max", 0, (double)EXEC__PIDS_MAX_MAX, 0,
+	    &d) < 0)
+		goto bad;
+	job->pids_max = (long)d;
+	if (job_number_get(l, "cpu_max", 0, (double)EXEC__CPU_MAX_MAX, 0,
+	    &d) < 0)
+		goto bad;
+	job->cpu_max = (long)d;
+	v = cJSON_GetObjectItemCaseSensitive(l, "no_new_privs");
+	if (v != NULL && !cJSON_IsBool(v))
+		goto bad;
+	job->no_new_privs = cJSON_IsTrue(v);
+	if (job_string_get(l, "user", true, &job->user) < 0 ||
+	    job_string_get(l, "group", true, &job->group) < 0 ||
+	    job_string_get(l, "cgroup_dir", true, &job->cgroup_dir) < 0)
+		goto bad;
+	if ((job->user != NULL && !job_name_ok(job->user)) ||
+	    (job->group != NULL && !job_name_ok(job->group)) ||
+	    (job->cgroup_dir != NULL && !job_cgroup_ok(job->cgroup_dir)))
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "job: bad limits");
+	return -1;
 }
 
 int
@@ -312,6 +462,8 @@ exec__job_parse(const char *text, size_t len, struct exec__job *job,
 		goto cleanup;
 	}
 	job->status_fd = (int)d;
+	if (job_limits_get(o, job, err, errlen) < 0)
+		goto cleanup;
 	rc = 0;
 cleanup:
 	cJSON_Delete(o);

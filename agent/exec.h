@@ -18,6 +18,21 @@
 /* Bytes kept per stream when exec_spec.output_cap is 0. */
 #define EXEC_OUTPUT_CAP_DEFAULT ((size_t)64 << 20)
 
+/* The sandbox limits of one action (README "Sandbox"). Zero / NULL
+ * means none; the engine fills them from the action-* config keys. */
+struct exec_limits {
+	unsigned long long memory_max; /* bytes: memory.max, else RLIMIT_AS */
+	long pids_max;               /* pids.max, else RLIMIT_NPROC */
+	long cpu_max;                /* percent of one CPU: cpu.max only */
+	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS before exec */
+	const char *user;            /* run as (name or uid); NULL: the agent's */
+	const char *group;           /* NULL: the user's primary group */
+	/* The delegated cgroup v2 directory under which the wrapper makes
+	 * the action's own cgroup (cgroup_probe() found it). NULL: no
+	 * cgroup, the rlimits above instead. */
+	const char *cgroup_dir;
+};
+
 struct exec_spec {
 	const char *executable;
 	const char *const *args;     /* arguments after argv[0]; NULL-ended, may be NULL */
@@ -38,6 +53,7 @@ struct exec_spec {
 	const char *cwd;             /* NULL: a private temp dir, removed after */
 	long timeout_s;              /* 0: none. SIGTERM to the tree, grace, SIGKILL */
 	size_t output_cap;           /* bytes kept per stream; 0: default */
+	struct exec_limits limits;
 };
 
 struct exec_result {

@@ -69,7 +69,7 @@ fetch__dl_finish(struct fetch_dl *dl, bool ok, const char *fmt, ...)
 		va_end(ap);
 	}
 	if (ok)
-		log_info(FETCH_PART, "%s is in the cache", dl->dest);
+		log_debug(FETCH_PART, "%s is in the cache", dl->dest);
 	else
 		log_warnx(FETCH_PART, "cannot get %s: %s", dl->name, dl->err);
 	dl->state = FETCH_DL_DONE;
@@ -326,7 +326,7 @@ int
 fetch_get(struct fetch *f, const struct fetch_file *file,
     fetch_done_cb done, void *arg, char *err, size_t errlen)
 {
-	struct fetch_waiter *w;
+	struct fetch_waiter *w, **pp;
 	struct fetch_dl *dl;
 	const char *base;
 	char why[FETCH_ERR_MAX];
@@ -370,8 +370,10 @@ fetch_get(struct fetch *f, const struct fetch_file *file,
 		    "request too long", file->filename);
 		return -1;
 	}
-	w->next = dl->waiters;
-	dl->waiters = w;
+	/* callbacks come in the order of the requests */
+	for (pp = &dl->waiters; *pp; pp = &(*pp)->next)
+		;
+	*pp = w;
 	return 0;
 }
 
@@ -415,7 +417,7 @@ fetch__rm_entry(const char *path, const struct stat *st, int type,
 int
 fetch_cache_purge(struct fetch *f, long ttl_s)
 {
-	const char *root = f->cfg->task_cache_dir;
+	const char *root = f ? f->cfg->task_cache_dir : NULL;
 	struct dirent *de;
 	struct stat st;
 	struct fetch_dl *dl;
@@ -424,7 +426,7 @@ fetch_cache_purge(struct fetch *f, long ttl_s)
 	DIR *d;
 	int n = 0;
 
-	if (ttl_s <= 0)
+	if (!root || ttl_s <= 0)
 		return 0;
 	if (!(d = opendir(root))) {
 		if (errno != ENOENT)

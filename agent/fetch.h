@@ -49,7 +49,9 @@ int fetch_get(struct fetch *f, const struct fetch_file *file,
     fetch_done_cb done, void *arg, char *err, size_t errlen);
 /* Cancels every pending callback for arg (the request went away). */
 void fetch_cancel(struct fetch *f, void *arg);
-/* Removes sha256 dirs of task-cache-dir not used for ttl_s seconds. */
+/* Removes sha256 dirs of task-cache-dir not used for ttl_s seconds
+ * (mtime; ttl_s <= 0: nothing), keeping those with a download under way.
+ * Returns how many it removed. Runs on the loop: call it rarely. */
 int fetch_cache_purge(struct fetch *f, long ttl_s);
 /* Drops every pending callback and transfer and starts the teardown; the
  * loop must run on until it is done (no other call needed). NULL is fine. */

@@ -297,9 +297,12 @@ fetch__on_established(struct fetch_dl *dl, struct lws *wsi)
 		text = fetch__status_text(dl->status);
 		/* The body (puppetserver's JSON, a proxy's HTML page) is not
 		 * read: the status says enough. */
-		fetch__attempt_end(dl, dl->status >= 500 ? FETCH_END_TRANSIENT :
-		    FETCH_END_FATAL, false, "%s: HTTP %d%s%s", dl->url,
-		    dl->status, *text ? " " : "", text);
+		/* 5xx (and no readable status) may be one master's trouble:
+		 * try the next; any other answer would be the same there. */
+		fetch__attempt_end(dl, dl->status >= 500 || dl->status < 100 ?
+		    FETCH_END_TRANSIENT : FETCH_END_FATAL, false,
+		    "%s: HTTP %d%s%s", dl->url, dl->status, *text ? " " : "",
+		    text);
 		return -1;
 	}
 	if (lws_hdr_copy(wsi, cl, sizeof(cl),
@@ -389,7 +392,7 @@ fetch__on_completed(struct fetch_dl *dl)
 	dl->tmp = NULL;
 	if (utimes(dl->dir, NULL) != 0)
 		log_warn(FETCH_PART, "cannot refresh the time of %s", dl->dir);
-	log_debug(FETCH_PART, "%s: %llu bytes, sha256 ok", dl->url,
+	log_info(FETCH_PART, "downloaded %s (%llu bytes, sha256 ok)", dl->url,
 	    (unsigned long long)dl->got);
 	fetch__attempt_end(dl, FETCH_END_OK, false, NULL);
 	/* Don't keep the connection: the next file may want another master. */

@@ -3,7 +3,9 @@
  * its own session, the result files of a non-blocking run, the action's
  * own process group, feeding its stdin, relaying or storing its output
  * under a cap, timeout and cancel (SIGTERM, grace, SIGKILL of the whole
- * group), and the exitcode. Not the watching from pxpd (exec_posix.c).
+ * group and cgroup; of what a failed action left, too), and the
+ * exitcode. Not the sandbox (wrapper_sandbox_posix.c) nor the watching
+ * from pxpd (exec_posix.c).
  * Invariant: <result_dir>/exitcode appears only once the action has
  * ended and its output files are final, written temp + fsync + rename.
  * This is a separate single-threaded program, so unlike pxpd itself it
@@ -54,8 +56,8 @@ struct wrapper_sink {
 
 struct wrapper_run {
 	const struct exec__job *job;
+	const struct exec__sandbox *sb;
 	pid_t pid;                   /* action, leader of its own group */
-	unsigned umask_orig;         /* pxpd's, for the action */
 	bool exited;
 	int status;
 	int in_fd;                   /* -1 once all input is written */
@@ -280,10 +282,19 @@ wrapper_job_read(size_t *len)
 	return NULL;
 }
 
+/* Is anything of the action left: its process group, or (escaped from
+ * the group by setsid) its cgroup? */
 static bool
-wrapper_group_alive(pid_t pgid)
+wrapper_tree_alive(const struct wrapper_run *run)
 {
-	return kill(-pgid, 0) == 0 || errno == EPERM;
+	return kill(-run->pid, 0) == 0 || errno == EPERM ||
+	    exec__sandbox_populated(run->sb);
+}
+
+static bool
+wrapper_exit_ok(const struct wrapper_run *run)
+{
+	return WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0;
 }
 
 /* Reaps every child: the action, and, as a subreaper on Linux, its
@@ -310,6 +321,7 @@ wrapper_kill_start(struct wrapper_run *run, int64_t now)
 	if (run->kill_stage != 0)
 		return;
 	killpg(run->pid, SIGTERM);
+	exec__sandbox_signal(run->sb, SIGTERM);
 	run->kill_stage = 1;
 	run->kill_ms = now;
 }
@@ -376,7 +388,7 @@ wrapper_run_over(struct wrapper_run *run, int64_t now)
 	if (!run->exited)
 		return false;
 	eof = run->out.src < 0 && run->err.src < 0;
-	group_gone = run->kill_stage == 0 || !wrapper_group_alive(run->pid);
+	group_gone = run->kill_stage == 0 || !wrapper_tree_alive(run);
 	if (eof && group_gone)
 		return true;
 	if (run->kill_stage == 2)
@@ -406,9 +418,16 @@ wrapper_run_loop(struct wrapper_run *run)
 				run->timed_out = true;
 			wrapper_kill_start(run, now);
 		}
+		/* A failed action takes down what it started (a fork bomb
+		 * its process limit stopped, say); one that succeeded may
+		 * leave a daemon behind, as under pxp-agent. */
+		if (run->exited && run->kill_stage == 0 &&
+		    !wrapper_exit_ok(run) && wrapper_tree_alive(run))
+			wrapper_kill_start(run, now);
 		if (run->kill_stage == 1 &&
 		    now - run->kill_ms >= EXEC__KILL_GRACE_S * 1000) {
 			killpg(run->pid, SIGKILL);
+			exec__sandbox_signal(run->sb, SIGKILL);
 			run->kill_stage = 2;
 			run->kill_ms = now;
 		}
@@ -542,20 +561,22 @@ wrapper_exit_code(const struct wrapper_run *run)
 
 /* Runs the parsed job: everything after detaching and the pid file. */
 static int
-wrapper_job_run(const struct exec__job *job, unsigned umask_orig)
+wrapper_job_run(const struct exec__job *job)
 {
 	struct wrapper_run run;
 	struct exec__start_error se;
-	char tmpl[PATH_MAX], status[32], *workdir = NULL;
+	struct exec__sandbox sb;
+	char tmpl[PATH_MAX], status[32], err[512], *workdir = NULL;
 	const char *tmpdir;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int wake[2] = { -1, -1 }, fds[3], code = EXEC_EXIT_NOT_STARTED, n;
-	bool tempdir = false;
+	bool tempdir = false, made = false;
 	long pid = 0;
 
 	memset(&run, 0, sizeof(run));
+	memset(&sb, 0, sizeof(sb));
 	run.job = job;
-	run.umask_orig = umask_orig;
+	run.sb = &sb;
 	run.in_fd = run.out.src = run.err.src = -1;
 	run.out.dst = run.err.dst = -1;
 	if (wrapper_sinks_open(&run) < 0) {
@@ -563,8 +584,15 @@ wrapper_job_run(const struct exec__job *job, unsigned umask_orig)
 		    "files in '%s': %s", job->result_dir, strerror(errno));
 		goto cleanup;
 	}
+	if (exec__sandbox_prepare(job, (long)getpid(), &sb, err,
+	    sizeof(err)) < 0) {
+		code = wrapper_fail(job, "%s", err);
+		goto cleanup;
+	}
 	if (job->cwd != NULL) {
-		if (mkdir(job->cwd, 0700) < 0 && errno != EEXIST) {
+		if (mkdir(job->cwd, 0700) == 0)
+			made = true;
+		else if (errno != EEXIST) {
 			code = wrapper_fail(job, "pxpd wrapper: cannot create "
 			    "working directory '%s': %s", job->cwd,
 			    strerror(errno));
@@ -582,7 +610,15 @@ wrapper_job_run(const struct exec__job *job, unsigned umask_orig)
 			    strerror(errno));
 			goto cleanup;
 		}
-		tempdir = true;
+		tempdir = made = true;
+	}
+	/* The action's user must be able to work in a directory we made;
+	 * one that already existed keeps its owner. */
+	if (made && exec__sandbox_workdir_own(&sb, workdir) < 0) {
+		code = wrapper_fail(job, "pxpd wrapper: cannot hand the working "
+		    "directory '%s' to the action's user: %s", workdir,
+		    strerror(errno));
+		goto cleanup;
 	}
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(errp, O_CLOEXEC) < 0 ||
@@ -597,14 +633,9 @@ wrapper_job_run(const struct exec__job *job, unsigned umask_orig)
 	fds[1] = out[1];
 	fds[2] = errp[1];
 	run.start_ms = wrapper_now_ms();
-	if (exec__action_start(job, workdir, fds, run.umask_orig, &pid,
-	    &se) < 0) {
-		if (se.stage == EXEC__STAGE_CHDIR)
-			code = wrapper_fail(job, "Could not change to working "
-			    "directory '%s': %s", workdir, strerror(se.err));
-		else
-			code = wrapper_fail(job, "Executable '%s' failed to "
-			    "run: %s", job->executable, strerror(se.err));
+	if (exec__action_start(job, &sb, workdir, fds, &pid, &se) < 0) {
+		exec__start_error_text(job, workdir, &se, err, sizeof(err));
+		code = wrapper_fail(job, "%s", err);
 		goto cleanup;
 	}
 	run.pid = (pid_t)pid;
@@ -672,6 +703,10 @@ cleanup:
 	if (tempdir)
 		nftw(workdir, wrapper_nftw_remove, 16,
 		    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* What a successful action left running moves out of the way so
+	 * its cgroup can go; after a kill nothing is left to move. */
+	exec__sandbox_free(&sb, run.exited && wrapper_exit_ok(&run) &&
+	    run.kill_stage == 0);
 	return code;
 }
 
@@ -681,7 +716,6 @@ exec_wrapper_main(int argc, char **argv)
 	struct exec__job job;
 	char err[256], pid[32], *text;
 	size_t len = 0;
-	unsigned umask_orig;
 	int code, n;
 
 	(void)argc;
@@ -692,7 +726,8 @@ exec_wrapper_main(int argc, char **argv)
 	/* Own session and process group: pxpd's end (even SIGKILL of its
 	 * group) does not reach us, and pxpd can signal us by -pid. */
 	setsid();
-	umask_orig = (unsigned)umask(077);
+	/* For the result files and, inherited, for the action. */
+	umask(077);
 	/* Started by hand with a closed 0-2, our pipes would land there
 	 * and be taken for stdio. */
 	for (n = 0; n < 3; n++) {
@@ -730,7 +765,7 @@ exec_wrapper_main(int argc, char **argv)
 #ifdef PR_SET_CHILD_SUBREAPER
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
-	code = wrapper_job_run(&job, umask_orig);
+	code = wrapper_job_run(&job);
 cleanup:
 	exec__job_free(&job);
 	return code;

@@ -1,10 +1,12 @@
-/* wrapper_spawn_posix.c: the wrapper's start of an action: its argv,
- * environment and executable path, the fork into a process group of its
- * own with fresh stdio and no other descriptor, and reporting an exec
- * failure back through a close-on-exec pipe. Not what happens while it
- * runs (wrapper_posix.c). Invariant: when exec__action_start returns 0
- * the action's own code is running; on failure no child is left. Runs
- * in the wrapper process only, never in pxpd. */
+/* wrapper_spawn_posix.c: the wrapper's start of an action: its argv and
+ * executable path, the fork into a process group of its own with fresh
+ * stdio, no other descriptor and umask 077, entering the sandbox
+ * (wrapper_sandbox_posix.c prepared it: environment, ids, limits), and
+ * reporting an exec failure back through a close-on-exec pipe. Not what
+ * happens while it runs (wrapper_posix.c).
+ * Invariant: when exec__action_start returns 0 the action's own code is
+ * running; on failure no child is left. Runs in the wrapper process
+ * only, never in pxpd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,8 +21,6 @@
 #include <unistd.h>
 
 #include "exec_int.h"
-
-extern char **environ;
 
 void
 exec__fds_close(int lo, int hi)
@@ -39,39 +39,6 @@ exec__fds_close(int lo, int hi)
 		max = 65536;
 	for (fd = lo; fd <= hi && fd < max; fd++)
 		close(fd);
-}
-
-/* The action's environment: the wrapper's own, with the job's entries
- * added or replacing same-named ones. The sandbox work (a clean, listed
- * environment) tightens exactly this function. Returns a malloc'd array
- * of borrowed strings. */
-static char **
-wrapper_env_build(const struct exec__job *job)
-{
-	size_t n_base = 0, n_extra = 0, i, j, k = 0;
-	char **envp;
-
-	while (environ != NULL && environ[n_base] != NULL)
-		n_base++;
-	while (job->env[n_extra] != NULL)
-		n_extra++;
-	if ((envp = calloc(n_base + n_extra + 1, sizeof(*envp))) == NULL)
-		return NULL;
-	for (i = 0; i < n_base; i++) {
-		const char *eq = strchr(environ[i], '=');
-		size_t klen = eq != NULL ? (size_t)(eq - environ[i]) :
-		    strlen(environ[i]);
-		bool replaced = false;
-
-		for (j = 0; j < n_extra && !replaced; j++)
-			replaced = strncmp(job->env[j], environ[i], klen) == 0 &&
-			    job->env[j][klen] == '=';
-		if (!replaced)
-			envp[k++] = environ[i];
-	}
-	for (j = 0; j < n_extra; j++)
-		envp[k++] = job->env[j];
-	return envp;
 }
 
 static char *
@@ -126,8 +93,9 @@ spawn_exe_resolve(const char *exe, char *const *envp)
 }
 
 static void
-spawn_child_exec(const char *path, char *const *argv, char *const *envp,
-    const char *workdir, const int fds[3], unsigned umask_orig, int report)
+spawn_child_exec(const char *path, char *const *argv,
+    const struct exec__sandbox *sb, const char *workdir, const int fds[3],
+    int report)
 {
 	static const int sigs[] = { SIGPIPE, SIGTERM, SIGINT, SIGHUP,
 	    SIGQUIT, SIGCHLD };
@@ -144,19 +112,18 @@ spawn_child_exec(const char *path, char *const *argv, char *const *envp,
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* 077 is for the wrapper's own files; a task creating files
-	 * expects the agent's usual umask. */
-	umask((mode_t)umask_orig);
+	/* What an action creates is its own alone (the issue's 077, and
+	 * what the wrapper itself runs with). */
+	umask(077);
 	for (fd = 0; fd < 3; fd++) {
 		if (dup2(fds[fd], fd) < 0)
 			_exit(EXEC_EXIT_NOT_STARTED);
 	}
 	exec__fds_close(3, report - 1);
 	exec__fds_close(report + 1, INT_MAX);
-	se.stage = EXEC__STAGE_CHDIR;
-	if (chdir(workdir) == 0) {
+	if (exec__sandbox_enter(sb, workdir, &se.stage) == 0) {
 		se.stage = EXEC__STAGE_EXEC;
-		execve(path, argv, envp);
+		execve(path, argv, sb->envp);
 	}
 	se.err = errno;
 	do
@@ -166,11 +133,11 @@ spawn_child_exec(const char *path, char *const *argv, char *const *envp,
 }
 
 int
-exec__action_start(const struct exec__job *job, const char *workdir,
-    const int fds[3], unsigned umask_orig, long *pid,
-    struct exec__start_error *se)
+exec__action_start(const struct exec__job *job,
+    const struct exec__sandbox *sb, const char *workdir, const int fds[3],
+    long *pid, struct exec__start_error *se)
 {
-	char **argv = NULL, **envp = NULL, *path = NULL;
+	char **argv = NULL, *path = NULL;
 	int report[2] = { -1, -1 }, rc = -1;
 	size_t n = 0, i;
 	pid_t child;
@@ -181,8 +148,7 @@ exec__action_start(const struct exec__job *job, const char *workdir,
 	while (job->args[n] != NULL)
 		n++;
 	if ((argv = calloc(n + 2, sizeof(*argv))) == NULL ||
-	    (envp = wrapper_env_build(job)) == NULL ||
-	    (path = spawn_exe_resolve(job->executable, envp)) == NULL) {
+	    (path = spawn_exe_resolve(job->executable, sb->envp)) == NULL) {
 		se->err = ENOMEM;
 		goto cleanup;
 	}
@@ -198,8 +164,7 @@ exec__action_start(const struct exec__job *job, const char *workdir,
 		goto cleanup;
 	}
 	if (child == 0)
-		spawn_child_exec(path, argv, envp, workdir, fds, umask_orig,
-		    report[1]);
+		spawn_child_exec(path, argv, sb, workdir, fds, report[1]);
 	/* Both sides set the group so neither can race the other. */
 	setpgid(child, child);
 	close(report[1]);
@@ -220,7 +185,41 @@ cleanup:
 	if (report[1] >= 0)
 		close(report[1]);
 	free(argv);
-	free(envp);
 	free(path);
 	return rc;
+}
+
+void
+exec__start_error_text(const struct exec__job *job, const char *workdir,
+    const struct exec__start_error *se, char *buf, size_t size)
+{
+	const char *e = strerror(se->err);
+
+	switch (se->stage) {
+	case EXEC__STAGE_CHDIR:
+		snprintf(buf, size, "Could not change to working directory "
+		    "'%s': %s", workdir, e);
+		break;
+	case EXEC__STAGE_CGROUP:
+		snprintf(buf, size, "pxpd wrapper: cannot move the action into "
+		    "its cgroup: %s", e);
+		break;
+	case EXEC__STAGE_IDS:
+		snprintf(buf, size, "pxpd wrapper: cannot switch to the action's "
+		    "user/group (%s%s%s): %s", job->user != NULL ? job->user :
+		    "", job->user != NULL && job->group != NULL ? ":" : "",
+		    job->group != NULL ? job->group : "", e);
+		break;
+	case EXEC__STAGE_RLIMIT:
+		snprintf(buf, size, "pxpd wrapper: cannot set the action's "
+		    "resource limits: %s", e);
+		break;
+	case EXEC__STAGE_NNP:
+		snprintf(buf, size, "pxpd wrapper: cannot set no_new_privs "
+		    "(action-no-new-privs): %s", e);
+		break;
+	default:
+		snprintf(buf, size, "Executable '%s' failed to run: %s",
+		    job->executable, e);
+	}
 }

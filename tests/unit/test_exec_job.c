@@ -1,6 +1,7 @@
 /* test_exec_job.c: the wrapper's job codec (exec.c): round trip of a
- * spec, refusal of specs it cannot carry, strict and bounded parsing of
- * bad job text, and the pid and exitcode file formats. Pure: no
+ * spec and its limits, refusal of specs it cannot carry, strict and
+ * bounded parsing of bad job text, and the pid and exitcode file
+ * formats. Pure: no
  * processes (test_exec.c runs those). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +60,56 @@ exec_job_round_trip(void **state)
 	assert_int_equal(job.output_cap, EXEC_OUTPUT_CAP_DEFAULT);
 	assert_int_equal(job.status_fd, -1);
 	assert_null(job.result_dir);
+	/* No limits given: none, and no identity or cgroup. */
+	assert_int_equal(job.memory_max, 0);
+	assert_int_equal(job.pids_max, 0);
+	assert_int_equal(job.cpu_max, 0);
+	assert_false(job.no_new_privs);
+	assert_null(job.user);
+	assert_null(job.group);
+	assert_null(job.cgroup_dir);
+	exec__job_free(&job);
+}
+
+static void
+exec_job_limits_round_trip(void **state)
+{
+	struct exec_spec spec = { .executable = "/bin/x", .limits = {
+	    .memory_max = 3ULL << 40, .pids_max = 20, .cpu_max = 250,
+	    .no_new_privs = true, .user = "nobody", .group = "65534",
+	    .cgroup_dir = "/sys/fs/cgroup/system.slice/pxpd.service" } };
+	struct exec__job job;
+	char err[128], *text;
+	size_t len;
+
+	(void)state;
+	text = exec__job_build(&spec, -1, &len, err, sizeof(err));
+	assert_non_null(text);
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_true(job.memory_max == 3ULL << 40);
+	assert_int_equal(job.pids_max, 20);
+	assert_int_equal(job.cpu_max, 250);
+	assert_true(job.no_new_privs);
+	assert_string_equal(job.user, "nobody");
+	assert_string_equal(job.group, "65534");
+	assert_string_equal(job.cgroup_dir,
+	    "/sys/fs/cgroup/system.slice/pxpd.service");
+	exec__job_free(&job);
+
+	/* "" is "unset", as in the config. */
+	spec.limits.user = "";
+	spec.limits.group = NULL;
+	spec.limits.cgroup_dir = NULL;
+	text = exec__job_build(&spec, -1, &len, err, sizeof(err));
+	assert_non_null(text);
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_null(job.user);
+	assert_null(job.group);
+	assert_null(job.cgroup_dir);
 	exec__job_free(&job);
 }
 
@@ -67,7 +118,7 @@ exec_job_build_refuses(void **state)
 {
 	const char *bad_env[] = { "=x", NULL };
 	struct exec_spec spec = { .executable = "/bin/x" };
-	char err[128];
+	char err[128], *text;
 	size_t len;
 
 	(void)state;
@@ -83,6 +134,33 @@ exec_job_build_refuses(void **state)
 	spec.timeout_s = 0;
 	spec.executable = "";
 	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.executable = "/bin/x";
+	spec.limits.pids_max = -1;
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.pids_max = 0;
+	spec.limits.memory_max = EXEC__MEMORY_MAX_MAX + 1;
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.memory_max = 0;
+	spec.limits.user = "../root";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.user = NULL;
+	spec.limits.group = "a:b";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.group = NULL;
+	/* The wrapper writes into the cgroup dir as root: only below
+	 * /sys/fs/cgroup, never climbing out. */
+	spec.limits.cgroup_dir = "/etc";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.cgroup_dir = "/sys/fs/cgroupx";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.cgroup_dir = "/sys/fs/cgroup/a/../../../etc";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.cgroup_dir = "/sys/fs/cgroup/a/..";
+	assert_null(exec__job_build(&spec, -1, &len, err, sizeof(err)));
+	spec.limits.cgroup_dir = "/sys/fs/cgroup";
+	assert_non_null(text = exec__job_build(&spec, -1, &len, err,
+	    sizeof(err)));
+	free(text);
 }
 
 static void
@@ -111,6 +189,18 @@ exec_job_parse_bad_input(void **state)
 		"{\"executable\":\"/x\",\"status_fd\":1}",
 		"{\"executable\":\"/x\",\"status_fd\":99999}",
 		"{\"executable\":\"/x\",\"action_writes_output\":1}",
+		"{\"executable\":\"/x\",\"limits\":5}",
+		"{\"executable\":\"/x\",\"limits\":{\"memory_max\":-1}}",
+		"{\"executable\":\"/x\",\"limits\":{\"memory_max\":1e30}}",
+		"{\"executable\":\"/x\",\"limits\":{\"pids_max\":1.5}}",
+		"{\"executable\":\"/x\",\"limits\":{\"cpu_max\":\"50\"}}",
+		"{\"executable\":\"/x\",\"limits\":{\"no_new_privs\":1}}",
+		"{\"executable\":\"/x\",\"limits\":{\"user\":\"\"}}",
+		"{\"executable\":\"/x\",\"limits\":{\"user\":\"a b\"}}",
+		"{\"executable\":\"/x\",\"limits\":{\"group\":7}}",
+		"{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":\"/tmp\"}}",
+		"{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":"
+		    "\"/sys/fs/cgroup/../../etc\"}}",
 	};
 	struct exec__job job;
 	char err[128];
@@ -165,6 +255,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exec_job_round_trip),
+		cmocka_unit_test(exec_job_limits_round_trip),
 		cmocka_unit_test(exec_job_build_refuses),
 		cmocka_unit_test(exec_job_parse_bad_input),
 		cmocka_unit_test(exec_small_files_parse),

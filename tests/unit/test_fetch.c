@@ -323,9 +323,17 @@ teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	uint64_t end;
+	struct timespec ts = { 0, 1000 * 1000 };
+
 	fetch_free(fx->f);
-	/* lws and our handles close as the loop runs on. */
-	uv_run(&fx->loop, UV_RUN_DEFAULT);
+	/* lws and our handles close as the loop runs on; something left
+	 * open fails the test instead of hanging it. */
+	end = uv_hrtime() + 10ULL * 1000 * 1000 * 1000;
+	while (uv_loop_alive(&fx->loop) && uv_hrtime() < end) {
+		uv_run(&fx->loop, UV_RUN_NOWAIT);
+		nanosleep(&ts, NULL);
+	}
 	assert_int_equal(uv_loop_close(&fx->loop), 0);
 	free(fx);
 	return 0;
@@ -757,11 +765,14 @@ fetch_timeouts(void **state)
 	file_serve("slow/mymod/slow.sh", "slow.sh", body, sizeof(body), sha,
 	    &obj2, &ff);
 	uris_set(fx, 1, srv.port_ok);
+	/* room for a slow handshake (valgrind); 64 KiB at 4 KiB/s needs 16 s */
+	fx->cfg.task_download_connect_timeout = 10;
+	fx->cfg.task_download_timeout = 2;
 	assert_int_equal(fetch_get(fx->f, &ff, done_cb, &r2, err, sizeof(err)),
 	    0);
 	run_until(fx, &r2, 1);
 	assert_non_null(strstr(r2.error, "the download did not finish within "
-	    "1 s"));
+	    "2 s"));
 	/* the temp file went with the attempt */
 	assert_int_equal(dir_count(fx->cache), 0);
 	cJSON_Delete(obj);
@@ -803,6 +814,17 @@ fetch_concurrent(void **state)
 	cJSON_Delete(obj);
 }
 
+/* Runs the loop until the transfer into dir has begun (its temp file). */
+static void
+temp_wait(struct fixture *fx, const char *dir)
+{
+	int i;
+
+	for (i = 0; i < 100 && dir_count(dir) != 1; i++)
+		run_ms(fx, 50);
+	assert_int_equal(dir_count(dir), 1);
+}
+
 /* Cancelling the only waiter stops the transfer and cleans up. */
 static void
 fetch_cancel_and_free_in_flight(void **state)
@@ -822,8 +844,7 @@ fetch_cancel_and_free_in_flight(void **state)
 	snprintf(dir, sizeof(dir), "%s/%s", fx->cache, sha);
 	assert_int_equal(fetch_get(fx->f, &ff, done_cb, &r1, err, sizeof(err)),
 	    0);
-	run_ms(fx, 700);
-	assert_int_equal(dir_count(dir), 1);   /* the temp file */
+	temp_wait(fx, dir);
 	fetch_cancel(fx->f, &r1);
 	run_ms(fx, 100);
 	assert_int_equal(r1.calls, 0);
@@ -832,8 +853,7 @@ fetch_cancel_and_free_in_flight(void **state)
 	/* fetch_free with a transfer on the wire: no callback, no leak */
 	assert_int_equal(fetch_get(fx->f, &ff, done_cb, &r2, err, sizeof(err)),
 	    0);
-	run_ms(fx, 700);
-	assert_int_equal(dir_count(dir), 1);
+	temp_wait(fx, dir);
 	fetch_free(fx->f);
 	fx->f = NULL;
 	uv_run(&fx->loop, UV_RUN_DEFAULT);
@@ -912,10 +932,8 @@ fetch_new_refusals(void **state)
 	err[0] = '\0';
 	assert_null(fetch_new(&fx->loop, &fx->cfg, err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/key.pem"));
-	fx->cfg.ssl_key = fx->ca;      /* a certificate is no key */
-	err[0] = '\0';
-	assert_null(fetch_new(&fx->loop, &fx->cfg, err, sizeof(err)));
-	assert_string_not_equal(err, "");
+	/* (a key that does not match is config_tls.c's check at start-up:
+	 * lws itself does not notice) */
 }
 
 static void
