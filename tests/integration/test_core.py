@@ -207,6 +207,78 @@ class Connection(PxpdTestCase):
         self.env.controller(b, params={"argument": "rotated"})
         self.env.wait_log("echo echo")
 
+    def test_keepalive_missed_pongs_reconnect(self):
+        """A broker that stops answering (SIGSTOP) is given up on after
+        allowed-keepalive-timeouts + 1 missed pongs, then reconnected."""
+        b = self.env.broker()
+        self.start_agent([b.uri(2)], version=2, **{"ping-interval": 6, "allowed-keepalive-timeouts": 0,
+                                                   "reconnect-backoff-cap": 1})
+        b.kill(signal.SIGSTOP)
+        try:
+            self.env.wait_log("no pong from the broker", timeout=20)
+            self.env.wait_log("disconnected from", timeout=20)
+        finally:
+            b.kill(signal.SIGCONT)
+        self.env.wait_log("connected to", count=2, timeout=30)
+        rc, lines, _ = self.env.controller(b, version=2, params={"argument": "alive"})
+        self.assertEqual(lines[0]["data"]["results"]["outcome"], "alive")
+
+    def test_broker_ws_proxy_http_connect(self):
+        """broker-ws-proxy: the websocket goes through an HTTP CONNECT proxy."""
+        import socket
+        import threading
+        b = self.env.broker()
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(4)
+        seen = []
+
+        def pipe(a, c):
+            try:
+                while True:
+                    d = a.recv(65536)
+                    if not d:
+                        break
+                    c.sendall(d)
+            except OSError:
+                pass
+            finally:
+                for s in (a, c):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = lsock.accept()
+                except OSError:
+                    return
+                req = b""
+                while b"\r\n\r\n" not in req:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    req += chunk
+                line = req.split(b"\r\n")[0].decode()
+                seen.append(line)
+                host, port = line.split()[1].rsplit(":", 1)
+                up = socket.create_connection(("127.0.0.1", int(port)))
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                threading.Thread(target=pipe, args=(conn, up), daemon=True).start()
+                threading.Thread(target=pipe, args=(up, conn), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+        try:
+            self.start_agent([b.uri(1)], version=1,
+                             **{"broker-ws-proxy": "http://127.0.0.1:%d" % lsock.getsockname()[1]})
+            self.assertTrue(any(l.startswith("CONNECT localhost:%d" % b.port) for l in seen), seen)
+            rc, lines, _ = self.env.controller(b, params={"argument": "via proxy"})
+            self.assertEqual(lines[0]["data"]["results"]["outcome"], "via proxy")
+        finally:
+            lsock.close()
+
 
 if __name__ == "__main__":
     main()

@@ -249,8 +249,9 @@ static void
 sandbox_only_stdio_open(void **state)
 {
 	struct fixture *f = *state;
-	/* ls lists the shell's descriptors (a glob would see its own). */
-	const char *script = "ls /proc/$$/fd | tr '\\n' ' '";
+	/* ls lists the shell's descriptors (a glob would see its own
+	 * directory fd, a pipeline the shell's pipe). */
+	const char *script = "ls /proc/$$/fd > l; tr '\\n' ' ' < l";
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .result_dir = f->dir };
