@@ -666,6 +666,13 @@ conn__lws_log(int level, const char *line)
 	log_msg(l, "lws", "%.*s", (int)n, line);
 }
 
+void
+conn_lws_log_init(void)
+{
+	lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_LVL_TRACE) ?
+	    LLL_NOTICE | LLL_INFO : 0), conn__lws_log);
+}
+
 /* ---- lifecycle -------------------------------------------------------- */
 
 static void
@@ -701,8 +708,7 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	    !(c->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
 		goto fail;
 
-	lws_set_log_level(LLL_ERR | LLL_WARN | (log_enabled(LOG_LVL_TRACE) ?
-	    LLL_NOTICE | LLL_INFO : 0), conn__lws_log);
+	conn_lws_log_init();
 
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;

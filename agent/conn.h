@@ -33,6 +33,9 @@ struct conn_ops {
 	void (*fatal_cb)(void *arg, int exit_code, const char *why);
 };
 
+/* Routes libwebsockets' own log lines into ours (every lws context of
+ * the process: call before the first one is made). */
+void conn_lws_log_init(void);
 /* Creates the lws context on `loop` (TLS files are loaded here: a bad CA
  * or key fails now). Returns NULL and fills err on failure. */
 struct conn *conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,

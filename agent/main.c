@@ -231,6 +231,7 @@ main(int argc, char **argv)
 
 	uv_loop_init(&p.loop);
 	pxpd_signals_start(&p);
+	conn_lws_log_init();
 	p.engine = engine_new(&p.loop, &p.cfg, pxpd_send, &p, err, sizeof(err));
 	if (!p.engine) {
 		log_fatalx(PART, "spool-dir: %s", err);

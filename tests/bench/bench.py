@@ -62,9 +62,19 @@ def main():
             times.sort()
             print("exec to connected, PCP v%d: median %.1f ms (min %.1f, max %.1f, 5 runs)"
                   % (version, times[2], times[0], times[-1]))
+        static = os.environ.get("PXPD_STATIC_BIN")
+        if static and os.path.exists(static):
+            default_bin = pxpdtest.PXPD
+            pxpdtest.PXPD = static
+            ps, _ = connect_time(env, b, 2)
+            time.sleep(10)
+            print("idle connected pxpd (full-static build) after 10 s: VmRSS %d kB, VmHWM %d kB"
+                  % (status_kb(ps.p.pid, "VmRSS"), status_kb(ps.p.pid, "VmHWM")))
+            ps.stop()
+            pxpdtest.PXPD = default_bin
         p, _ = connect_time(env, b, 2)
         time.sleep(10)
-        print("idle connected pxpd after 10 s: VmRSS %d kB, VmHWM %d kB"
+        print("idle connected pxpd (default build, glibc shared) after 10 s: VmRSS %d kB, VmHWM %d kB"
               % (status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
         for version in (2,):
             for pipeline in (False, True):
