@@ -199,8 +199,8 @@ exec_job_parse_bad_input(void **state)
 		"{\"executable\":\"/x\",\"limits\":{\"user\":\"a b\"}}",
 		"{\"executable\":\"/x\",\"limits\":{\"group\":7}}",
 		"{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":\"/tmp\"}}",
-		"{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":"
-		    "\"/sys/fs/cgroup/../../etc\"}}",
+		("{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":"
+		    "\"/sys/fs/cgroup/../../etc\"}}"),
 	};
 	struct exec__job job;
 	char err[128];
