@@ -12,6 +12,7 @@
 #include "backoff.h"
 #include "conn.h"
 #include "log.h"
+#include "lwsctx.h"
 #include "tls_peer.h"
 #include "util.h"
 
@@ -650,7 +651,7 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols conn_protocols[] = {
-	{ "pcp", conn__callback, 0, 64 * 1024, 0, NULL, 0 },
+	{ "pcp", conn__callback, 0, 16 * 1024, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -687,11 +688,7 @@ struct conn *
 conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
     const struct conn_ops *ops, void *arg, char *err, size_t errlen)
 {
-	struct lws_context_creation_info info;
-	void *foreign[1] = { loop };
 	struct conn *c;
-	char *env_proxy, *identity;
-	size_t identity_len = 0;
 
 	if (!(c = calloc(1, sizeof(*c)))) {
 		snprintf(err, errlen, "out of memory");
@@ -710,40 +707,13 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 
 	conn_lws_log_init();
 
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = conn_protocols;
-	info.options = LWS_SERVER_OPTION_LIBUV |
-	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.foreign_loops = foreign;
-	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
-	if (!(identity = tls_identity_load(cfg->ssl_cert, cfg->ssl_key,
-	    &identity_len, err, errlen)))
+	c->ctx = lwsctx_client_new(loop, cfg, &(struct lwsctx_opts){
+	    .protocols = conn_protocols, .proxy = cfg->broker_ws_proxy,
+	    .connect_timeout_s = (unsigned)cfg->connection_timeout,
+	    .timeout_s = (unsigned)cfg->connection_timeout,
+	    .serv_buf = 16 * 1024 }, err, errlen);
+	if (!c->ctx)
 		goto fail;
-	info.client_ssl_cert_mem = identity;
-	info.client_ssl_cert_mem_len = (unsigned int)identity_len;
-	info.connect_timeout_secs = (unsigned)cfg->connection_timeout;
-	info.timeout_secs = (unsigned)cfg->connection_timeout;
-	info.pt_serv_buf_size = 64 * 1024;
-	if (cfg->broker_ws_proxy && *cfg->broker_ws_proxy)
-		info.http_proxy_address = cfg->broker_ws_proxy;
-
-	/* lws would silently use $http_proxy; pxp-agent only honours
-	 * broker-ws-proxy, so hide the variable while the vhost is made. */
-	env_proxy = util_strdup(getenv("http_proxy"));
-	if (env_proxy)
-		unsetenv("http_proxy");
-	c->ctx = lws_create_context(&info);
-	tls_identity_free(identity, identity_len);
-	if (env_proxy) {
-		setenv("http_proxy", env_proxy, 1);
-		free(env_proxy);
-	}
-	if (!c->ctx) {
-		snprintf(err, errlen, "cannot set up TLS for the broker "
-		    "connection: check ssl-ca-cert, ssl-cert and ssl-key");
-		goto fail;
-	}
 	c->vh = lws_get_vhost_by_name(c->ctx, "default");
 
 	conn__timer_init(c, &c->retry_timer);

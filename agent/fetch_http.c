@@ -20,6 +20,7 @@
 #include <libwebsockets.h>
 
 #include "fetch_int.h"
+#include "lwsctx.h"
 #include "log.h"
 #include "tls_peer.h"
 #include "util.h"
@@ -516,61 +517,27 @@ int
 fetch__http_init(struct fetch *f, char *err, size_t errlen)
 {
 	const struct pxpd_config *cfg = f->cfg;
-	struct lws_context_creation_info info;
 	struct fetch_walk before = { NULL, 0, 0 }, after = { NULL, 0, 0 };
-	void *foreign[1] = { f->loop };
-	char *env_proxy, *identity;
-	size_t identity_len = 0, i;
+	size_t i;
 	uv_handle_type t;
 
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
 		return -1;
 
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = fetch_protocols;
-	info.options = LWS_SERVER_OPTION_LIBUV |
-	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.foreign_loops = foreign;
-	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
-	/* lws's mbedTLS client ignores the key path: cert + key in one
-	 * buffer (tls_peer.h). */
-	if (!(identity = tls_identity_load(cfg->ssl_cert, cfg->ssl_key,
-	    &identity_len, err, errlen))) {
-		tls_crl_free(f->crl);
-		f->crl = NULL;
-		return -1;
-	}
-	info.client_ssl_cert_mem = identity;
-	info.client_ssl_cert_mem_len = (unsigned int)identity_len;
+	uv_walk(f->loop, fetch__walk_cb, &before);
 	/* Our uv timers enforce the configured limits; lws's own ones are a
 	 * backstop set a little later so that ours always speak first. */
-	info.connect_timeout_secs = (cfg->task_download_connect_timeout > 0 ?
+	f->ctx = lwsctx_client_new(f->loop, cfg, &(struct lwsctx_opts){
+	    .protocols = fetch_protocols, .proxy = cfg->master_proxy,
+	    .connect_timeout_s = (cfg->task_download_connect_timeout > 0 ?
 	    (unsigned)cfg->task_download_connect_timeout : CONNECT_DEFAULT_S) +
-	    LWS_TIMEOUT_SLACK_S;
-	info.timeout_secs = (cfg->task_download_timeout > 0 &&
+	    LWS_TIMEOUT_SLACK_S,
+	    .timeout_s = (cfg->task_download_timeout > 0 &&
 	    cfg->task_download_timeout < 86400 ?
-	    (unsigned)cfg->task_download_timeout : 86400) + LWS_TIMEOUT_SLACK_S;
-	info.pt_serv_buf_size = 16 * 1024;
-	if (cfg->master_proxy && *cfg->master_proxy)
-		info.http_proxy_address = cfg->master_proxy;
-
-	/* lws would silently use $http_proxy; pxp-agent only honours
-	 * master-proxy for downloads, so hide it while the vhost is made. */
-	env_proxy = util_strdup(getenv("http_proxy"));
-	if (env_proxy)
-		unsetenv("http_proxy");
-	uv_walk(f->loop, fetch__walk_cb, &before);
-	f->ctx = lws_create_context(&info);
-	tls_identity_free(identity, identity_len);
-	if (env_proxy) {
-		setenv("http_proxy", env_proxy, 1);
-		free(env_proxy);
-	}
+	    (unsigned)cfg->task_download_timeout : 86400) + LWS_TIMEOUT_SLACK_S,
+	    .serv_buf = 16 * 1024 }, err, errlen);
 	if (!f->ctx) {
-		snprintf(err, errlen, "cannot set up TLS for task downloads: "
-		    "check ssl-ca-cert, ssl-cert and ssl-key");
 		tls_crl_free(f->crl);
 		f->crl = NULL;
 		free(before.h);
