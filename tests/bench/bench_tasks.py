@@ -1,7 +1,7 @@
 """pxpd task benchmark: 100 and 1,000 concurrent short tasks (files
 already cached) through the test broker: wall time, tasks/s, and peak RSS
 of pxpd and of its whole process tree (pxpd + wrappers + tasks), sampled
-from /proc every 10 ms. Prints figures; asserts nothing."""
+from /proc every 50 ms (the sampler itself costs CPU). Prints figures."""
 import json
 import os
 import sys
@@ -91,7 +91,7 @@ def main():
                     own, tree = tree_rss_kb(agent.p.pid)
                     peak[0] = max(peak[0], own)
                     peak[1] = max(peak[1], tree)
-                    time.sleep(0.01)
+                    time.sleep(0.05)
             t = threading.Thread(target=sample)
             t.start()
             t0 = time.monotonic()
