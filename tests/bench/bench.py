@@ -84,6 +84,26 @@ def main():
                     ", ".join("%s=%s" % kv for kv in sorted(s.items()))))
         print("pxpd RSS after the echo runs: VmRSS %d kB, VmHWM %d kB"
               % (status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
+        # A non-blocking action writing 50 MB to stdout: the wrapper streams
+        # it to the spool file, pxpd does not buffer it while it runs.
+        peak_run = 0
+        ctl = env.controller_bg(b, version=2, module="command", action="run",
+                                params={"command": "head -c 52428800 /dev/zero | tr '\\0' x; sleep 1"},
+                                extra=["--non-blocking", "--notify-outcome", "false",
+                                       "--transaction-id", "big-out"], timeout_ms=60000)
+        out = os.path.join(env.dir, "spool", "big-out", "stdout")
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 30:
+            peak_run = max(peak_run, status_kb(p.p.pid, "VmRSS"))
+            if os.path.exists(os.path.join(env.dir, "spool", "big-out", "exitcode")):
+                break
+            time.sleep(0.01)
+        env.controller_wait(ctl)
+        time.sleep(0.5)
+        print("50 MB stdout action: spool stdout %d bytes; pxpd VmRSS while it ran <= %d kB, "
+              "VmRSS after %d kB, VmHWM %d kB (the end reads the output once to build its results)"
+              % (os.path.getsize(out) if os.path.exists(out) else -1, peak_run,
+                 status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
         p.stop()
         p, _ = connect_time(env, b, 1)
         for pipeline in (False, True):

@@ -239,17 +239,20 @@ class Actions(PxpdTestCase):
     def test_broker_outage_owed_responses(self):
         agent = self.agent()
         port = self.b.port
-        # notify the controller pcp://controller.example/controller, which
-        # reconnects to the new broker and listens
-        self.env.controller(self.b, version=2, module="testmod", action="sleep",
-                            params={"seconds": 1.0},
-                            extra=["--non-blocking", "--count", "3", "--pipeline",
-                                   "--transaction-id", "owe", "--expect", "3"],
-                            timeout_ms=800, check=False)
+        # The actions outlast the controller's wait for the provisional
+        # responses; the broker goes away before any of them ends.
+        slow = float(os.environ.get("PXPD_TEST_SLOW", "1"))
+        rc, lines, _ = self.env.controller(
+            self.b, version=2, module="testmod", action="sleep", params={"seconds": 3.0 * slow},
+            extra=["--non-blocking", "--count", "3", "--pipeline", "--transaction-id", "owe",
+                   "--notify-outcome", "true"], timeout_ms=1500, check=False)
+        self.assertEqual(len(of_type(lines, "rpc_provisional_response")), 3, lines)
+        self.assertEqual(of_type(lines, "rpc_non_blocking_response"), [])
         self.b.stop()
         wait_for(lambda: all(os.path.exists(self.spool("owe-%d" % i, "owed")) for i in range(3)),
-                 what="owed files")
-        # Hold pxpd still until the listener is connected to the new broker.
+                 what="owed files", timeout=20)
+        # Hold pxpd still until the listener is connected to the new broker:
+        # a response to a controller that is not connected is lost.
         agent.kill(signal.SIGSTOP)
         self.b = self.env.broker(port=port)
         p = self.env.controller_bg(self.b, version=2, extra=["--listen"], timeout_ms=8000)
