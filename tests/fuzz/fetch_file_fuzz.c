@@ -23,8 +23,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!(obj = cJSON_ParseWithLength((const char *)data, size)))
 		return 0;
 	if (fetch_file_parse(obj, &ff, err, sizeof(err)) == 0) {
-		if (ff.filename[0] == '/' || strstr(ff.filename, "..") ==
-		    ff.filename || strlen(ff.sha256) != FETCH_SHA_HEX)
+		size_t n = strlen(ff.filename);
+
+		/* A name may start with ".." ("..notes"), never be or hold a
+		 * ".." component. */
+		if (ff.filename[0] == '/' || !strcmp(ff.filename, "..") ||
+		    !strncmp(ff.filename, "../", 3) ||
+		    strstr(ff.filename, "/../") ||
+		    (n >= 3 && !strcmp(ff.filename + n - 3, "/..")) ||
+		    strlen(ff.sha256) != FETCH_SHA_HEX)
 			abort();
 		req = fetch__req_build(ff.uri_path, ff.uri_params);
 		if (req && (strlen(req) > FETCH_REQ_MAX || strpbrk(req,
