@@ -286,6 +286,11 @@ config__finish(struct config__ctx *ctx)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "invalid task-cache-dir-purge-ttl: '%s' (expected <n>m, "
 		    "<n>h or <n>d)", cfg->task_cache_dir_purge_ttl);
+	if (strcmp(cfg->action_cgroup, "") && strcmp(cfg->action_cgroup,
+	    "auto") && strcmp(cfg->action_cgroup, "off"))
+		return config__err(ctx, PXPD_EXIT_CONFIG,
+		    "action-cgroup must be \"\", \"auto\" or \"off\", not '%s'",
+		    cfg->action_cgroup);
 	return config__tls_check(ctx);
 }
 

@@ -505,6 +505,12 @@ config_bad_values(void **state)
 	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
 	assert_non_null(strstr(f->err, "task-cache-dir-purge-ttl"));
 
+	write_conf(f, ",\"action-cgroup\":\"maybe\"");
+	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
+	assert_non_null(strstr(f->err, "action-cgroup"));
+	write_conf(f, ",\"action-cgroup\":\"off\"");
+	assert_int_equal(load(f, NULL), 0);
+
 	write_conf(f, ",\"loglevel\":\"verbose\"");
 	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
 	assert_string_equal(f->err, "invalid log level: 'verbose'");
