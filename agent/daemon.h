@@ -25,4 +25,8 @@ extern const int daemon_reopen_signals[];   /* SIGUSR2 (logrotate) */
 /* Ignore terminal and hangup signals as pxp-agent does. */
 void daemon_signals_ignore(void);
 
+/* Gives freed heap memory back to the OS (after a large action output
+ * was processed), so a burst does not stay in pxpd's RSS. */
+void daemon_memory_trim(void);
+
 #endif

@@ -3,6 +3,7 @@
  * blocking calls here are fine. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,4 +132,12 @@ daemon_lock_release(struct daemon_lock *l)
 	close(l->fd);
 	free(l->path);
 	free(l);
+}
+
+void
+daemon_memory_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "daemon.h"
 #include "engine_int.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -472,6 +473,8 @@ engine__exec_done(void *arg, const struct exec_result *r)
 	if (error)
 		free(results);
 	free(error);
+	if (o.out_len + o.err_len > ((size_t)1 << 20))
+		daemon_memory_trim();
 }
 
 void
