@@ -1,0 +1,81 @@
+/* conn_int.h: what conn.c (session: connect, associate, keepalive,
+ * reconnect) and conn_frames.c (frames in and out) share. Not for other
+ * parts: they use conn.h. */
+#ifndef PXPD_CONN_INT_H
+#define PXPD_CONN_INT_H
+
+#include <libwebsockets.h>
+
+#include "backoff.h"
+#include "conn.h"
+#include "tls_peer.h"
+#include "util.h"
+
+/* pxp-agent's (cpp-pcp-client's) fixed pong timeout. */
+#define PONG_TIMEOUT_MS 5000
+/* Large frames go out in fragments so lws never copies a whole message. */
+#define TX_FRAGMENT (256 * 1024)
+/* After a refused or failed association: a random 5-10 s pause. */
+#define ASSOC_RETRY_MIN_MS 5000
+#define ASSOC_RETRY_MAX_MS 10000
+
+struct conn_tx {
+	struct conn_tx *next;
+	uint8_t *buf;        /* LWS_PRE headroom + message */
+	size_t len;          /* message bytes */
+	size_t off;          /* bytes already written */
+	char *token;         /* pcp_out.sent_token, for sent_cb */
+};
+
+struct conn {
+	uv_loop_t *loop;
+	const struct pxpd_config *cfg;
+	struct conn_ops ops;
+	void *arg;
+
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct lws *wsi;
+	enum conn_state state;
+	char *uri;                  /* pcp://<cn>/agent */
+	struct tls_crl *crl;
+
+	int broker;                 /* index into cfg->broker_ws_uris */
+	bool reached_ready;         /* this socket got to READY */
+	struct backoff bo;
+	uint64_t next_delay_ms;     /* set before a close: wait this long */
+
+	uv_timer_t retry_timer, connect_timer, ping_timer, pong_timer,
+	    assoc_timer;
+	int open_handles;
+	bool freeing;
+
+	int pong_misses;
+	bool ping_due, pong_wait;
+	int close_code;             /* nonzero: close from the next WRITEABLE */
+	const char *close_reason;
+	char assoc_id[UTIL_UUID_LEN];
+
+	uint8_t *rx;                /* message being reassembled */
+	size_t rx_len, rx_cap;
+	bool rx_skip;               /* dropping an oversize message's rest */
+
+	struct conn_tx *tx_head, *tx_tail;
+	size_t tx_bytes;
+};
+
+/* conn.c */
+void conn__set_state(struct conn *c, enum conn_state s);
+void conn__close(struct conn *c, int code, const char *reason);
+void conn__assoc_message(struct conn *c, struct pcp_msg *m);
+void conn__pong_timeout(uv_timer_t *t);
+
+/* conn_frames.c */
+void conn__tx_clear(struct conn *c);
+int conn__queue(struct conn *c, uint8_t *buf, size_t len, const char *token);
+int conn__encode_send(struct conn *c, const struct pcp_out *in);
+int conn__receive(struct conn *c, struct lws *wsi, const void *in,
+    size_t len);
+int conn__writeable(struct conn *c, struct lws *wsi);
+
+#endif
