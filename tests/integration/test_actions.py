@@ -329,6 +329,20 @@ class Actions(PxpdTestCase):
         self.assertEqual([l["message_type"] for l in lines],
                          ["rpc_provisional_response", "rpc_non_blocking_response"])
 
+    def test_output_over_max_message_size_is_cut_not_lost(self):
+        self.agent(**{"max-message-size": 8192})
+        rc, lines, _ = self.env.controller(
+            self.b, version=2, module="command", action="run",
+            params={"command": "head -c 30000 /dev/zero | tr '\\0' y"},
+            extra=["--non-blocking", "--transaction-id", "big-1"], timeout_ms=15000)
+        final = of_type(lines, "rpc_non_blocking_response")[0]
+        out = final["data"]["results"]["stdout"]
+        self.assertLess(len(json.dumps(final["data"])), 8192)
+        self.assertIn("[pxpd: output truncated", out)
+        self.assertTrue(out.startswith("y" * 1000))
+        with open(self.spool("big-1", "stdout")) as f:
+            self.assertEqual(f.read(), "y" * 30000)
+
     def test_status_shows_output_of_running_action(self):
         self.agent()
         p = self.env.controller_bg(self.b, version=2, module="command", action="run",
