@@ -35,10 +35,23 @@ def free_port():
 
 
 def make_ca():
-    """The test CA is made once per machine/user and reused."""
-    if not os.path.exists(os.path.join(_CA_CACHE, "crl.pem")):
-        subprocess.run(["sh", CA_SCRIPT, _CA_CACHE], check=True, stdout=subprocess.DEVNULL)
-    return _CA_CACHE
+    """The test CA is made once per machine, user and version of the CA
+    script, and reused. Parallel tests (ctest -j) take a lock and the CA
+    appears by an atomic rename, so no test sees half of one."""
+    import fcntl
+    import hashlib
+    with open(CA_SCRIPT, "rb") as f:
+        tag = hashlib.sha256(f.read()).hexdigest()[:12]
+    target = os.environ.get("PXPD_TEST_CA", "%s-%s" % (_CA_CACHE, tag))
+    if os.path.exists(os.path.join(target, "crl.pem")):
+        return target
+    with open(target + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(target, "crl.pem")):
+            tmp = tempfile.mkdtemp(prefix="pxpd-ca-", dir=os.path.dirname(target))
+            subprocess.run(["sh", CA_SCRIPT, tmp], check=True, stdout=subprocess.DEVNULL)
+            os.rename(tmp, target)
+    return target
 
 
 def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
