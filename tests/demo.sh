@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh: the main job end to end on loopback: builds pxpd, makes a test
-# CA, starts the bundled test PCP broker and pxpd (embedded defaults plus
-# the test certificates), sends an echo and a ping through the test
+# CA, starts the bundled test PCP broker and pxpd (PCP v1, embedded defaults plus
+# the test certificates), sends an echo and a ping through the test (v2)
 # controller, prints the replies as JSON lines, and stops everything.
 set -eu
 cd "$(dirname "$0")/.."
@@ -62,7 +62,8 @@ done
 ctl() {
 	build/tests/controller/pcp-controller --broker "wss://localhost:$port" \
 		--cert "$ca/controller.pem" --key "$ca/controller_key.pem" \
-		--ca "$ca/ca.pem" --target pcp://agent01.example/agent "$@"
+		--ca "$ca/ca.pem" --pcp-version 2 \
+		--target pcp://agent01.example/agent "$@"
 }
 echo "== echo"
 ctl --module echo --action echo --params '{"argument":"hello from pxpd"}'
