@@ -1,45 +1,34 @@
-/* audit.c: the JSON-lines audit log (audit.h). Lines are written with a
- * single write(2) so concurrent readers never see half a line. */
-#include <errno.h>
-#include <fcntl.h>
+/* audit.c: the JSON-lines audit log (audit.h), one line per event
+ * through linelog.c. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <mbedtls/sha256.h>
 
 #include "audit.h"
+#include "linelog.h"
 #include "util.h"
 
 struct audit {
-	char *path;
-	int fd;
+	struct linelog *log;
 };
-
-static int
-audit__open_fd(const char *path)
-{
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-}
 
 struct audit *
 audit_open(const char *path, char *err, size_t errlen)
 {
 	struct audit *a;
+	char why[512];
 
 	if (!path || !*path)
 		return NULL;
-	if (!(a = calloc(1, sizeof(*a))) || !(a->path = util_strdup(path))) {
-		free(a);
+	if (!(a = calloc(1, sizeof(*a)))) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((a->fd = audit__open_fd(path)) < 0) {
-		snprintf(err, errlen, "audit-logfile: cannot open %s: %s", path,
-		    strerror(errno));
-		free(a->path);
+	if (!(a->log = linelog_open(path, why, sizeof(why)))) {
+		snprintf(err, errlen, "audit-logfile: %s", why);
 		free(a);
 		return NULL;
 	}
@@ -49,15 +38,7 @@ audit_open(const char *path, char *err, size_t errlen)
 int
 audit_reopen(struct audit *a)
 {
-	int fd;
-
-	if (!a)
-		return 0;
-	if ((fd = audit__open_fd(a->path)) < 0)
-		return -errno;
-	close(a->fd);
-	a->fd = fd;
-	return 0;
+	return a ? linelog_reopen(a->log) : 0;
 }
 
 void
@@ -65,8 +46,7 @@ audit_close(struct audit *a)
 {
 	if (!a)
 		return;
-	close(a->fd);
-	free(a->path);
+	linelog_close(a->log);
 	free(a);
 }
 
@@ -123,10 +103,6 @@ audit_log(struct audit *a, const struct audit_event *ev)
 	if (!line)
 		return;
 	len = strlen(line);
-	line[len] = '\n';      /* cJSON's buffer has room for the NUL we replace */
-	if (write(a->fd, line, len + 1) < 0) {
-		/* Nowhere better to report it than the main log, which the
-		 * engine owns; a full disk shows there too. */
-	}
+	linelog_write(a->log, line, len);
 	cJSON_free(line);
 }

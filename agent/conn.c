@@ -426,6 +426,9 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(c->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
 		goto fail;
+	if (cfg->log_pcp_access && !(c->access = linelog_open(
+	    cfg->pcp_access_logfile, err, errlen)))
+		goto fail;
 
 	conn_lws_log_init();
 
@@ -446,6 +449,7 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	return c;
 fail:
 	tls_crl_free(c->crl);
+	linelog_close(c->access);
 	free(c->uri);
 	free(c);
 	return NULL;
@@ -532,6 +536,14 @@ conn_free(struct conn *c)
 	 * handles were still open (lws 4.1 foreign-loop teardown). */
 	lws_context_destroy(c->ctx);
 	tls_crl_free(c->crl);
+	linelog_close(c->access);
 	free(c->uri);
 	free(c);
+}
+
+void
+conn_reopen_logs(struct conn *c)
+{
+	if (c && linelog_reopen(c->access) != 0)
+		log_warn(PART, "pcp-access-logfile: cannot reopen");
 }

@@ -51,6 +51,8 @@ enum conn_state conn_state(const struct conn *c);
 const char *conn_uri(const struct conn *c);
 /* Bytes queued for the socket and not yet written. */
 size_t conn_queued_bytes(const struct conn *c);
+/* SIGUSR2: reopen the PCP access log (log-pcp-access). */
+void conn_reopen_logs(struct conn *c);
 /* Closes the socket and starts releasing lws; the loop must then run
  * until every handle is closed, and conn_free() be called after it. */
 void conn_stop(struct conn *c);

@@ -81,6 +81,27 @@ conn__encode_send(struct conn *c, const struct pcp_out *in)
 
 /* ---- receive ---------------------------------------------------------- */
 
+void
+conn__access_log(struct conn *c, const struct pcp_msg *m)
+{
+	char now[UTIL_TIME_LEN], *line;
+
+	if (!c->access)
+		return;
+	util_time_iso(now, 0);
+	/* "2016-02-19T10:09:18.283Z" -> "2016-02-19 10:09:18.283" */
+	now[10] = ' ';
+	now[strlen(now) - 1] = '\0';
+	line = m ? util_asprintf("[%s] AUTHORIZATION_SUCCESS %s %s %s %s", now,
+	    c->cfg->broker_ws_uris[c->broker], m->sender ? m->sender :
+	    PCP_SERVER_URI, m->message_type, m->id) :
+	    util_asprintf("[%s] DESERIALIZATION_ERROR %s unknown unknown "
+	    "unknown", now, c->cfg->broker_ws_uris[c->broker]);
+	if (line)
+		linelog_write(c->access, line, strlen(line));
+	free(line);
+}
+
 static void
 conn__dispatch(struct conn *c)
 {
@@ -90,6 +111,7 @@ conn__dispatch(struct conn *c)
 	if (pcp_decode(c->cfg->pcp_version, c->rx, c->rx_len, &m, &err) != 0) {
 		log_warnx(PART, "dropping undecodable message (%zu bytes): %s",
 		    c->rx_len, err);
+		conn__access_log(c, NULL);
 		if (c->state == CONN_ASSOCIATING) {
 			c->next_delay_ms = backoff_rand(&c->bo,
 			    ASSOC_RETRY_MIN_MS, ASSOC_RETRY_MAX_MS);
@@ -101,6 +123,7 @@ conn__dispatch(struct conn *c)
 	if (log_enabled(LOG_LVL_TRACE))
 		log_trace(PART, "received %s id %s from %s", m.message_type, m.id,
 		    m.sender ? m.sender : "(broker)");
+	conn__access_log(c, &m);
 	if (c->state == CONN_ASSOCIATING)
 		conn__assoc_message(c, &m);
 	else if (c->state == CONN_READY)

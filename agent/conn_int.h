@@ -8,6 +8,7 @@
 
 #include "backoff.h"
 #include "conn.h"
+#include "linelog.h"
 #include "tls_peer.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ struct conn {
 	enum conn_state state;
 	char *uri;                  /* pcp://<cn>/agent */
 	struct tls_crl *crl;
+	struct linelog *access;     /* log-pcp-access; NULL when off */
 
 	int broker;                 /* index into cfg->broker_ws_uris */
 	bool reached_ready;         /* this socket got to READY */
@@ -71,6 +73,9 @@ void conn__assoc_message(struct conn *c, struct pcp_msg *m);
 void conn__pong_timeout(uv_timer_t *t);
 
 /* conn_frames.c */
+/* pcp.md §11: one access-log line per incoming message; m NULL for a
+ * message that could not be decoded. */
+void conn__access_log(struct conn *c, const struct pcp_msg *m);
 void conn__tx_clear(struct conn *c);
 int conn__queue(struct conn *c, uint8_t *buf, size_t len, const char *token);
 int conn__encode_send(struct conn *c, const struct pcp_out *in);

@@ -86,6 +86,7 @@ pxpd_on_signal(uv_signal_t *s, int signum)
 			log_reopen();
 			if (p->engine)
 				engine_reopen_logs(p->engine);
+			conn_reopen_logs(p->conn);
 			return;
 		}
 	log_info(PART, "signal %d: stopping", signum);

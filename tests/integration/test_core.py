@@ -197,6 +197,22 @@ class Connection(PxpdTestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"Already running with PID=", r.stderr + r.stdout)
 
+    def test_pcp_access_log(self):
+        b = self.env.broker()
+        access = os.path.join(self.env.dir, "logs", "pcp-access.log")
+        self.start_agent([b.uri(1)], version=1,
+                         **{"log-pcp-access": True, "pcp-access-logfile": access})
+        rc, lines, _ = self.env.controller(b, params={"argument": "logged"})
+        self.env.controller(b, extra=["--raw-message", "garbage"], check=False, timeout_ms=2000)
+        with open(access) as f:
+            text = f.read()
+        req = [l for l in text.splitlines() if "rpc_blocking_request" in l]
+        self.assertEqual(len(req), 1, text)
+        self.assertRegex(req[0], r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] AUTHORIZATION_SUCCESS "
+                                 r"wss://localhost:%d/pcp/ pcp://controller.example/controller "
+                                 r"http://puppetlabs.com/rpc_blocking_request [0-9a-f-]{36}$" % b.port)
+        self.assertNotIn("logged", text)
+
     def test_sigusr2_reopens_log(self):
         b = self.env.broker()
         agent = self.start_agent([b.uri(1)], version=1)
