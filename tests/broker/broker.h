@@ -3,7 +3,7 @@
  *   broker_tls.c      client certificate checks (CA, CRL, CN)
  *   broker_session.c  websocket lifecycle, send queue, URI table
  *   broker_route.c    PCP messages: auth, broker messages, forwarding
- * Behaviour follows /work/shared/spec/broker-observed.md (pcp-broker
+ * Behaviour follows ../shared/spec/broker-observed.md (pcp-broker
  * 1.8.0); everything here is test code, never linked into the agent. */
 #ifndef PXPD_TEST_BROKER_H
 #define PXPD_TEST_BROKER_H
