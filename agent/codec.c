@@ -115,3 +115,21 @@ codec__str_get(const cJSON *obj, const char *key, bool required,
 	*out = strdup(item->valuestring);
 	return *out == NULL ? -2 : 0;
 }
+
+int
+codec__str_fields(const cJSON *obj, const struct codec__str_field *fields,
+    size_t n, void *m, const char **err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = codec__str_get(obj, fields[i].key, fields[i].required,
+		    (char **)((char *)m + fields[i].off));
+		if (r != 0) {
+			*err = r == -2 ? "out of memory" : fields[i].err;
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -20,4 +20,17 @@ cJSON *codec__json_parse(const char *text, size_t len);
 int codec__str_get(const cJSON *obj, const char *key, bool required,
     char **out);
 
+/* One string member of a message and where it goes in struct pcp_msg. */
+struct codec__str_field {
+	const char *key;
+	size_t off;                 /* offsetof(struct pcp_msg, ...) */
+	bool required;
+	const char *err;            /* *err when missing or ill-typed */
+};
+
+/* Copies every field of fields[0..n) from obj into m. 0, or -1 with
+ * *err set ("out of memory" or the field's own error). */
+int codec__str_fields(const cJSON *obj, const struct codec__str_field *fields,
+    size_t n, void *m, const char **err);
+
 #endif

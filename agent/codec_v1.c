@@ -28,12 +28,7 @@ static const char *const v1_desc_err[16] = {
 };
 
 /* The envelope's string members: key, where it goes, required, error. */
-static const struct {
-	const char *key;
-	size_t off;
-	bool required;
-	const char *err;
-} v1_env_strings[] = {
+static const struct codec__str_field v1_env_strings[] = {
 	{ "id", offsetof(struct pcp_msg, id), true,
 	    "envelope: id missing or not a string" },
 	{ "message_type", offsetof(struct pcp_msg, message_type), true,
@@ -87,8 +82,7 @@ v1_envelope_read(const uint8_t *p, size_t n, struct pcp_msg *m,
 {
 	cJSON *env = codec__json_parse((const char *)p, n);
 	const cJSON *dr;
-	size_t i;
-	int rc = -1, r;
+	int rc = -1;
 
 	if (env == NULL) {
 		*err = "envelope is not valid JSON";
@@ -98,15 +92,9 @@ v1_envelope_read(const uint8_t *p, size_t n, struct pcp_msg *m,
 		*err = "envelope is not a JSON object";
 		goto cleanup;
 	}
-	for (i = 0; i < sizeof(v1_env_strings) / sizeof(v1_env_strings[0]); i++) {
-		r = codec__str_get(env, v1_env_strings[i].key,
-		    v1_env_strings[i].required,
-		    (char **)((char *)m + v1_env_strings[i].off));
-		if (r != 0) {
-			*err = r == -2 ? "out of memory" : v1_env_strings[i].err;
-			goto cleanup;
-		}
-	}
+	if (codec__str_fields(env, v1_env_strings, sizeof(v1_env_strings) / sizeof(v1_env_strings[0]), m,
+	    err) != 0)
+		goto cleanup;
 	dr = cJSON_GetObjectItemCaseSensitive(env, "destination_report");
 	if (dr != NULL && !cJSON_IsBool(dr)) {
 		*err = "envelope: destination_report is not a boolean";

@@ -9,12 +9,7 @@
 #include "codec.h"
 #include "codec_int.h"
 
-static const struct {
-	const char *key;
-	size_t off;
-	bool required;
-	const char *err;
-} v2_strings[] = {
+static const struct codec__str_field v2_strings[] = {
 	{ "id", offsetof(struct pcp_msg, id), true,
 	    "id missing or not a string" },
 	{ "message_type", offsetof(struct pcp_msg, message_type), true,
@@ -32,8 +27,6 @@ pcp_v2_decode(const void *buf, size_t len, struct pcp_msg *out,
     const char **err)
 {
 	cJSON *root;
-	size_t i;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	*err = NULL;
@@ -46,14 +39,9 @@ pcp_v2_decode(const void *buf, size_t len, struct pcp_msg *out,
 		*err = "message is not a JSON object";
 		goto fail;
 	}
-	for (i = 0; i < sizeof(v2_strings) / sizeof(v2_strings[0]); i++) {
-		r = codec__str_get(root, v2_strings[i].key, v2_strings[i].required,
-		    (char **)((char *)out + v2_strings[i].off));
-		if (r != 0) {
-			*err = r == -2 ? "out of memory" : v2_strings[i].err;
-			goto fail;
-		}
-	}
+	if (codec__str_fields(root, v2_strings, sizeof(v2_strings) / sizeof(v2_strings[0]), out,
+	    err) != 0)
+		goto fail;
 	out->data = cJSON_DetachItemFromObjectCaseSensitive(root, "data");
 	if (out->data != NULL) {
 		out->has_data = true;
