@@ -23,6 +23,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
+#include <uv.h>
 
 static int
 config_tls_warn(struct config__ctx *ctx, const char *fmt, ...)
@@ -41,6 +42,14 @@ config_tls_warn(struct config__ctx *ctx, const char *fmt, ...)
 	    buf) < 0)
 		return config__err(ctx, PXPD_EXIT_FAILURE, "out of memory");
 	return 0;
+}
+
+/* mbedTLS 3 wants an RNG for key parsing and the pair check (blinding). */
+static int
+config_tls_rng(void *unused, unsigned char *buf, size_t len)
+{
+	(void)unused;
+	return uv_random(NULL, NULL, buf, len, 0, NULL) == 0 ? 0 : -1;
 }
 
 /* Present, a regular file, and readable by us. */
@@ -177,7 +186,8 @@ config__tls_check(struct config__ctx *ctx)
 		goto cleanup;
 	}
 
-	ret = mbedtls_pk_parse_keyfile(&key, cfg->ssl_key, NULL);
+	ret = mbedtls_pk_parse_keyfile(&key, cfg->ssl_key, NULL,
+	    config_tls_rng, NULL);
 	if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED) {
 		rc = config__err(ctx, PXPD_EXIT_CONFIG, "ssl-key: '%s' is "
 		    "encrypted; pxpd needs an unencrypted key", cfg->ssl_key);
@@ -189,7 +199,8 @@ config__tls_check(struct config__ctx *ctx)
 		    "'%s' (%s)", cfg->ssl_key, msg);
 		goto cleanup;
 	}
-	if (mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
+	if (mbedtls_pk_check_pair(&crt.pk, &key, config_tls_rng,
+	    NULL) != 0) {
 		rc = config__err(ctx, PXPD_EXIT_CONFIG, "ssl-key: does not "
 		    "match the certificate in ssl-cert (%s)", cfg->ssl_cert);
 		goto cleanup;

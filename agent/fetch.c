@@ -108,12 +108,12 @@ fetch__check_work(uv_work_t *req)
 		return;
 	}
 	mbedtls_sha256_init(&h);
-	mbedtls_sha256_starts_ret(&h, 0);
+	mbedtls_sha256_starts(&h, 0);
 	while ((n = read(fd, buf, HASH_CHUNK)) > 0)
-		mbedtls_sha256_update_ret(&h, buf, (size_t)n);
+		mbedtls_sha256_update(&h, buf, (size_t)n);
 	if (n < 0)
 		dl->check_rc = -errno;
-	mbedtls_sha256_finish_ret(&h, digest);
+	mbedtls_sha256_finish(&h, digest);
 	mbedtls_sha256_free(&h);
 	fetch__hex(digest, dl->check_hex);
 	free(buf);

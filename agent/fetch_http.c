@@ -207,7 +207,7 @@ fetch__temp_open(struct fetch_dl *dl)
 		return rc;
 	}
 	mbedtls_sha256_init(&dl->hash);
-	mbedtls_sha256_starts_ret(&dl->hash, 0);
+	mbedtls_sha256_starts(&dl->hash, 0);
 	dl->got = 0;
 	return 0;
 }
@@ -337,7 +337,7 @@ fetch__on_data(struct fetch_dl *dl, const void *in, size_t len)
 		    "its size_bytes" : "1 GiB");
 		return -1;
 	}
-	mbedtls_sha256_update_ret(&dl->hash, in, len);
+	mbedtls_sha256_update(&dl->hash, in, len);
 	dl->got += len;
 	/* Small writes to a local file: the page cache takes them without
 	 * blocking the loop in practice (no fsync here). */
@@ -364,7 +364,7 @@ fetch__on_completed(struct fetch_dl *dl)
 
 	if (fd < 0)
 		return -1;
-	mbedtls_sha256_finish_ret(&dl->hash, digest);
+	mbedtls_sha256_finish(&dl->hash, digest);
 	fetch__hex(digest, hex);
 	if (strcmp(hex, dl->sha) != 0) {
 		log_debug(FETCH_PART, "%s: got sha256 %s, expected %s", dl->url,

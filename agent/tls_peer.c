@@ -1,6 +1,5 @@
 /* tls_peer.c: CRL and CN checks of an lws peer certificate (tls_peer.h).
- * The DER bytes come from LWS_TLS_CERT_INFO_DER_RAW, which pxpd adds to
- * lws 4.1.6's mbedTLS backend (cmake/patches/libwebsockets-der-raw.patch). */
+ * The DER bytes come from lws's LWS_TLS_CERT_INFO_DER_RAW. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,65 +94,4 @@ tls_peer_cn(struct lws *wsi, char *cn, size_t len)
 	}
 	free(r);
 	return rc;
-}
-
-/* Whole small file into memory; NULL with err. */
-static char *
-tls__slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 1 << 20 ||
-	    fseek(f, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n + 1)) ||
-	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		snprintf(err, errlen, "cannot read %s", path);
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
-
-char *
-tls_identity_load(const char *cert_path, const char *key_path, size_t *len,
-    char *err, size_t errlen)
-{
-	size_t clen = 0, klen = 0;
-	char *cert = tls__slurp(cert_path, &clen, err, errlen);
-	char *key = cert ? tls__slurp(key_path, &klen, err, errlen) : NULL;
-	char *id = NULL;
-
-	if (cert && key && (id = malloc(clen + klen + 2))) {
-		memcpy(id, cert, clen);
-		id[clen] = '\n';
-		memcpy(id + clen + 1, key, klen);
-		id[clen + 1 + klen] = '\0';
-		*len = clen + klen + 2;
-	} else if (cert && key)
-		snprintf(err, errlen, "out of memory");
-	if (key)
-		tls_identity_free(key, klen);
-	free(cert);
-	return id;
-}
-
-void
-tls_identity_free(char *identity, size_t len)
-{
-	volatile char *p = identity;
-
-	if (!identity)
-		return;
-	while (len--)
-		*p++ = 0;
-	free(identity);
 }

@@ -20,13 +20,4 @@ int tls_peer_revoked(struct lws *wsi, const struct tls_crl *crl);
 /* Copies the peer certificate's CN into cn; 0 or -1 (no certificate). */
 int tls_peer_cn(struct lws *wsi, char *cn, size_t len);
 
-/* lws 4.1.6 with mbedTLS reads the client private key from the
- * *certificate* file and ignores the key path, so the agent hands it one
- * PEM buffer holding both. Returns that malloc'd, NUL-terminated buffer
- * (*len counts the NUL), or NULL with err. Release it with
- * tls_identity_free(), which wipes the key bytes. */
-char *tls_identity_load(const char *cert_path, const char *key_path,
-    size_t *len, char *err, size_t errlen);
-void tls_identity_free(char *identity, size_t len);
-
 #endif

@@ -1,7 +1,10 @@
 # Deps.cmake: the superbuild of pxpd's four libraries from pinned Debian
-# source packages (cmake/deps.lock). Each is built static into
-# ${PXPD_DEPS_PREFIX} and exposed as an imported target:
+# source packages (cmake/deps.lock). Each is built static into a prefix of
+# its own, ${PXPD_DEPS_PREFIX}/<name>, and exposed as an imported target:
 #   pxpd::mbedtls  pxpd::uv  pxpd::cjson  pxpd::websockets
+# Separate prefixes make a target that includes a library's header without
+# linking (and so depending on) it fail every time, not only when a
+# parallel build happens to order it wrong.
 # The downloaded sources stay in PXPD_DEPS_CACHE, outside the build tree.
 include(ExternalProject)
 
@@ -9,13 +12,9 @@ set(PXPD_DEPS_CACHE "${CMAKE_SOURCE_DIR}/.deps-cache" CACHE PATH
     "where the Debian source packages are kept between builds")
 set(PXPD_DEPS_PREFIX "${CMAKE_BINARY_DIR}/deps")
 set(_fetch "${CMAKE_SOURCE_DIR}/cmake/fetch-dep.sh")
-set(_inc "${PXPD_DEPS_PREFIX}/include")
-set(_lib "${PXPD_DEPS_PREFIX}/lib")
-file(MAKE_DIRECTORY "${_inc}")
 
 # Flags every dependency is built with; cross builds pass their toolchain on.
 set(_dep_args
-    -DCMAKE_INSTALL_PREFIX=${PXPD_DEPS_PREFIX}
     -DCMAKE_INSTALL_LIBDIR=lib
     -DCMAKE_BUILD_TYPE=Release
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON
@@ -37,13 +36,15 @@ function(pxpd_dep name pkg)
     string(APPEND patch_hash ${h})
   endforeach()
   string(SHA256 patch_hash "${patch_hash}")
+  file(MAKE_DIRECTORY "${PXPD_DEPS_PREFIX}/${name}/include")
   ExternalProject_Add(dep_${name}
     PREFIX "${CMAKE_BINARY_DIR}/deps-build/${name}"
     SOURCE_DIR "${CMAKE_BINARY_DIR}/deps-src/${name}"
     DOWNLOAD_COMMAND sh ${_fetch} ${pkg} ${PXPD_DEPS_CACHE}
                      ${CMAKE_BINARY_DIR}/deps-src/${name} patches=${patch_hash}
     UPDATE_COMMAND ""
-    CMAKE_ARGS ${_dep_args} ${D_ARGS}
+    CMAKE_ARGS -DCMAKE_INSTALL_PREFIX=${PXPD_DEPS_PREFIX}/${name}
+               ${_dep_args} ${D_ARGS}
     BUILD_BYPRODUCTS ${D_BYPRODUCTS}
     DEPENDS ${D_DEPENDS}
     # Lists inside ARGS use '|' (a ';' would split the argument).
@@ -57,52 +58,66 @@ function(pxpd_imported target dep)
   list(GET ARGN 0 first)
   set_target_properties(${target} PROPERTIES
     IMPORTED_LOCATION "${first}"
-    INTERFACE_INCLUDE_DIRECTORIES "${_inc}")
+    INTERFACE_INCLUDE_DIRECTORIES "${PXPD_DEPS_PREFIX}/${dep}/include")
   list(REMOVE_AT ARGN 0)
   if(ARGN)
     set_property(TARGET ${target} PROPERTY INTERFACE_LINK_LIBRARIES ${ARGN})
   endif()
-  add_dependencies(${target} ${dep})
+  add_dependencies(${target} dep_${dep})
 endfunction()
 
-set(_mbedtls_libs ${_lib}/libmbedtls.a ${_lib}/libmbedx509.a ${_lib}/libmbedcrypto.a)
+set(_mb ${PXPD_DEPS_PREFIX}/mbedtls)
+set(_mbedtls_libs ${_mb}/lib/libmbedtls.a ${_mb}/lib/libmbedx509.a
+                  ${_mb}/lib/libmbedcrypto.a)
 pxpd_dep(mbedtls mbedtls
   ARGS -DENABLE_PROGRAMS=OFF -DENABLE_TESTING=OFF -DMBEDTLS_FATAL_WARNINGS=OFF
        -DUSE_SHARED_MBEDTLS_LIBRARY=OFF -DUSE_STATIC_MBEDTLS_LIBRARY=ON
   BYPRODUCTS ${_mbedtls_libs})
 
+set(_uv ${PXPD_DEPS_PREFIX}/uv)
 pxpd_dep(uv libuv1
-  ARGS -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF
-  BYPRODUCTS ${_lib}/libuv_a.a)
+  ARGS -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF -DLIBUV_BUILD_SHARED=OFF
+  BYPRODUCTS ${_uv}/lib/libuv.a)
 
+set(_cj ${PXPD_DEPS_PREFIX}/cjson)
 pxpd_dep(cjson cjson
   ARGS -DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF -DENABLE_CUSTOM_COMPILER_FLAGS=OFF
        -DBUILD_SHARED_AND_STATIC_LIBS=OFF -DCJSON_BUILD_SHARED_LIBS=OFF
-  BYPRODUCTS ${_lib}/libcjson.a)
+  BYPRODUCTS ${_cj}/lib/libcjson.a)
 
-# All three libraries must reach lws: its CHECK_FUNCTION_EXISTS probes link
-# with this list, and a probe that fails to link leaves LWS_HAVE_mbedtls_*
-# undefined (then SSL_get0_alpn_selected returns garbage and lws crashes).
+# lws needs mbedTLS's three libraries twice: LWS_MBEDTLS_LIBRARIES to link,
+# and MBEDTLS_LIBRARY & co. for its mbedtls_* feature probes. Without the
+# latter every probe fails silently (lws builds without ALPN, verify hooks
+# and more): check deps-build/websockets/.../dep_websockets-configure-*.log.
 string(REPLACE ";" "|" _mbedtls_list "${_mbedtls_libs}")
+set(_ws ${PXPD_DEPS_PREFIX}/websockets)
 pxpd_dep(websockets libwebsockets
   DEPENDS dep_mbedtls dep_uv
   ARGS -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON
-       -DLWS_MBEDTLS_INCLUDE_DIRS=${_inc}
+       -DLWS_MBEDTLS_INCLUDE_DIRS=${_mb}/include
        "-DLWS_MBEDTLS_LIBRARIES=${_mbedtls_list}"
+       -DMBEDTLS_LIBRARY=${_mb}/lib/libmbedtls.a
+       -DMBEDX509_LIBRARY=${_mb}/lib/libmbedx509.a
+       -DMBEDCRYPTO_LIBRARY=${_mb}/lib/libmbedcrypto.a
        # forget probe results cached by an older, broken configure
        "-ULWS_HAVE_mbedtls_*"
        -DLWS_WITH_LIBUV=ON -DLWS_WITH_EVLIB_PLUGINS=OFF
-       -DLIBUV_INCLUDE_DIRS=${_inc} -DLIBUV_LIBRARIES=${_lib}/libuv_a.a
+       -DLWS_LIBUV_INCLUDE_DIRS=${_uv}/include
+       -DLWS_LIBUV_LIBRARIES=${_uv}/lib/libuv.a
        -DLWS_HAVE_LIBCAP=0 -DLWS_WITH_STATIC=ON -DLWS_WITH_SHARED=OFF
        -DLWS_WITHOUT_TESTAPPS=ON -DLWS_WITHOUT_TEST_SERVER=ON
        -DLWS_WITH_MINIMAL_EXAMPLES=OFF -DLWS_WITH_ZLIB=OFF -DLWS_WITH_ZIP_FOPS=OFF
        -DLWS_WITH_SOCKS5=OFF -DLWS_IPV6=ON -DLWS_WITH_HTTP2=OFF
        -DLWS_WITH_EXTERNAL_POLL=OFF -DLWS_WITH_SYS_SMD=OFF
+       -DLWS_WITH_SYS_ASYNC_DNS=OFF -DLWS_WITH_NETLINK=OFF
+       -DLWS_WITH_CONMON=OFF -DLWS_WITH_TLS_SESSIONS=OFF
+       -DLWS_WITH_CACHE_NSCOOKIEJAR=OFF
        -DLWS_SUPPRESS_DEPRECATED_API_WARNINGS=ON -DDISABLE_WERROR=ON
-  BYPRODUCTS ${_lib}/libwebsockets.a)
+  BYPRODUCTS ${_ws}/lib/libwebsockets.a)
 
 find_package(Threads REQUIRED)
-pxpd_imported(pxpd::mbedtls dep_mbedtls ${_mbedtls_libs})
-pxpd_imported(pxpd::uv dep_uv ${_lib}/libuv_a.a Threads::Threads ${CMAKE_DL_LIBS})
-pxpd_imported(pxpd::cjson dep_cjson ${_lib}/libcjson.a m)
-pxpd_imported(pxpd::websockets dep_websockets ${_lib}/libwebsockets.a pxpd::mbedtls pxpd::uv)
+pxpd_imported(pxpd::mbedtls mbedtls ${_mbedtls_libs})
+pxpd_imported(pxpd::uv uv ${_uv}/lib/libuv.a Threads::Threads ${CMAKE_DL_LIBS})
+pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a m)
+pxpd_imported(pxpd::websockets websockets ${_ws}/lib/libwebsockets.a
+              pxpd::mbedtls pxpd::uv)

@@ -195,14 +195,14 @@ task_fs_sha256(uv_loop_t *loop, const char *path, char hex[TASK_SHA_HEX + 1])
 		goto cleanup;
 	}
 	mbedtls_sha256_init(&h);
-	mbedtls_sha256_starts_ret(&h, 0);
+	mbedtls_sha256_starts(&h, 0);
 	b = uv_buf_init((char *)buf, HASH_CHUNK);
 	while ((rc = uv_fs_read(loop, &req, fd, &b, 1, -1, NULL)) > 0) {
 		uv_fs_req_cleanup(&req);
-		mbedtls_sha256_update_ret(&h, buf, (size_t)rc);
+		mbedtls_sha256_update(&h, buf, (size_t)rc);
 	}
 	uv_fs_req_cleanup(&req);
-	mbedtls_sha256_finish_ret(&h, digest);
+	mbedtls_sha256_finish(&h, digest);
 	mbedtls_sha256_free(&h);
 	for (i = 0; i < 32; i++) {
 		hex[2 * i] = digits[digest[i] >> 4];

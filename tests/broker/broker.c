@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <psa/crypto.h>
 
 #include "broker.h"
 
@@ -257,12 +258,18 @@ broker_lws_start(struct broker *b)
 	info.options = LWS_SERVER_OPTION_LIBUV |
 	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
 	    LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-	    LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT |
-	    LWS_SERVER_OPTION_PEER_CERT_NOT_REQUIRED;
+	    LWS_SERVER_OPTION_REQUIRE_VALID_OPENSSL_CLIENT_CERT;
+	/* No PEER_CERT_NOT_REQUIRED: lws 4.3 with mbedTLS maps it the wrong
+	 * way round, to a *required* client certificate. Without it mbedTLS
+	 * verifies OPTIONAL, so a client without a certificate still gets
+	 * its websocket and then 4003, as from pcp-broker. */
 	info.foreign_loops = loops;
 	info.pcontext = &b->lws;
 	info.user = b;
 	info.pt_serv_buf_size = 65536;
+	/* mbedTLS's TLS 1.3 needs PSA crypto initialised first. */
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return -1;
 	b->lws = lws_create_context(&info);
 	if (b->lws == NULL) {
 		fprintf(stderr, "pcp-broker: cannot create the lws context\n");

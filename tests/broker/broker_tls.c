@@ -2,7 +2,7 @@
  * the CA, not revoked by the CRL, and its CN. Not the websocket side
  * (broker_session.c decides what to do with the verdict).
  *
- * Why a linker wrap: lws 4.1 with mbedTLS runs the server handshake with
+ * Why a linker wrap: lws 4.3 with mbedTLS runs the server handshake with
  * verify mode OPTIONAL (a client without a certificate must still get its
  * websocket, then close 4003), hands mbedTLS the CA but never a CRL, and
  * offers no way to reach the peer certificate's DER. So the executable is
@@ -47,6 +47,21 @@ __wrap_mbedtls_ssl_set_hs_ca_chain(mbedtls_ssl_context *ssl,
 {
 	__real_mbedtls_ssl_set_hs_ca_chain(ssl, ca_chain,
 	    ca_crl != NULL ? ca_crl : broker_crl);
+}
+
+/* After an SNI callback lws 4.3 sets the handshake's authmode to REQUIRED
+ * whatever the vhost asked for; the broker wants OPTIONAL throughout. */
+void __real_mbedtls_ssl_set_hs_authmode(mbedtls_ssl_context *ssl,
+    int authmode);
+void __wrap_mbedtls_ssl_set_hs_authmode(mbedtls_ssl_context *ssl,
+    int authmode);
+
+void
+__wrap_mbedtls_ssl_set_hs_authmode(mbedtls_ssl_context *ssl, int authmode)
+{
+	__real_mbedtls_ssl_set_hs_authmode(ssl,
+	    authmode == MBEDTLS_SSL_VERIFY_REQUIRED ?
+	    MBEDTLS_SSL_VERIFY_OPTIONAL : authmode);
 }
 
 int

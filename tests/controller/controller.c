@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <psa/crypto.h>
 
 #include "controller.h"
 
@@ -302,38 +303,6 @@ static const struct lws_protocols ctl_protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
-/* lws 4.1.6 with mbedTLS reads the client certificate file one byte
- * past its buffer and takes the private key from that same file, so the
- * certificate and the key are handed over as one PEM text in memory. */
-static int
-ctl_identity_load(struct ctl *c)
-{
-	char *cert = NULL, *key = NULL;
-	size_t clen, klen;
-	int rc = -1, r;
-
-	if ((r = pcpt_file_read(c->cfg.cert, &cert, &clen)) != 0 ||
-	    (r = pcpt_file_read(c->cfg.key, &key, &klen)) != 0) {
-		fprintf(stderr, "pcp-controller: %s: %s\n", cert == NULL ?
-		    c->cfg.cert : c->cfg.key, strerror(-r));
-		goto cleanup;
-	}
-	if ((c->identity = malloc(clen + klen + 2)) == NULL)
-		goto cleanup;
-	memcpy(c->identity, cert, clen);
-	c->identity[clen] = '\n';
-	memcpy(c->identity + clen + 1, key, klen);
-	c->identity[clen + 1 + klen] = '\0';
-	c->identity_len = clen + klen + 2;
-	rc = 0;
-cleanup:
-	free(cert);
-	if (key != NULL)
-		memset(key, 0, klen);
-	free(key);
-	return rc;
-}
-
 static int
 ctl_lws_start(struct ctl *c)
 {
@@ -353,11 +322,12 @@ ctl_lws_start(struct ctl *c)
 	info.pt_serv_buf_size = 65536;
 	info.client_ssl_ca_filepath = c->cfg.ca;
 	if (!c->cfg.no_client_cert) {
-		if (ctl_identity_load(c) != 0)
-			return -1;
-		info.client_ssl_cert_mem = c->identity;
-		info.client_ssl_cert_mem_len = (unsigned int)c->identity_len;
+		info.client_ssl_cert_filepath = c->cfg.cert;
+		info.client_ssl_private_key_filepath = c->cfg.key;
 	}
+	/* mbedTLS's TLS 1.3 needs PSA crypto initialised first. */
+	if (psa_crypto_init() != PSA_SUCCESS)
+		return -1;
 	c->lws = lws_create_context(&info);
 	if (c->lws == NULL) {
 		fprintf(stderr, "pcp-controller: cannot create the TLS client "
@@ -425,9 +395,6 @@ cleanup:
 		uv_loop_close(&c.loop);
 	}
 	fflush(stdout);
-	if (c.identity != NULL)
-		memset(c.identity, 0, c.identity_len);
-	free(c.identity);
 	pcpt_rx_free(&c.rx);
 	pcpt_txq_free(&c.tx);
 	ctl_msg_free(&c);

@@ -106,8 +106,6 @@ struct ctl {
 	char mtype[256];             /* full message_type of our requests */
 	struct pcpt_rx rx;
 	struct pcpt_txq tx;
-	char *identity;              /* certificate + key PEM, for lws */
-	size_t identity_len;
 	char *data_template;         /* --data / --data-file text */
 	char *params_text;           /* --params / --params-file text */
 	struct ctl_req *reqs;

@@ -356,7 +356,7 @@ msg_sha256_hex(const char *data, size_t len, char out[65])
 	unsigned char sum[32];
 	size_t i;
 
-	mbedtls_sha256_ret((const unsigned char *)data, len, sum, 0);
+	mbedtls_sha256((const unsigned char *)data, len, sum, 0);
 	for (i = 0; i < sizeof(sum); i++) {
 		out[2 * i] = hex[sum[i] >> 4];
 		out[2 * i + 1] = hex[sum[i] & 0x0f];

@@ -65,7 +65,7 @@ sha_hex(const void *data, size_t len, char out[65])
 	unsigned char d[32];
 	int i;
 
-	mbedtls_sha256_ret(data, len, d, 0);
+	mbedtls_sha256(data, len, d, 0);
 	for (i = 0; i < 32; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
