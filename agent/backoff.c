@@ -1,5 +1,5 @@
-/* backoff.c: full-jitter exponential reconnect delays (backoff.h).
- * Pure arithmetic with its own PRNG state, so it is unit-tested directly. */
+/* backoff.c: reconnect delays (backoff.h). Pure arithmetic with its own
+ * PRNG state, so it is unit-tested directly. */
 #include "backoff.h"
 
 void
@@ -53,4 +53,47 @@ void
 backoff_reset(struct backoff *b)
 {
 	b->attempt = 0;
+}
+
+/* Never retry sooner than this (no hot loop on instant failures). */
+#define RECONNECT_FLOOR_MS 250
+
+void
+reconnect_init(struct reconnect *r, uint64_t spread_ms, uint64_t cap_ms,
+    uint64_t seed)
+{
+	if (spread_ms < RECONNECT_FLOOR_MS)
+		spread_ms = RECONNECT_FLOOR_MS;
+	r->spread_ms = spread_ms;
+	r->phased = false;
+	backoff_init(&r->bo, spread_ms, cap_ms, RECONNECT_FLOOR_MS, seed);
+}
+
+uint64_t
+reconnect_delay(struct reconnect *r, enum reconnect_why why)
+{
+	uint64_t w = r->spread_ms;
+
+	switch (why) {
+	case RECONNECT_UNREACHABLE:
+		if (r->phased)
+			return backoff_rand(&r->bo, w - w / 20, w + w / 20);
+		/* the first refusal after a start draws the phase */
+		r->phased = true;
+		return backoff_rand(&r->bo, RECONNECT_FLOOR_MS, w);
+	case RECONNECT_LOST:
+		r->phased = true;
+		return backoff_rand(&r->bo, RECONNECT_FLOOR_MS, w);
+	case RECONNECT_HANDSHAKE:
+	default:
+		r->phased = true;
+		return backoff_next(&r->bo);
+	}
+}
+
+void
+reconnect_success(struct reconnect *r)
+{
+	backoff_reset(&r->bo);
+	r->phased = false;
 }

@@ -63,7 +63,8 @@ struct pxpd_config {
 	long max_concurrent_actions;
 	long max_queued_actions;
 	char *audit_logfile;                /* "" = off */
-	long connect_splay;                 /* s: first connect waits random [0, splay] (default 2) */
+	long connect_splay;                 /* s: first connect waits random [0, splay] (default 0) */
+	long reconnect_spread;              /* s: see struct reconnect (backoff.h) */
 	long reconnect_backoff_cap;
 	char *policy_file;                  /* "" = everything allowed */
 	/* Sandbox and limits of every action (0 / "" = none) */

@@ -1,9 +1,10 @@
 /* conn.c: the PCP connection's session (conn.h): the lws context, the
- * one client wsi, connect and reconnect with backoff and failover, v1
- * association, keepalive. Frames in and out are conn_frames.c; PXP is
- * engine.c, the wire format codec*.c.
- * Invariant: at most one wsi exists; every state change goes through
- * conn__set_state(); frames are written only from CLIENT_WRITEABLE. */
+ * one client wsi's callbacks, v1 association, keepalive. Making and
+ * remaking the connection is conn_connect.c, frames in and out
+ * conn_frames.c; PXP is engine.c, the wire format codec*.c.
+ * Invariant: at most one wsi is ours (c->wsi); every state change goes
+ * through conn__set_state(); frames are written only from
+ * CLIENT_WRITEABLE. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,6 @@
 static const char *const state_names[] = {
 	"idle", "connecting", "associating", "ready", "closing", "stopped",
 };
-
-static void conn__retry(uv_timer_t *t);
-static void conn__connect_timeout(uv_timer_t *t);
 
 void
 conn__set_state(struct conn *c, enum conn_state s)
@@ -35,7 +33,7 @@ conn__set_state(struct conn *c, enum conn_state s)
 		return;     /* the owner is tearing down: no callbacks */
 	if (s == CONN_READY) {
 		c->reached_ready = true;
-		backoff_reset(&c->bo);
+		reconnect_success(&c->rc);
 		c->ops.ready_cb(c->arg, true);
 	} else if (was_ready)
 		c->ops.ready_cb(c->arg, false);
@@ -51,129 +49,6 @@ conn__close(struct conn *c, int code, const char *reason)
 	lws_callback_on_writable(c->wsi);
 	/* If the peer stopped reading, writeable never comes: kill anyway. */
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
-}
-
-static void
-conn__schedule(struct conn *c, uint64_t delay_ms)
-{
-	if (c->freeing)
-		return;
-	conn__set_state(c, CONN_IDLE);
-	log_info(PART, "connecting to %s in %.1f s",
-	    c->cfg->broker_ws_uris[c->broker], (double)delay_ms / 1000.0);
-	uv_timer_start(&c->retry_timer, conn__retry, delay_ms, 0);
-}
-
-/* The socket is gone (failed or closed): decide where and when to retry.
- * A connection that worked is retried on the same broker first; a failed
- * attempt moves on through the ring of broker-ws-uris. */
-static void
-conn__lost(struct conn *c)
-{
-	uint64_t delay = backoff_next(&c->bo);
-
-	c->wsi = NULL;
-	uv_timer_stop(&c->connect_timer);
-	uv_timer_stop(&c->pong_timer);
-	uv_timer_stop(&c->assoc_timer);
-	c->pong_wait = c->ping_due = false;
-	c->pong_misses = 0;
-	c->close_code = 0;
-	free(c->rx);
-	c->rx = NULL;
-	c->rx_len = c->rx_cap = 0;
-	c->rx_skip = false;
-	/* Queued frames belong to the old session; the engine keeps what it
-	 * still owes (spool) and sends it again once ready. */
-	conn__tx_clear(c);
-	if (!c->reached_ready)
-		c->broker = (c->broker + 1) % c->cfg->n_broker_ws_uris;
-	if (c->next_delay_ms) {
-		delay = c->next_delay_ms;
-		c->next_delay_ms = 0;
-	}
-	c->reached_ready = false;
-	if (c->state == CONN_STOPPED || c->freeing)
-		return;
-	conn__schedule(c, delay);
-}
-
-static void
-conn__connect(struct conn *c)
-{
-	struct lws_client_connect_info i;
-	const char *prot, *addr, *path;
-	char *uri, *fullpath = NULL;
-	int port;
-
-	if (c->freeing || c->wsi)
-		return;
-	uri = util_strdup(c->cfg->broker_ws_uris[c->broker]);
-	if (!uri || lws_parse_uri(uri, &prot, &addr, &port, &path)) {
-		log_error(PART, "cannot parse broker URI %s",
-		    c->cfg->broker_ws_uris[c->broker]);
-		free(uri);
-		c->wsi = NULL;
-		conn__lost(c);
-		return;
-	}
-	/* lws_parse_uri drops the leading '/'. v2 names the client type in
-	 * the path: wss://b:8142/pcp2/ -> /pcp2/agent, as cpp-pcp-client. */
-	if (c->cfg->pcp_version == 2)
-		fullpath = util_asprintf("/%s%sagent", path,
-		    (*path && path[strlen(path) - 1] != '/') ? "/" : "");
-	else
-		fullpath = util_asprintf("/%s", path);
-
-	memset(&i, 0, sizeof(i));
-	i.context = c->ctx;
-	i.vhost = c->vh;
-	i.address = addr;
-	i.port = port;
-	i.path = fullpath;
-	i.host = addr;
-	i.origin = addr;
-	i.ssl_connection = LCCSCF_USE_SSL;
-	i.local_protocol_name = "pcp";
-	i.opaque_user_data = c;
-	i.pwsi = &c->wsi;
-
-	conn__set_state(c, CONN_CONNECTING);
-	log_info(PART, "connecting to %s (PCP v%d)",
-	    c->cfg->broker_ws_uris[c->broker], c->cfg->pcp_version);
-	uv_timer_start(&c->connect_timer, conn__connect_timeout,
-	    (uint64_t)c->cfg->connection_timeout * 1000, 0);
-	if (!lws_client_connect_via_info(&i)) {
-		/* lws already called CONNECTION_ERROR (and cleared wsi) or could
-		 * not even start; either way retry later. */
-		if (c->state == CONN_CONNECTING) {
-			log_warnx(PART, "cannot start connection to %s",
-			    c->cfg->broker_ws_uris[c->broker]);
-			c->wsi = NULL;
-			conn__lost(c);
-		}
-	}
-	free(fullpath);
-	free(uri);
-}
-
-static void
-conn__retry(uv_timer_t *t)
-{
-	conn__connect(t->data);
-}
-
-static void
-conn__connect_timeout(uv_timer_t *t)
-{
-	struct conn *c = t->data;
-
-	if (c->wsi && c->state == CONN_CONNECTING) {
-		log_warnx(PART, "connection to %s timed out after %ld s",
-		    c->cfg->broker_ws_uris[c->broker], c->cfg->connection_timeout);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
-		    LWS_TO_KILL_ASYNC);
-	}
 }
 
 /* ---- keepalive ------------------------------------------------------ */
@@ -214,7 +89,7 @@ conn__assoc_timeout(uv_timer_t *t)
 		return;
 	log_warnx(PART, "no associate_response within %ld s; reconnecting",
 	    c->cfg->association_timeout);
-	c->next_delay_ms = backoff_rand(&c->bo, ASSOC_RETRY_MIN_MS,
+	c->next_delay_ms = backoff_rand(&c->rc.bo, ASSOC_RETRY_MIN_MS,
 	    ASSOC_RETRY_MAX_MS);
 	conn__close(c, LWS_CLOSE_STATUS_NORMAL, "association timeout");
 }
@@ -280,7 +155,7 @@ conn__assoc_message(struct conn *c, struct pcp_msg *m)
 		uv_timer_stop(&c->assoc_timer);
 		log_warnx(PART, "association failed: %s %s; retrying", type,
 		    cJSON_IsString(d) ? d->valuestring : "");
-		c->next_delay_ms = backoff_rand(&c->bo, ASSOC_RETRY_MIN_MS,
+		c->next_delay_ms = backoff_rand(&c->rc.bo, ASSOC_RETRY_MIN_MS,
 		    ASSOC_RETRY_MAX_MS);
 		conn__close(c, LWS_CLOSE_STATUS_NORMAL, "association failed");
 	}
@@ -303,35 +178,47 @@ conn__log_peer_close(struct conn *c, const void *in, size_t len)
 	/* 4002 after a refused association is handled by fatal_cb. */
 }
 
+/* Just before the upgrade request goes out, TLS done: what mbedTLS does
+ * not check (CRL, an IP literal only ever matching an IP SAN) and the
+ * log line saying what was negotiated. -1 refuses the broker. */
+static int
+conn__tls_ready(struct conn *c, struct lws *wsi)
+{
+	char why[200], sess[96];
+
+	if (tls_peer_check(wsi, c->host, c->crl, why, sizeof(why)) != 0) {
+		log_error(PART, "broker %s: %s: refusing",
+		    c->cfg->broker_ws_uris[c->broker], why);
+		return -1;
+	}
+	tls_peer_session(wsi, sess, sizeof(sess));
+	log_info(PART, "TLS to %s: %s", c->cfg->broker_ws_uris[c->broker],
+	    sess);
+	return 0;
+}
+
 static int
 conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
 	struct conn *c = lws_get_opaque_user_data(wsi);
 
-	if (!c)
+	/* Only the current wsi is ours; inside lws_client_connect_via_info
+	 * it is not known yet (c->wsi NULL) but is the one calling. */
+	if (!c || (wsi != c->wsi && !(c->in_connect && !c->wsi)))
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		log_warnx(PART, "cannot connect to %s: %s",
-		    c->cfg->broker_ws_uris[c->broker],
-		    in ? (const char *)in : "unknown error");
-		if (c->wsi == wsi || !c->wsi)
-			conn__lost(c);
+		conn__lws_failed(c, in ? (const char *)in : NULL);
 		return 0;
 
-	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-		if (c->crl && tls_peer_revoked(wsi, c->crl) != 0) {
-			log_error(PART, "broker %s presented a certificate that "
-			    "is revoked by ssl-crl (or unreadable): refusing",
-			    c->cfg->broker_ws_uris[c->broker]);
-			return -1;
-		}
-		return 0;
+	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+		return conn__tls_ready(c, wsi);
 
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		uv_timer_stop(&c->connect_timer);
+		c->wsi = wsi;
 		log_info(PART, "connected to %s", c->cfg->broker_ws_uris[c->broker]);
 		uv_timer_start(&c->ping_timer, conn__ping,
 		    (uint64_t)c->cfg->ping_interval * 1000,
@@ -361,9 +248,13 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		log_info(PART, "disconnected from %s",
 		    c->cfg->broker_ws_uris[c->broker]);
-		uv_timer_stop(&c->ping_timer);
-		if (c->wsi == wsi)
-			conn__lost(c);
+		/* Closed before READY (v1 association) counts as a failed
+		 * attempt on this broker; a session that worked is "lost". */
+		if (c->reached_ready)
+			conn__session_lost(c);
+		else
+			conn__attempt_failed(c, RECONNECT_HANDSHAKE,
+			    "closed before the session was ready");
 		return 0;
 
 	default:
@@ -421,8 +312,9 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	c->ops = *ops;
 	c->arg = arg;
 	c->uri = util_asprintf("pcp://%s/agent", cfg->common_name);
-	backoff_init(&c->bo, 2000, (uint64_t)cfg->reconnect_backoff_cap * 1000,
-	    250, util_random64());
+	reconnect_init(&c->rc, (uint64_t)cfg->reconnect_spread * 1000,
+	    (uint64_t)cfg->reconnect_backoff_cap * 1000, util_random64());
+	c->round_left = cfg->n_broker_ws_uris;
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(c->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
 		goto fail;
@@ -446,6 +338,7 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	conn__timer_init(c, &c->ping_timer);
 	conn__timer_init(c, &c->pong_timer);
 	conn__timer_init(c, &c->assoc_timer);
+	conn__timer_init(c, &c->supervise_timer);
 	return c;
 fail:
 	tls_crl_free(c->crl);
@@ -460,7 +353,8 @@ conn_start(struct conn *c)
 {
 	uint64_t splay = (uint64_t)c->cfg->connect_splay * 1000;
 
-	conn__schedule(c, splay ? backoff_rand(&c->bo, 0, splay) : 0);
+	conn__supervise_start(c);
+	conn__schedule(c, splay ? backoff_rand(&c->rc.bo, 0, splay) : 0);
 }
 
 int
@@ -510,9 +404,8 @@ conn_stop(struct conn *c)
 		return;
 	c->freeing = true;
 	conn__set_state(c, CONN_STOPPED);
-	if (c->wsi)
-		lws_set_opaque_user_data(c->wsi, NULL);
-	c->wsi = NULL;
+	conn__detach(c, false);
+	conn__target_release(c);
 	/* With a foreign loop this only starts the teardown: lws closes its
 	 * handles as the loop runs on, and conn_free() finishes it. */
 	lws_context_destroy(c->ctx);
@@ -524,6 +417,7 @@ conn_stop(struct conn *c)
 	uv_close((uv_handle_t *)&c->ping_timer, conn__handle_closed);
 	uv_close((uv_handle_t *)&c->pong_timer, conn__handle_closed);
 	uv_close((uv_handle_t *)&c->assoc_timer, conn__handle_closed);
+	uv_close((uv_handle_t *)&c->supervise_timer, conn__handle_closed);
 }
 
 void

@@ -113,7 +113,7 @@ conn__dispatch(struct conn *c)
 		    c->rx_len, err);
 		conn__access_log(c, NULL);
 		if (c->state == CONN_ASSOCIATING) {
-			c->next_delay_ms = backoff_rand(&c->bo,
+			c->next_delay_ms = backoff_rand(&c->rc.bo,
 			    ASSOC_RETRY_MIN_MS, ASSOC_RETRY_MAX_MS);
 			conn__close(c, LWS_CLOSE_STATUS_NORMAL,
 			    "association failed");

@@ -1,6 +1,7 @@
-/* conn_int.h: what conn.c (session: connect, associate, keepalive,
- * reconnect) and conn_frames.c (frames in and out) share. Not for other
- * parts: they use conn.h. */
+/* conn_int.h: what conn.c (the session: lws callbacks, association,
+ * keepalive), conn_connect.c (making the connection: brokers, addresses,
+ * reconnect policy) and conn_frames.c (frames in and out) share. Not for
+ * other parts: they use conn.h. */
 #ifndef PXPD_CONN_INT_H
 #define PXPD_CONN_INT_H
 
@@ -9,6 +10,7 @@
 #include "backoff.h"
 #include "conn.h"
 #include "linelog.h"
+#include "resolve.h"
 #include "tls_peer.h"
 #include "util.h"
 
@@ -42,13 +44,24 @@ struct conn {
 	struct tls_crl *crl;
 	struct linelog *access;     /* log-pcp-access; NULL when off */
 
+	/* Making the connection (conn_connect.c). */
 	int broker;                 /* index into cfg->broker_ws_uris */
+	int round_left;             /* brokers to try before a delay */
+	bool round_handshake;       /* a broker of this round took TCP */
 	bool reached_ready;         /* this socket got to READY */
-	struct backoff bo;
+	struct reconnect rc;
 	uint64_t next_delay_ms;     /* set before a close: wait this long */
+	char *uri_copy, *host, *path;   /* the broker being tried */
+	int port;
+	struct resolve_proxy proxy;     /* broker-ws-proxy, parsed */
+	struct resolve *res;        /* name lookup in flight */
+	struct resolve_result addrs;
+	size_t addr_idx;
+	bool addr_next;             /* retry_timer: next address, same broker */
+	bool in_connect;            /* inside lws_client_connect_via_info */
 
 	uv_timer_t retry_timer, connect_timer, ping_timer, pong_timer,
-	    assoc_timer;
+	    assoc_timer, supervise_timer;
 	int open_handles;
 	bool freeing;
 
@@ -71,6 +84,20 @@ void conn__set_state(struct conn *c, enum conn_state s);
 void conn__close(struct conn *c, int code, const char *reason);
 void conn__assoc_message(struct conn *c, struct pcp_msg *m);
 void conn__pong_timeout(uv_timer_t *t);
+
+/* conn_connect.c */
+void conn__attempt_begin(struct conn *c);
+/* The attempt failed before a session existed; moves on. */
+void conn__attempt_failed(struct conn *c, enum reconnect_why why,
+    const char *what);
+/* lws's CLIENT_CONNECTION_ERROR text, classified. */
+void conn__lws_failed(struct conn *c, const char *why);
+/* A session (websocket up) ended. */
+void conn__session_lost(struct conn *c);
+void conn__schedule(struct conn *c, uint64_t delay_ms);
+void conn__detach(struct conn *c, bool kill);
+void conn__supervise_start(struct conn *c);
+void conn__target_release(struct conn *c);
 
 /* conn_frames.c */
 /* pcp.md §11: one access-log line per incoming message; m NULL for a

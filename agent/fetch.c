@@ -214,6 +214,8 @@ fetch__dl_release(struct fetch_dl *dl)
 	free(dl->dest);
 	free(dl->req);
 	free(dl->url);
+	free(dl->host);
+	free(dl->path);
 	free(dl->tmp);
 	free(dl);
 	f->n_dls--;

@@ -63,6 +63,8 @@ fetch__detach(struct fetch_dl *dl, bool kill)
 {
 	uv_timer_stop(&dl->connect_to);
 	uv_timer_stop(&dl->total_to);
+	resolve_cancel(dl->res);
+	dl->res = NULL;
 	if (dl->wsi) {
 		lws_set_opaque_user_data(dl->wsi, NULL);
 		/* Inside a callback that returns -1 lws closes it anyway. */
@@ -212,16 +214,100 @@ fetch__temp_open(struct fetch_dl *dl)
 	return 0;
 }
 
+/* Connects to dl->addrs[dl->addr_idx] (through master-proxy if set). */
+static void
+fetch__attempt_addr(struct fetch_dl *dl)
+{
+	struct fetch *f = dl->f;
+	struct lws_client_connect_info i;
+	const char *addr = dl->addrs.addr[dl->addr_idx];
+
+	if (f->proxy.host) {
+		char *p = resolve_proxy_lws(&f->proxy, addr);
+
+		if (!p || lws_set_proxy(f->vh, p) != 0) {
+			free(p);
+			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false,
+			    "%s: cannot use master-proxy", dl->url);
+			return;
+		}
+		free(p);
+	}
+	memset(&i, 0, sizeof(i));
+	i.context = f->ctx;
+	i.vhost = f->vh;
+	/* Through a proxy the name goes in CONNECT; the proxy resolves it. */
+	i.address = f->proxy.host ? dl->host : addr;
+	i.port = dl->port;
+	i.path = dl->path;
+	/* The name the certificate must carry (and SNI, and Host). */
+	i.host = dl->host;
+	i.method = "GET";
+	/* A redirect is an answer we don't take: puppetserver sends none. */
+	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
+	i.protocol = PROTOCOL_NAME;
+	i.local_protocol_name = PROTOCOL_NAME;
+	i.opaque_user_data = dl;
+	i.pwsi = &dl->wsi;
+	if (!lws_client_connect_via_info(&i))
+		/* Unless lws already reported it through the callback. */
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
+		    "start the connection", dl->url);
+}
+
+static void
+fetch__resolved(void *arg, const struct resolve_result *res)
+{
+	struct fetch_dl *dl = arg;
+
+	dl->res = NULL;
+	if (dl->state != FETCH_DL_HTTP)
+		return;
+	if (res->status != 0) {
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
+		    "resolve %s: %s", dl->url, dl->f->proxy.host ?
+		    dl->f->proxy.host : dl->host, uv_strerror(res->status));
+		return;
+	}
+	dl->addrs = *res;
+	dl->addr_idx = 0;
+	if (dl->f->proxy.host)
+		dl->addrs.n = 1;     /* the proxy tries the server's addresses */
+	fetch__attempt_addr(dl);
+}
+
+static void
+fetch__addr_step(uv_timer_t *t)
+{
+	struct fetch_dl *dl = t->data;
+
+	if (dl->state == FETCH_DL_HTTP)
+		fetch__attempt_addr(dl);
+}
+
+/* The next address of the same server, from the loop; false if none. */
+static bool
+fetch__next_addr(struct fetch_dl *dl)
+{
+	if (dl->addr_idx + 1 >= dl->addrs.n)
+		return false;
+	dl->addr_idx++;
+	log_info(FETCH_PART, "%s: trying %s", dl->url,
+	    dl->addrs.addr[dl->addr_idx]);
+	lws_set_opaque_user_data(dl->wsi, NULL);
+	dl->wsi = NULL;
+	uv_timer_start(&dl->step, fetch__addr_step, 0, 0);
+	return true;
+}
+
 void
 fetch__attempt_start(struct fetch_dl *dl)
 {
 	struct fetch *f = dl->f;
 	const struct pxpd_config *cfg = f->cfg;
-	struct lws_client_connect_info i;
 	const char *prot, *addr, *path;
-	char *base, *copy = NULL, *fullpath = NULL;
+	char *base, *copy = NULL;
 	size_t blen;
-	int port;
 
 	if (f->freeing || dl->state != FETCH_DL_WAIT)
 		return;
@@ -230,40 +316,32 @@ fetch__attempt_start(struct fetch_dl *dl)
 	while (blen && base[blen - 1] == '/')
 		blen--;
 	free(dl->url);
+	free(dl->host);
+	free(dl->path);
+	dl->host = dl->path = NULL;
+	dl->addrs.n = 0;
 	dl->url = util_asprintf("%.*s%s", (int)blen, base, dl->req);
 	copy = util_strdup(base);
 	dl->state = FETCH_DL_HTTP;
 	dl->status = 0;
-	if (!dl->url || !copy || lws_parse_uri(copy, &prot, &addr, &port,
+	if (!dl->url || !copy || lws_parse_uri(copy, &prot, &addr, &dl->port,
 	    &path) || strcmp(prot, "https")) {
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "cannot use "
 		    "master-uri %s", base);
 		goto cleanup;
 	}
-	/* lws_parse_uri drops the leading '/' of a path prefix. */
+	/* lws_parse_uri drops the leading '/' of a path prefix (and the
+	 * brackets of an IPv6 literal). */
 	blen = strlen(path);
 	while (blen && path[blen - 1] == '/')
 		blen--;
-	if (!(fullpath = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen,
-	    path, dl->req))) {
+	dl->path = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen, path,
+	    dl->req);
+	dl->host = util_strdup(addr);
+	if (!dl->path || !dl->host) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "out of memory");
 		goto cleanup;
 	}
-
-	memset(&i, 0, sizeof(i));
-	i.context = f->ctx;
-	i.vhost = f->vh;
-	i.address = addr;
-	i.port = port;
-	i.path = fullpath;
-	i.host = addr;
-	i.method = "GET";
-	/* A redirect is an answer we don't take: puppetserver sends none. */
-	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-	i.protocol = PROTOCOL_NAME;
-	i.local_protocol_name = PROTOCOL_NAME;
-	i.opaque_user_data = dl;
-	i.pwsi = &dl->wsi;
 
 	log_info(FETCH_PART, "downloading %s (attempt %d of %d)", dl->url,
 	    dl->round * cfg->n_master_uris + dl->uri_idx + 1,
@@ -274,12 +352,12 @@ fetch__attempt_start(struct fetch_dl *dl)
 	if (cfg->task_download_timeout > 0)
 		uv_timer_start(&dl->total_to, fetch__total_timeout,
 		    (uint64_t)cfg->task_download_timeout * 1000, 0);
-	if (!lws_client_connect_via_info(&i))
-		/* Unless lws already reported it through the callback. */
-		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
-		    "start the connection", dl->url);
+	/* Resolved off the loop; a literal answers from the loop too. */
+	if (!(dl->res = resolve_start(f->loop, f->proxy.host ? f->proxy.host :
+	    dl->host, fetch__resolved, dl)))
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: out of "
+		    "memory", dl->url);
 cleanup:
-	free(fullpath);
 	free(copy);
 }
 
@@ -406,7 +484,7 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct fetch_dl *dl = lws_get_opaque_user_data(wsi);
 	unsigned char **p, *end;
-	char buf[LWS_PRE + RX_CHUNK], *px;
+	char buf[LWS_PRE + RX_CHUNK], *px, why[200];
 	int n;
 
 	if (!dl || dl->state != FETCH_DL_HTTP || dl->wsi != wsi)
@@ -414,6 +492,10 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		/* No TCP connection to this address: try the server's next. */
+		if (in && !strncmp(in, "Unable to connect", 17) &&
+		    fetch__next_addr(dl))
+			return 0;
 		/* lws's reason, bounded and without its trailing newline */
 		n = in ? (int)strnlen(in, 200) : 0;
 		while (n > 0 && ((const char *)in)[n - 1] <= ' ')
@@ -428,10 +510,10 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		 * glue has no CRL support, so the revocation check is ours,
 		 * before the request leaves. */
 		uv_timer_stop(&dl->connect_to);
-		if (dl->f->crl && tls_peer_revoked(wsi, dl->f->crl) != 0) {
+		if (tls_peer_check(wsi, dl->host, dl->f->crl, why,
+		    sizeof(why)) != 0) {
 			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: "
-			    "the server's certificate is revoked by ssl-crl (or "
-			    "could not be read): refused", dl->url);
+			    "%s: refused", dl->url, why);
 			return -1;
 		}
 		p = (unsigned char **)in;
@@ -524,6 +606,14 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
 	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
 		return -1;
+	if (cfg->master_proxy && *cfg->master_proxy &&
+	    resolve_proxy_parse(cfg->master_proxy, &f->proxy) != 0) {
+		snprintf(err, errlen, "cannot parse master-proxy %s",
+		    cfg->master_proxy);
+		tls_crl_free(f->crl);
+		f->crl = NULL;
+		return -1;
+	}
 
 	uv_walk(f->loop, fetch__walk_cb, &before);
 	/* Our uv timers enforce the configured limits; lws's own ones are a
@@ -618,5 +708,6 @@ fetch__http_free(struct fetch *f)
 	f->vh = NULL;
 	tls_crl_free(f->crl);
 	f->crl = NULL;
+	resolve_proxy_free(&f->proxy);
 	uv_timer_start(&f->reap, fetch__reap, 0, REAP_MS);
 }

@@ -10,6 +10,8 @@
 #include <mbedtls/sha256.h>
 #include <uv.h>
 
+#include "resolve.h"
+
 #include "fetch.h"
 
 #define FETCH_PART "fetch"
@@ -70,6 +72,11 @@ struct fetch_dl {
 	/* attempts */
 	int uri_idx, round;
 	char *url;                     /* of the current attempt, for errors */
+	char *host, *path;             /* of the current master-uri */
+	int port;
+	struct resolve *res;           /* name lookup in flight */
+	struct resolve_result addrs;
+	size_t addr_idx;
 	struct lws *wsi;
 	int status;
 	int fd;                        /* temp file, -1 when none */
@@ -93,6 +100,7 @@ struct fetch {
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	struct tls_crl *crl;
+	struct resolve_proxy proxy;   /* master-proxy, parsed; host NULL: none */
 	/* lws's own handles on our loop (its idle and timer), and the timer
 	 * that finishes the context's teardown once they are closed. */
 	uv_handle_t *lws_static[FETCH_LWS_STATIC_MAX];

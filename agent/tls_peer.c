@@ -1,13 +1,17 @@
-/* tls_peer.c: CRL and CN checks of an lws peer certificate (tls_peer.h).
+/* tls_peer.c: checks of an lws peer certificate (tls_peer.h).
  * The DER bytes come from lws's LWS_TLS_CERT_INFO_DER_RAW. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <mbedtls/ssl.h>
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
+#include <uv.h>
 
+#include "resolve.h"
 #include "tls_peer.h"
 
 struct tls_crl {
@@ -46,34 +50,91 @@ tls_crl_free(struct tls_crl *crl)
 /* Certificates are a few KiB; 16 KiB leaves room for large RSA keys. */
 #define PEER_DER_MAX 16384
 
-int
-tls_peer_revoked(struct lws *wsi, const struct tls_crl *crl)
+/* The peer's leaf certificate, parsed into crt; 0 or -1. */
+static int
+tls__peer_crt(struct lws *wsi, mbedtls_x509_crt *crt)
 {
 	union lws_tls_cert_info_results *r;
-	mbedtls_x509_crt crt;
 	int rc = -1;
 
 	if (!(r = malloc(sizeof(*r) + PEER_DER_MAX)))
 		return -1;
-	mbedtls_x509_crt_init(&crt);
 	if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_DER_RAW, r,
-	    PEER_DER_MAX) != 0)
-		goto out;
-	if (mbedtls_x509_crt_parse_der(&crt, (const unsigned char *)r->ns.name,
-	    (size_t)r->ns.len) != 0)
-		goto out;
-	/* A CRL file may hold several CRLs; each speaks for its own issuer. */
-	rc = 0;
-	for (const mbedtls_x509_crl *l = &crl->crl; l && l->version; l = l->next)
-		if (crt.issuer_raw.len == l->issuer_raw.len &&
-		    memcmp(crt.issuer_raw.p, l->issuer_raw.p,
-		    crt.issuer_raw.len) == 0 &&
-		    mbedtls_x509_crt_is_revoked(&crt, l))
-			rc = 1;
-out:
-	mbedtls_x509_crt_free(&crt);
+	    PEER_DER_MAX) == 0 && mbedtls_x509_crt_parse_der(crt,
+	    (const unsigned char *)r->ns.name, (size_t)r->ns.len) == 0)
+		rc = 0;
 	free(r);
 	return rc;
+}
+
+static bool
+tls__revoked(const mbedtls_x509_crt *crt, const struct tls_crl *crl)
+{
+	/* A CRL file may hold several CRLs; each speaks for its own issuer. */
+	for (const mbedtls_x509_crl *l = &crl->crl; l && l->version; l = l->next)
+		if (crt->issuer_raw.len == l->issuer_raw.len &&
+		    memcmp(crt->issuer_raw.p, l->issuer_raw.p,
+		    crt->issuer_raw.len) == 0 &&
+		    mbedtls_x509_crt_is_revoked(crt, l))
+			return true;
+	return false;
+}
+
+/* mbedTLS lets an IP literal match a DNS SAN spelled like it, or the CN
+ * when there are no SANs; an address must match an iPAddress SAN, byte
+ * for byte (RFC 6125 §6.2.1, as OpenSSL's X509_check_ip). */
+static bool
+tls__ip_san(const mbedtls_x509_crt *crt, const char *ip)
+{
+	unsigned char want[16];
+	size_t wlen;
+	const mbedtls_x509_sequence *s;
+
+	if (uv_inet_pton(AF_INET, ip, want) == 0)
+		wlen = 4;
+	else if (uv_inet_pton(AF_INET6, ip, want) == 0)
+		wlen = 16;
+	else
+		return false;
+	for (s = &crt->subject_alt_names; s && s->buf.p; s = s->next)
+		if ((s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK) ==
+		    MBEDTLS_X509_SAN_IP_ADDRESS &&
+		    (s->buf.tag & MBEDTLS_ASN1_CONTEXT_SPECIFIC) &&
+		    s->buf.len == wlen && memcmp(s->buf.p, want, wlen) == 0)
+			return true;
+	return false;
+}
+
+int
+tls_peer_check(struct lws *wsi, const char *host, const struct tls_crl *crl,
+    char *why, size_t len)
+{
+	mbedtls_x509_crt crt;
+	int rc = -1;
+
+	if (!crl && !(host && resolve_is_ip(host)))
+		return 0;
+	mbedtls_x509_crt_init(&crt);
+	if (tls__peer_crt(wsi, &crt) != 0)
+		snprintf(why, len, "cannot read the certificate it presented");
+	else if (crl && tls__revoked(&crt, crl))
+		snprintf(why, len, "its certificate is revoked by ssl-crl");
+	else if (host && resolve_is_ip(host) && !tls__ip_san(&crt, host))
+		snprintf(why, len, "its certificate has no IP address SAN %s "
+		    "(an address never matches a DNS name or the CN)", host);
+	else
+		rc = 0;
+	mbedtls_x509_crt_free(&crt);
+	return rc;
+}
+
+void
+tls_peer_session(struct lws *wsi, char *buf, size_t len)
+{
+	mbedtls_ssl_context *ssl = lws_tls_mbedtls_ssl_context(wsi);
+
+	snprintf(buf, len, "%s %s", ssl ? mbedtls_ssl_get_version(ssl) : "?",
+	    ssl ? mbedtls_ssl_get_ciphersuite(ssl) : "?");
 }
 
 int

@@ -168,6 +168,8 @@ class Env:
             "modules-config-dir": os.path.join(self.dir, "modules-config"),
             "pidfile": os.path.join(self.dir, "pxpd.pid"),
             "connect-splay": 0,
+            # Fleet spreading is tested on its own; one agent reconnects fast.
+            "reconnect-spread": 1,
         }
         os.makedirs(cfg["modules-dir"], exist_ok=True)
         cfg.update(extra)
