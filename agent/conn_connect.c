@@ -190,9 +190,10 @@ conn__attempt_addr(struct conn *c)
 	i.address = c->proxy.host ? c->host : addr;
 	i.port = c->port;
 	i.path = c->path;
-	/* The name the certificate must carry (and SNI, and Host). */
-	i.host = c->host;
-	i.origin = c->host;
+	/* The name the certificate must carry (and SNI, and Host: an IPv6
+	 * literal in brackets there, which lws strips for the check). */
+	i.host = c->host_hdr;
+	i.origin = c->host_hdr;
 	i.ssl_connection = LCCSCF_USE_SSL;
 	i.local_protocol_name = "pcp";
 	i.opaque_user_data = c;
@@ -263,8 +264,9 @@ conn__target_free(struct conn *c)
 	free(c->uri_copy);
 	free(c->path);
 	free(c->host);
+	free(c->host_hdr);
 	resolve_proxy_free(&c->proxy);
-	c->uri_copy = c->path = c->host = NULL;
+	c->uri_copy = c->path = c->host = c->host_hdr = NULL;
 }
 
 void
@@ -305,7 +307,9 @@ conn__attempt_begin(struct conn *c)
 		c->path = util_asprintf("/%s", path);
 	/* lws_parse_uri strips the brackets of an IPv6 literal. */
 	c->host = util_strdup(addr);
-	if (!c->path || !c->host) {
+	c->host_hdr = strchr(addr, ':') ? util_asprintf("[%s]", addr) :
+	    util_strdup(addr);
+	if (!c->path || !c->host || !c->host_hdr) {
 		conn__attempt_failed(c, RECONNECT_UNREACHABLE, "out of memory");
 		return;
 	}

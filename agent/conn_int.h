@@ -52,6 +52,7 @@ struct conn {
 	struct reconnect rc;
 	uint64_t next_delay_ms;     /* set before a close: wait this long */
 	char *uri_copy, *host, *path;   /* the broker being tried */
+	char *host_hdr;             /* host, IPv6 in brackets (Host header) */
 	int port;
 	struct resolve_proxy proxy;     /* broker-ws-proxy, parsed */
 	struct resolve *res;        /* name lookup in flight */

@@ -215,6 +215,7 @@ fetch__dl_release(struct fetch_dl *dl)
 	free(dl->req);
 	free(dl->url);
 	free(dl->host);
+	free(dl->host_hdr);
 	free(dl->path);
 	free(dl->tmp);
 	free(dl);

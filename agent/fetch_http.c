@@ -240,8 +240,9 @@ fetch__attempt_addr(struct fetch_dl *dl)
 	i.address = f->proxy.host ? dl->host : addr;
 	i.port = dl->port;
 	i.path = dl->path;
-	/* The name the certificate must carry (and SNI, and Host). */
-	i.host = dl->host;
+	/* The name the certificate must carry (and SNI, and Host: an IPv6
+	 * literal in brackets there, which lws strips for the check). */
+	i.host = dl->host_hdr;
 	i.method = "GET";
 	/* A redirect is an answer we don't take: puppetserver sends none. */
 	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
@@ -317,8 +318,9 @@ fetch__attempt_start(struct fetch_dl *dl)
 		blen--;
 	free(dl->url);
 	free(dl->host);
+	free(dl->host_hdr);
 	free(dl->path);
-	dl->host = dl->path = NULL;
+	dl->host = dl->host_hdr = dl->path = NULL;
 	dl->addrs.n = 0;
 	dl->url = util_asprintf("%.*s%s", (int)blen, base, dl->req);
 	copy = util_strdup(base);
@@ -338,7 +340,9 @@ fetch__attempt_start(struct fetch_dl *dl)
 	dl->path = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen, path,
 	    dl->req);
 	dl->host = util_strdup(addr);
-	if (!dl->path || !dl->host) {
+	dl->host_hdr = strchr(addr, ':') ? util_asprintf("[%s]", addr) :
+	    util_strdup(addr);
+	if (!dl->path || !dl->host || !dl->host_hdr) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "out of memory");
 		goto cleanup;
 	}
@@ -515,6 +519,10 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: "
 			    "%s: refused", dl->url, why);
 			return -1;
+		}
+		if (log_enabled(LOG_LVL_DEBUG)) {
+			tls_peer_session(wsi, why, sizeof(why));
+			log_debug(FETCH_PART, "TLS to %s: %s", dl->url, why);
 		}
 		p = (unsigned char **)in;
 		end = *p + len;

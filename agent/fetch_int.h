@@ -73,6 +73,7 @@ struct fetch_dl {
 	int uri_idx, round;
 	char *url;                     /* of the current attempt, for errors */
 	char *host, *path;             /* of the current master-uri */
+	char *host_hdr;                /* host, IPv6 in brackets (Host header) */
 	int port;
 	struct resolve *res;           /* name lookup in flight */
 	struct resolve_result addrs;

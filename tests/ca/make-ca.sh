@@ -8,7 +8,13 @@
 # for 10 years):
 #   ca.pem ca_key.pem crl.pem     test CA and its CRL (revokes revoked.pem)
 #   broker.pem                    CN broker.example, SAN DNS:localhost,
-#                                 DNS:broker.example, IP:127.0.0.1 (+DNS)
+#                                 DNS:broker.example, IP:127.0.0.1, IP:::1
+#   broker_iponly.pem             SAN IP:127.0.0.1, IP:::1 only
+#   broker_dnsonly.pem            SAN DNS:localhost, DNS:broker.example only
+#   broker_dnsip.pem              SAN DNS:127.0.0.1, DNS:::1 (addresses as names)
+#   broker_wrongip.pem            SAN DNS:localhost, IP:127.0.0.2, IP:::2
+#   broker_cnip.pem               CN 127.0.0.1, no SAN
+#   broker_rsa.pem                as broker.pem, RSA 2048 key
 #   wrongname.pem                 CN wrongname.example, no localhost SAN
 #   agent01.pem agent02.pem       CN agent01.example / agent02.example
 #   controller.pem                CN controller.example
@@ -87,6 +93,13 @@ extendedKeyUsage = serverAuth, clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = $ENV::SAN
+
+[ ext_leaf_nosan ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment, keyAgreement
+extendedKeyUsage = serverAuth, clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 EOF
 
 key_new() {
@@ -110,21 +123,26 @@ ca_new() {
 	    -in "$d/ca.csr" -out "$out/$1.pem" 2>/dev/null
 }
 
-# leaf_new CA NAME CN SAN: NAME.pem / NAME_key.pem signed by CA.
+# leaf_new CA NAME CN SAN [EXT]: NAME.pem / NAME_key.pem signed by CA.
+# EXT ext_leaf_nosan gives a certificate without SANs (SAN is unused);
+# $KEYGEN (default key_new) makes the key.
 leaf_new() {
 	d="$work/$1"
-	key_new "$out/$2_key.pem"
+	${KEYGEN:-key_new} "$out/$2_key.pem"
 	CADIR=$d SAN=$4 openssl req -new -config "$work/openssl.cnf" \
 	    -key "$out/$2_key.pem" -subj "/CN=$3" -out "$work/$2.csr"
 	CADIR=$d SAN=$4 openssl ca -batch -notext -config "$work/openssl.cnf" \
 	    -cert "$out/$1.pem" -keyfile "$out/$1_key.pem" \
-	    -startdate "$start" -days $days -extensions ext_leaf \
+	    -startdate "$start" -days $days -extensions "${5:-ext_leaf}" \
 	    -in "$work/$2.csr" -out "$out/$2.pem" 2>/dev/null
 }
 
-# DNS:127.0.0.1 as well: mbedTLS 2.28 matches only dNSName SANs, so a
-# client that dials wss://127.0.0.1 needs the address as a DNS name too.
-broker_san="DNS:localhost,DNS:broker.example,IP:127.0.0.1,DNS:127.0.0.1"
+rsa_key_new() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    -out "$1" 2>/dev/null
+}
+
+broker_san="DNS:localhost,DNS:broker.example,IP:127.0.0.1,IP:::1"
 
 ca_new ca "pxpd test CA"
 leaf_new ca broker broker.example "$broker_san"
@@ -133,6 +151,15 @@ leaf_new ca agent01 agent01.example "DNS:agent01.example"
 leaf_new ca agent02 agent02.example "DNS:agent02.example"
 leaf_new ca controller controller.example "DNS:controller.example"
 leaf_new ca revoked revoked.example "DNS:revoked.example"
+# For the checks of peers dialled by IP address (an address must match an
+# iPAddress SAN; never a dNSName spelled like it, never the CN).
+leaf_new ca broker_iponly broker.example "IP:127.0.0.1,IP:::1"
+leaf_new ca broker_dnsonly broker.example "DNS:localhost,DNS:broker.example"
+leaf_new ca broker_dnsip broker.example "DNS:127.0.0.1,DNS:::1"
+leaf_new ca broker_wrongip broker.example "DNS:localhost,IP:127.0.0.2,IP:::2"
+leaf_new ca broker_cnip 127.0.0.1 DNS:unused ext_leaf_nosan
+# An RSA key: servers limited to TLS 1.2 sign with rsa_pss_rsae with it.
+KEYGEN=rsa_key_new leaf_new ca broker_rsa broker.example "$broker_san"
 
 CADIR=$work/ca SAN=DNS:unused openssl ca -batch -config "$work/openssl.cnf" \
     -cert "$out/ca.pem" -keyfile "$out/ca_key.pem" \

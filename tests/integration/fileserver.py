@@ -33,9 +33,10 @@ http {{
   scgi_temp_path {d}/tmp/scgi;
   default_type application/octet-stream;
   server {{
-    listen 127.0.0.1:{port} ssl;
-    ssl_certificate {ca}/broker.pem;
-    ssl_certificate_key {ca}/broker_key.pem;
+    listen {listen}:{port} ssl;
+    ssl_certificate {ca}/{cert}.pem;
+    ssl_certificate_key {ca}/{cert}_key.pem;
+    ssl_protocols {protocols};
     ssl_client_certificate {ca}/ca.pem;
     ssl_verify_client on;
     ssl_crl {ca}/crl.pem;
@@ -57,18 +58,26 @@ def sha256(data):
 
 
 class FileServer:
-    def __init__(self, env):
+    """cert: the server certificate's name in the test CA; host: the
+    address it listens on ("::1" for IPv6); protocols: nginx's
+    ssl_protocols."""
+
+    def __init__(self, env, cert="broker", host="127.0.0.1", protocols="TLSv1.2 TLSv1.3"):
         self.dir = os.path.join(env.dir, "nginx")
         self.www = os.path.join(self.dir, "www")
+        self.host = host
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         os.makedirs(self.www, exist_ok=True)
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam)
+        s.bind((host, 0))
         self.port = s.getsockname()[1]
         s.close()
         conf = os.path.join(self.dir, "nginx.conf")
+        listen = "[%s]" % host if ":" in host else host
         with open(conf, "w") as f:
-            f.write(_CONF.format(d=self.dir, port=self.port, ca=env.ca))
+            f.write(_CONF.format(d=self.dir, port=self.port, ca=env.ca, cert=cert,
+                                 listen=listen, protocols=protocols))
         self.log_path = os.path.join(self.dir, "access.log")
         self.out = open(os.path.join(self.dir, "nginx.out"), "wb")
         self.p = subprocess.Popen([NGINX, "-c", conf, "-p", self.dir], stdout=self.out,
@@ -78,7 +87,7 @@ class FileServer:
             if self.p.poll() is not None:
                 raise AssertionError("nginx exited: " + open(os.path.join(self.dir, "error.log")).read())
             try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                socket.create_connection((self.host, self.port), 0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)

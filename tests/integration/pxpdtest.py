@@ -96,11 +96,12 @@ class Proc:
 
 
 class Broker(Proc):
-    def __init__(self, env, port=None, cert="broker", extra=()):
+    def __init__(self, env, port=None, cert="broker", extra=(), host="127.0.0.1"):
         self.port = port or free_port()
+        self.host = host
         ca = env.ca
         self.event_log = os.path.join(env.dir, "broker-%d-events.log" % self.port)
-        args = [BROKER, "--port", str(self.port), "--host", "127.0.0.1",
+        args = [BROKER, "--port", str(self.port), "--host", host,
                 "--cert", os.path.join(ca, cert + ".pem"),
                 "--key", os.path.join(ca, cert + "_key.pem"),
                 "--ca", os.path.join(ca, "ca.pem"),
@@ -113,7 +114,7 @@ class Broker(Proc):
         if not self.alive():
             raise AssertionError("broker exited:\n" + self.log())
         try:
-            socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            socket.create_connection((self.host, self.port), 0.2).close()
             return True
         except OSError:
             return False
@@ -125,8 +126,9 @@ class Broker(Proc):
         except FileNotFoundError:
             return ""
 
-    def uri(self, version=1):
-        return "wss://localhost:%d/%s/" % (self.port, "pcp" if version == 1 else "pcp2")
+    def uri(self, version=1, host="localhost"):
+        """host: how the agent names the broker ("127.0.0.1", "[::1]", ...)."""
+        return "wss://%s:%d/%s/" % (host, self.port, "pcp" if version == 1 else "pcp2")
 
 
 class Env:
