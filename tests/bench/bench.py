@@ -11,6 +11,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import pxpdtest  # noqa: E402
+from benchlog import report  # noqa: E402
 
 
 def status_kb(pid, key):
@@ -60,7 +61,7 @@ def main():
                 times.append(t)
                 p.stop()
             times.sort()
-            print("exec to connected, PCP v%d: median %.1f ms (min %.1f, max %.1f, 5 runs)"
+            report("exec to connected, PCP v%d: median %.1f ms (min %.1f, max %.1f, 5 runs)"
                   % (version, times[2], times[0], times[-1]))
         static = os.environ.get("PXPD_STATIC_BIN")
         if static and os.path.exists(static):
@@ -68,21 +69,21 @@ def main():
             pxpdtest.PXPD = static
             ps, _ = connect_time(env, b, 2)
             time.sleep(10)
-            print("idle connected pxpd (full-static build) after 10 s: VmRSS %d kB, VmHWM %d kB"
+            report("idle connected pxpd (full-static build) after 10 s: VmRSS %d kB, VmHWM %d kB"
                   % (status_kb(ps.p.pid, "VmRSS"), status_kb(ps.p.pid, "VmHWM")))
             ps.stop()
             pxpdtest.PXPD = default_bin
         p, _ = connect_time(env, b, 2)
         time.sleep(10)
-        print("idle connected pxpd (default build, glibc shared) after 10 s: VmRSS %d kB, VmHWM %d kB"
+        report("idle connected pxpd (default build, glibc shared) after 10 s: VmRSS %d kB, VmHWM %d kB"
               % (status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
         for version in (2,):
             for pipeline in (False, True):
                 s = echo_bench(env, b, version, 1000, pipeline)
-                print("echo x1000 %s (agent v2, controller v%d): %s" % (
+                report("echo x1000 %s (agent v2, controller v%d): %s" % (
                     "pipelined" if pipeline else "sequential", version,
                     ", ".join("%s=%s" % kv for kv in sorted(s.items()))))
-        print("pxpd RSS after the echo runs: VmRSS %d kB, VmHWM %d kB"
+        report("pxpd RSS after the echo runs: VmRSS %d kB, VmHWM %d kB"
               % (status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
         # A non-blocking action writing 50 MB to stdout: the wrapper streams
         # it to the spool file, pxpd does not buffer it while it runs.
@@ -100,7 +101,7 @@ def main():
             time.sleep(0.01)
         env.controller_wait(ctl)
         time.sleep(0.5)
-        print("50 MB stdout action: spool stdout %d bytes; pxpd VmRSS while it ran <= %d kB, "
+        report("50 MB stdout action: spool stdout %d bytes; pxpd VmRSS while it ran <= %d kB, "
               "VmRSS after %d kB, VmHWM %d kB (the end reads the output once to build its results)"
               % (os.path.getsize(out) if os.path.exists(out) else -1, peak_run,
                  status_kb(p.p.pid, "VmRSS"), status_kb(p.p.pid, "VmHWM")))
@@ -108,7 +109,7 @@ def main():
         p, _ = connect_time(env, b, 1)
         for pipeline in (False, True):
             s = echo_bench(env, b, 1, 1000, pipeline)
-            print("echo x1000 %s (agent v1, controller v1): %s" % (
+            report("echo x1000 %s (agent v1, controller v1): %s" % (
                 "pipelined" if pipeline else "sequential",
                 ", ".join("%s=%s" % kv for kv in sorted(s.items()))))
         p.stop()
@@ -117,7 +118,7 @@ def main():
             if path and os.path.exists(path):
                 st = subprocess.run(["strip", "-o", path + ".stripped", path])
                 size = os.path.getsize(path + ".stripped") if st.returncode == 0 else -1
-                print("binary size, %s: %d bytes stripped (%d unstripped)"
+                report("binary size, %s: %d bytes stripped (%d unstripped)"
                       % (label, size, os.path.getsize(path)))
     finally:
         env.cleanup()

@@ -10,6 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import pxpdtest  # noqa: E402
+from benchlog import report  # noqa: E402
 from fileserver import FileServer  # noqa: E402
 
 TASK = b"#!/bin/sh\necho '{\"ok\":true}'\n"
@@ -104,7 +105,7 @@ def main():
             t.join()
             ok = sum(1 for l in lines if l.get("message_type") == "rpc_non_blocking_response"
                      and l["data"]["results"].get("exitcode") == 0)
-            print("%d concurrent cached tasks: %d ok, wall %.2f s, %.0f tasks/s, "
+            report("%d concurrent cached tasks: %d ok, wall %.2f s, %.0f tasks/s, "
                   "peak RSS pxpd %d kB, process tree %d kB"
                   % (n, ok, wall, n / wall, peak[0], peak[1]))
         agent.stop()
