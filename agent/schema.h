@@ -15,9 +15,10 @@
  * Annotations ($schema, id, title, description, default, definitions)
  * and format are accepted and not asserted, as pxp-agent's validator
  * does; keywords draft 4 does not define are ignored.
- * Patterns are ECMA-262 (schema_regex.c says what is refused: back-
- * references, lookaround, \b). "integer" is any integral number (cJSON
- * does not keep "1.0" apart from "1"). */
+ * Patterns are ECMA-262, run by pxpd's own matcher in time linear in the
+ * string (schema_regex.c says what it refuses: back-references,
+ * lookaround, \b). "integer" is any integral number (cJSON does not keep
+ * "1.0" apart from "1"). */
 #ifndef PXPD_SCHEMA_H
 #define PXPD_SCHEMA_H
 

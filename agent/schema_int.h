@@ -1,6 +1,6 @@
 /* schema_int.h: what the schema_*.c files share and nobody else calls:
  * the walk (position, message, budgets), type masks, JSON pointers, a
- * pointer set, JSON equality and the regex seam. */
+ * pointer set, JSON equality, and patterns (parsed tree, matcher). */
 #ifndef PXPD_SCHEMA_INT_H
 #define PXPD_SCHEMA_INT_H
 
@@ -19,10 +19,14 @@
  * value or the references look like. */
 #define SCHEMA_EVAL_DEPTH_MAX 256
 /* Validation work: this many steps plus SCHEMA_STEPS_PER_NODE for each
- * node of the value, so that anyOf/oneOf over references cannot go
- * exponential while any linear pass over a big value still fits. */
-#define SCHEMA_STEPS_BASE 1000000UL
+ * node of the value and SCHEMA_STEPS_PER_BYTE for each byte of its
+ * strings, so that anyOf/oneOf over references cannot go exponential, nor
+ * a pattern run long on a long string, while any linear pass over a big
+ * value still fits. A step is one schema applied to one value, or one
+ * pattern thread moved over one byte. */
+#define SCHEMA_STEPS_BASE 200000UL
 #define SCHEMA_STEPS_PER_NODE 64UL
+#define SCHEMA_STEPS_PER_BYTE 16UL
 #define SCHEMA_JSON_DEPTH_MAX 1024 /* equality and hashing of values */
 #define SCHEMA_RE_CACHE 16         /* compiled patterns kept per call */
 
@@ -120,24 +124,68 @@ void schema__set_free(struct schema_set *s);
 int schema__json_equal(struct schema_walk *w, const cJSON *a, const cJSON *b);
 /* uniqueItems on array v: 0, or -1 with the first pair named. */
 int schema__unique_items(struct schema_walk *w, const cJSON *v);
-/* Nodes in v, counting stopped at SCHEMA_JSON_DEPTH_MAX. */
-unsigned long schema__json_nodes(const cJSON *v);
+/* The size of v for the step budget: nodes, and bytes of strings and
+ * member names; counting stops at SCHEMA_JSON_DEPTH_MAX. */
+void schema__json_size(const cJSON *v, unsigned long *nodes,
+    unsigned long *bytes);
 
-/* ---- patterns (schema_regex.c, schema_regex_posix.c) -------------------- */
+/* ---- patterns (schema_regex.c parses, schema_regex_vm.c runs) ---------- */
 
 #define SCHEMA_PATTERN_MAX 4096    /* bytes of one ECMA-262 pattern */
 
-/* Translates an ECMA-262 pattern into a POSIX extended regular expression
- * for the C locale (bytes), matching what the ECMA pattern matches on
- * UTF-8 text. Returns a string the caller frees, or NULL with the reason
- * in err ("back-references are not supported"). Pure. */
-char *schema__regex_translate(const char *ecma, char *err, size_t errlen);
+/* A pattern parsed: a tree of nodes in one array, children linked by
+ * index. A character class keeps its ASCII members as bits and its
+ * non-ASCII ones as "all of them" or a list of code points. */
+enum schema_re_kind {
+	SCHEMA_RE_CHAR,             /* one UTF-8 character: bytes[0..len) */
+	SCHEMA_RE_CLASS,            /* cls */
+	SCHEMA_RE_CAT,              /* children in sequence */
+	SCHEMA_RE_ALT,              /* one of the children */
+	SCHEMA_RE_REPEAT,           /* child min..max times (max -1: no limit) */
+	SCHEMA_RE_BOL,              /* start of the string */
+	SCHEMA_RE_EOL,              /* end of the string */
+};
 
-/* Compiles pattern (translated first); NULL with the reason in err. */
+struct schema_re_node {
+	unsigned char kind;
+	unsigned char len;
+	unsigned char bytes[4];
+	int cls;
+	int min, max;
+	int child, next;            /* first child, next sibling; -1: none */
+};
+
+struct schema_re_class {
+	unsigned char ascii[16];    /* bit i: byte i (1..127) */
+	bool nonascii;              /* every non-ASCII code point */
+	int n_extra;
+	unsigned *extra;            /* else these non-ASCII code points */
+};
+
+struct schema_re_tree {
+	struct schema_re_node *nodes;
+	int n_nodes, cap_nodes;
+	struct schema_re_class *classes;
+	int n_classes, cap_classes;
+	int root;
+};
+
+/* Parses an ECMA-262 pattern; 0, or -1 with the reason in err ("back-
+ * references are not supported"). The tree is freed with
+ * schema__re_tree_free() either way. Pure. */
+int schema__re_parse(const char *ecma, struct schema_re_tree *t, char *err,
+    size_t errlen);
+void schema__re_tree_free(struct schema_re_tree *t);
+/* cp as UTF-8 into u; the length (1..4). */
+int schema__utf8_encode(unsigned cp, unsigned char u[4]);
+
+/* Compiles pattern into a matcher; NULL with the reason in err. */
 struct schema_regex *schema__regex_new(const char *ecma, char *err,
     size_t errlen);
-/* 1 when s contains a match, 0 when not, -1 when the matcher failed. */
-int schema__regex_match(const struct schema_regex *re, const char *s);
+/* Does s contain a match? 1 or 0; -1 when *work would pass max_work (the
+ * work done, threads times bytes, is added to *work either way). */
+int schema__regex_match(struct schema_regex *re, const char *s,
+    unsigned long *work, unsigned long max_work);
 void schema__regex_free(struct schema_regex *re);
 
 #endif

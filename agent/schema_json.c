@@ -227,21 +227,27 @@ out:
 	return rc;
 }
 
-static unsigned long
-schema_nodes(const cJSON *v, int depth)
+static void
+schema_size(const cJSON *v, int depth, unsigned long *nodes,
+    unsigned long *bytes)
 {
 	const cJSON *c;
-	unsigned long n = 1;
 
+	(*nodes)++;
+	if (v->string)
+		*bytes += strlen(v->string);
+	if (cJSON_IsString(v) && v->valuestring)
+		*bytes += strlen(v->valuestring);
 	if (depth < SCHEMA_JSON_DEPTH_MAX && (cJSON_IsArray(v) ||
 	    cJSON_IsObject(v)))
 		cJSON_ArrayForEach(c, v)
-			n += schema_nodes(c, depth + 1);
-	return n;
+			schema_size(c, depth + 1, nodes, bytes);
 }
 
-unsigned long
-schema__json_nodes(const cJSON *v)
+void
+schema__json_size(const cJSON *v, unsigned long *nodes, unsigned long *bytes)
 {
-	return v ? schema_nodes(v, 0) : 1;
+	*nodes = *bytes = 0;
+	if (v)
+		schema_size(v, 0, nodes, bytes);
 }

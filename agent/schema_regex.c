@@ -1,20 +1,20 @@
 /* schema_regex.c: ECMA-262 patterns ("pattern", "patternProperties")
- * rewritten as POSIX extended regular expressions over UTF-8 bytes in the
- * C locale. Not compiling or matching (schema_regex_posix.c). Pure.
+ * parsed into a tree for the matcher of schema_regex_vm.c. Not compiling
+ * or matching. Pure: no I/O, logging or globals.
  *
- * What an ECMA pattern matches is kept: a character ('.', a class, a
- * non-ASCII literal) is one whole UTF-8 sequence, \d \w \s become
- * classes, (?:...) a group, lazy quantifiers greedy ones (the same
- * strings match), and "{" that starts no quantifier is a literal.
- * pxp-agent's Perl-style \A, \z and \Z anchors are taken too. What POSIX
- * cannot do is refused with a reason: back-references, lookaround, \b
- * and \B, and non-ASCII characters in a negated class.
+ * What an ECMA pattern means is kept: a character ('.', a class, a
+ * literal) is a whole UTF-8 sequence, \d \w \s are ASCII classes, (?:...)
+ * and (?<name>...) are groups, lazy quantifiers match what greedy ones
+ * match, and a "{" that starts no quantifier is a literal (Annex B).
+ * pxp-agent's Perl-style \A, \z and \Z anchors are read as anchors.
+ * Refused with a reason, since the matcher has no way to run them in
+ * bounded time or they are rare enough not to matter: back-references,
+ * lookaround, \b and \B, \p, and non-ASCII characters in a negated class.
  * Known differences: \s is ASCII white space only, and '.' also matches
  * U+2028 and U+2029.
- * Invariant: the output is bounded: a pattern of at most
- * SCHEMA_PATTERN_MAX bytes, at most SCHEMA_RE_GROUPS deep, whose
- * expansion by counted repetition stays under SCHEMA_RE_COST_MAX atoms,
- * so regcomp() neither recurses deeply nor builds a huge automaton. */
+ * Invariant: the tree is bounded: a pattern of at most SCHEMA_PATTERN_MAX
+ * bytes, groups at most SCHEMA_RE_GROUPS deep (the parser's recursion),
+ * {m,n} bounds at most SCHEMA_RE_REPEAT_MAX. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,19 +25,11 @@
 
 #define SCHEMA_RE_GROUPS 32
 #define SCHEMA_RE_REPEAT_MAX 1000   /* largest {m,n} bound */
-#define SCHEMA_RE_COST_MAX 20000UL  /* atoms once {m,n} is expanded */
-#define SCHEMA_RE_OUT_MAX (512 * 1024)
+#define SCHEMA_RE_NODES_MAX (4 * SCHEMA_PATTERN_MAX + 64)
 #define SCHEMA_RE_EXTRA_MAX 256     /* non-ASCII members of one class */
 
-/* Any non-ASCII UTF-8 sequence, lead byte first, so that a match never
- * starts inside a character. */
-static const char schema_re_utf8_mb[] =
-    "[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf][\x80-\xbf]|"
-    "[\xf0-\xf4][\x80-\xbf][\x80-\xbf][\x80-\xbf]";
-
-/* A character class: ASCII members as bits, non-ASCII ones as a flag
- * (all of them) or a list. */
-struct schema_re_class {
+/* A class while it is parsed; stored with only its extras' length. */
+struct schema_re_class_work {
 	uint8_t ascii[16];
 	bool nonascii;
 	int n_extra;
@@ -46,16 +38,11 @@ struct schema_re_class {
 
 struct schema_re {
 	const char *p;              /* next pattern byte */
-	char *out;
-	size_t len, cap;
+	struct schema_re_tree *tree;
 	char *err;
 	size_t errlen;
 	bool failed;
-	unsigned long cost;         /* atoms so far, repetition expanded */
-	unsigned long atom_cost;    /* of the last atom, for a quantifier */
-	unsigned long group_start[SCHEMA_RE_GROUPS];
-	int depth;
-	bool can_repeat;            /* an atom was just emitted */
+	int depth;                  /* groups open */
 };
 
 static void schema_re_fail(struct schema_re *t, const char *fmt, ...)
@@ -76,75 +63,84 @@ schema_re_fail(struct schema_re *t, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-schema_re_put(struct schema_re *t, const char *s, size_t n)
+/* ---- the tree ---------------------------------------------------------- */
+
+static int
+schema_re_node(struct schema_re *t, int kind)
 {
-	size_t cap;
-	char *bigger;
+	struct schema_re_tree *tr = t->tree;
+	struct schema_re_node *bigger, *n;
+	int cap;
 
 	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		cap = t->cap ? t->cap : 256;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		if (cap > SCHEMA_RE_OUT_MAX) {
-			schema_re_fail(t, "pattern too large once translated");
-			return;
+		return -1;
+	if (tr->n_nodes == tr->cap_nodes) {
+		cap = tr->cap_nodes ? tr->cap_nodes * 2 : 64;
+		if (tr->n_nodes >= SCHEMA_RE_NODES_MAX) {
+			schema_re_fail(t, "pattern too large");
+			return -1;
 		}
-		if (!(bigger = realloc(t->out, cap))) {
+		if (!(bigger = realloc(tr->nodes, (size_t)cap * sizeof(*bigger)))) {
 			schema_re_fail(t, "out of memory");
-			return;
+			return -1;
 		}
-		t->out = bigger;
-		t->cap = cap;
+		tr->nodes = bigger;
+		tr->cap_nodes = cap;
 	}
-	memcpy(t->out + t->len, s, n);
-	t->len += n;
-	t->out[t->len] = '\0';
+	n = &tr->nodes[tr->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->kind = (unsigned char)kind;
+	n->child = n->next = -1;
+	return tr->n_nodes++;
 }
 
+/* Appends child to parent's children; *last is the previous one. */
 static void
-schema_re_putc(struct schema_re *t, char c)
+schema_re_link(struct schema_re *t, int parent, int child, int *last)
 {
-	schema_re_put(t, &c, 1);
+	if (*last < 0)
+		t->tree->nodes[parent].child = child;
+	else
+		t->tree->nodes[*last].next = child;
+	*last = child;
 }
 
-static void
-schema_re_atom(struct schema_re *t, unsigned long cost)
+void
+schema__re_tree_free(struct schema_re_tree *tr)
 {
-	t->atom_cost = cost;
-	t->cost += cost;
-	t->can_repeat = true;
-	if (t->cost > SCHEMA_RE_COST_MAX)
-		schema_re_fail(t, "pattern too large once repetitions are "
-		    "expanded");
+	int i;
+
+	for (i = 0; i < tr->n_classes; i++)
+		free(tr->classes[i].extra);
+	free(tr->classes);
+	free(tr->nodes);
+	memset(tr, 0, sizeof(*tr));
 }
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
-static int
-schema_re_utf8_encode(uint32_t cp, char u[4])
+int
+schema__utf8_encode(unsigned cp, unsigned char u[4])
 {
 	if (cp < 0x80) {
-		u[0] = (char)cp;
+		u[0] = (unsigned char)cp;
 		return 1;
 	}
 	if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
+		u[0] = (unsigned char)(0xc0 | (cp >> 6));
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
 		return 2;
 	}
 	if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
+		u[0] = (unsigned char)(0xe0 | (cp >> 12));
+		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
 		return 3;
 	}
-	u[0] = (char)(0xf0 | (cp >> 18));
-	u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	u[3] = (char)(0x80 | (cp & 0x3f));
+	u[0] = (unsigned char)(0xf0 | (cp >> 18));
+	u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
 	return 4;
 }
 
@@ -264,7 +260,7 @@ schema_re_char_escape(struct schema_re *t, char c)
 /* ---- classes ----------------------------------------------------------- */
 
 static void
-schema_re_class_set(struct schema_re_class *c, int lo, int hi)
+schema_re_class_set(struct schema_re_class_work *c, int lo, int hi)
 {
 	int i;
 
@@ -272,15 +268,9 @@ schema_re_class_set(struct schema_re_class *c, int lo, int hi)
 		c->ascii[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
-static bool
-schema_re_class_has(const struct schema_re_class *c, int i)
-{
-	return c->ascii[i >> 3] & (1u << (i & 7));
-}
-
 /* Members 1..127 flipped; NUL is never matched (C strings). */
 static void
-schema_re_class_flip(struct schema_re_class *c)
+schema_re_class_flip(struct schema_re_class_work *c)
 {
 	int i;
 
@@ -292,9 +282,9 @@ schema_re_class_flip(struct schema_re_class *c)
 
 /* \d \D \w \W \s \S, and '.' as '.'. */
 static void
-schema_re_class_named(struct schema_re_class *c, char name)
+schema_re_class_named(struct schema_re_class_work *c, char name)
 {
-	struct schema_re_class k;
+	struct schema_re_class_work k;
 
 	memset(&k, 0, sizeof(k));
 	switch (name) {
@@ -324,7 +314,7 @@ schema_re_class_named(struct schema_re_class *c, char name)
 }
 
 static void
-schema_re_class_range(struct schema_re *t, struct schema_re_class *c,
+schema_re_class_range(struct schema_re *t, struct schema_re_class_work *c,
     long lo, long hi)
 {
 	long cp;
@@ -350,110 +340,10 @@ schema_re_class_range(struct schema_re *t, struct schema_re_class *c,
 	}
 }
 
-static bool
-schema_re_special_in_bracket(int i)
-{
-	return i == ']' || i == '^' || i == '-' || i == '[';
-}
-
-/* The ASCII members as one POSIX bracket expression: ']' first, '-'
- * last, '^' never first, '[' never before '.', ':' or '='. */
-static void
-schema_re_emit_ascii(struct schema_re *t, const struct schema_re_class *c)
-{
-	bool any = false;
-	int i, j, n = 0;
-
-	for (i = 1; i < 128; i++)
-		n += schema_re_class_has(c, i);
-	if (n == 1 && schema_re_class_has(c, '^')) {
-		schema_re_put(t, "\\^", 2);
-		return;
-	}
-	schema_re_putc(t, '[');
-	if (schema_re_class_has(c, ']')) {
-		schema_re_putc(t, ']');
-		any = true;
-	}
-	for (i = 1; i < 128; i = j + 1) {
-		j = i;
-		if (!schema_re_class_has(c, i) || schema_re_special_in_bracket(i))
-			continue;
-		while (j + 1 < 128 && schema_re_class_has(c, j + 1) &&
-		    !schema_re_special_in_bracket(j + 1))
-			j++;
-		schema_re_putc(t, (char)i);
-		if (j - i >= 2)
-			schema_re_putc(t, '-');
-		if (j > i)
-			schema_re_putc(t, (char)j);
-		any = true;
-	}
-	if (schema_re_class_has(c, '[')) {
-		schema_re_putc(t, '[');
-		any = true;
-	}
-	if (schema_re_class_has(c, '^')) {
-		if (!any) {
-			/* only '^' and '-': "[-^]" */
-			schema_re_putc(t, '-');
-			schema_re_putc(t, '^');
-			schema_re_putc(t, ']');
-			return;
-		}
-		schema_re_putc(t, '^');
-	}
-	if (schema_re_class_has(c, '-'))
-		schema_re_putc(t, '-');
-	schema_re_putc(t, ']');
-}
-
-static void
-schema_re_emit_class(struct schema_re *t, const struct schema_re_class *c)
-{
-	bool ascii = false, first = true;
-	unsigned long cost = 1;
-	char u[4];
-	int i, n;
-
-	for (i = 0; i < 16; i++)
-		ascii |= c->ascii[i] != 0;
-	if (!c->nonascii && c->n_extra == 0) {
-		/* [] matches nothing: NUL only, which no C string holds. */
-		if (ascii)
-			schema_re_emit_ascii(t, c);
-		else
-			schema_re_put(t, "[^\x01-\xff]", 7);
-		schema_re_atom(t, 1);
-		return;
-	}
-	schema_re_putc(t, '(');
-	if (ascii) {
-		schema_re_emit_ascii(t, c);
-		first = false;
-	}
-	if (c->nonascii) {
-		if (!first)
-			schema_re_putc(t, '|');
-		schema_re_put(t, schema_re_utf8_mb, strlen(schema_re_utf8_mb));
-		cost += 9;
-	} else {
-		for (i = 0; i < c->n_extra; i++) {
-			if (!first || i > 0)
-				schema_re_putc(t, '|');
-			n = schema_re_utf8_encode(c->extra[i], u);
-			schema_re_put(t, u, (size_t)n);
-			cost += (unsigned long)n;
-		}
-	}
-	schema_re_putc(t, ')');
-	schema_re_atom(t, cost);
-}
-
 /* One member of [...]: a code point, or -1 when it was a class escape
  * (added to c already), or -2 on failure. */
 static long
-schema_re_class_atom(struct schema_re *t, struct schema_re_class *c)
+schema_re_class_atom(struct schema_re *t, struct schema_re_class_work *c)
 {
 	long cp;
 	char e;
@@ -488,10 +378,67 @@ schema_re_class_atom(struct schema_re *t, struct schema_re_class *c)
 	return (cp = schema_re_utf8_next(t)) < 0 ? -2 : cp;
 }
 
-static void
+/* ---- atoms ------------------------------------------------------------- */
+
+static int
+schema_re_char(struct schema_re *t, long cp)
+{
+	int n = schema_re_node(t, SCHEMA_RE_CHAR);
+
+	if (n >= 0)
+		t->tree->nodes[n].len = (unsigned char)schema__utf8_encode(
+		    (unsigned)cp, t->tree->nodes[n].bytes);
+	return n;
+}
+
+static int
+schema_re_class_node(struct schema_re *t, const struct schema_re_class_work *w)
+{
+	struct schema_re_tree *tr = t->tree;
+	struct schema_re_class *bigger, *c;
+	int n, cap;
+
+	if (t->failed || (n = schema_re_node(t, SCHEMA_RE_CLASS)) < 0)
+		return -1;
+	if (tr->n_classes == tr->cap_classes) {
+		cap = tr->cap_classes ? tr->cap_classes * 2 : 16;
+		if (!(bigger = realloc(tr->classes, (size_t)cap * sizeof(*bigger)))) {
+			schema_re_fail(t, "out of memory");
+			return -1;
+		}
+		tr->classes = bigger;
+		tr->cap_classes = cap;
+	}
+	c = &tr->classes[tr->n_classes];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->ascii, w->ascii, sizeof(c->ascii));
+	c->nonascii = w->nonascii;
+	if (!w->nonascii && w->n_extra) {
+		if (!(c->extra = malloc((size_t)w->n_extra * sizeof(*c->extra)))) {
+			schema_re_fail(t, "out of memory");
+			return -1;
+		}
+		memcpy(c->extra, w->extra, (size_t)w->n_extra * sizeof(*c->extra));
+		c->n_extra = w->n_extra;
+	}
+	tr->nodes[n].cls = tr->n_classes++;
+	return n;
+}
+
+static int
+schema_re_named(struct schema_re *t, char name)
+{
+	struct schema_re_class_work c;
+
+	memset(&c, 0, sizeof(c));
+	schema_re_class_named(&c, name);
+	return schema_re_class_node(t, &c);
+}
+
+static int
 schema_re_class(struct schema_re *t)
 {
-	struct schema_re_class c;
+	struct schema_re_class_work c;
 	bool neg = false;
 	long lo, hi;
 
@@ -505,14 +452,14 @@ schema_re_class(struct schema_re *t)
 	while (!t->failed && *t->p != ']') {
 		if (!*t->p) {
 			schema_re_fail(t, "unterminated [...]");
-			return;
+			return -1;
 		}
 		if ((lo = schema_re_class_atom(t, &c)) == -2)
-			return;
+			return -1;
 		if (lo >= 0 && t->p[0] == '-' && t->p[1] && t->p[1] != ']') {
 			t->p++;
 			if ((hi = schema_re_class_atom(t, &c)) == -2)
-				return;
+				return -1;
 			if (hi == -1) {
 				/* [a-\d] is a, '-' and \d (ECMA Annex B) */
 				schema_re_class_range(t, &c, lo, lo);
@@ -523,66 +470,93 @@ schema_re_class(struct schema_re *t)
 			schema_re_class_range(t, &c, lo, lo);
 	}
 	if (t->failed)
-		return;
+		return -1;
 	t->p++;
 	if (neg) {
 		if (c.n_extra && !c.nonascii) {
 			schema_re_fail(t, "non-ASCII characters in a negated class "
 			    "[^...] are not supported");
-			return;
+			return -1;
 		}
 		c.n_extra = 0;
 		schema_re_class_flip(&c);
 	}
-	schema_re_emit_class(t, &c);
+	return schema_re_class_node(t, &c);
 }
 
-/* ---- atoms, groups, quantifiers ---------------------------------------- */
-
-static void
-schema_re_literal(struct schema_re *t, long cp)
+/* \Z: end of the string, or before a final line feed. */
+static int
+schema_re_end_or_newline(struct schema_re *t)
 {
-	char u[4];
-	int n = schema_re_utf8_encode((uint32_t)cp, u);
+	int cat = schema_re_node(t, SCHEMA_RE_CAT), rep, nl, eol, last = -1;
 
-	if (n == 1) {
-		if (strchr("^.[$()|*+?{\\", u[0]))
-			schema_re_putc(t, '\\');
-		schema_re_putc(t, u[0]);
-		schema_re_atom(t, 1);
-		return;
+	rep = schema_re_node(t, SCHEMA_RE_REPEAT);
+	nl = schema_re_char(t, '\n');
+	eol = schema_re_node(t, SCHEMA_RE_EOL);
+	if (t->failed)
+		return -1;
+	t->tree->nodes[rep].min = 0;
+	t->tree->nodes[rep].max = 1;
+	t->tree->nodes[rep].child = nl;
+	schema_re_link(t, cat, rep, &last);
+	schema_re_link(t, cat, eol, &last);
+	return cat;
+}
+
+static int
+schema_re_escape(struct schema_re *t, bool *repeatable)
+{
+	char e = t->p[1];
+	long cp;
+
+	if (!e) {
+		schema_re_fail(t, "pattern ends with \\");
+		return -1;
 	}
-	/* a group, so that a quantifier repeats the whole character */
-	schema_re_putc(t, '(');
-	schema_re_put(t, u, (size_t)n);
-	schema_re_putc(t, ')');
-	schema_re_atom(t, (unsigned long)n);
-}
-
-static void
-schema_re_anchor(struct schema_re *t, const char *ere)
-{
-	schema_re_put(t, ere, strlen(ere));
-	t->can_repeat = false;
-}
-
-static void
-schema_re_repeat(struct schema_re *t, const char *q, size_t qlen,
-    unsigned long factor)
-{
-	if (!t->can_repeat) {
-		schema_re_fail(t, "nothing to repeat before '%.*s'", (int)qlen, q);
-		return;
+	t->p += 2;
+	switch (e) {
+	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
+		return schema_re_named(t, e);
+	case 'b': case 'B':
+		schema_re_fail(t, "word boundaries (\\b, \\B) are not supported");
+		return -1;
+	/* Perl anchors, which pxp-agent's regex engine (boost, Perl syntax)
+	 * reads so; ECMA would read plain letters. */
+	case 'A':
+		*repeatable = false;
+		return schema_re_node(t, SCHEMA_RE_BOL);
+	case 'z':
+		*repeatable = false;
+		return schema_re_node(t, SCHEMA_RE_EOL);
+	case 'Z':
+		*repeatable = false;
+		return schema_re_end_or_newline(t);
+	case 'k':
+		schema_re_fail(t, "back-references are not supported");
+		return -1;
+	case 'p': case 'P':
+		schema_re_fail(t, "Unicode property escapes (\\p, \\P) are not "
+		    "supported");
+		return -1;
 	}
-	schema_re_put(t, q, qlen);
-	/* lazy or greedy, the same strings match */
-	if (*t->p == '?')
-		t->p++;
-	t->cost += t->atom_cost * (factor - 1);
-	t->can_repeat = false;
-	if (t->cost > SCHEMA_RE_COST_MAX)
-		schema_re_fail(t, "pattern too large once repetitions are "
-		    "expanded");
+	if ((cp = schema_re_char_escape(t, e)) >= 0)
+		return schema_re_char(t, cp);
+	if (cp == -2)
+		return -1;
+	if (e == '0') {
+		schema_re_fail(t, "NUL characters are not supported");
+		return -1;
+	}
+	if (e >= '1' && e <= '9') {
+		schema_re_fail(t, "back-references are not supported");
+		return -1;
+	}
+	if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) {
+		schema_re_fail(t, "unknown escape \\%c", e);
+		return -1;
+	}
+	t->p--;
+	return (cp = schema_re_utf8_next(t)) < 0 ? -1 : schema_re_char(t, cp);
 }
 
 static long
@@ -596,61 +570,73 @@ schema_re_number(const char **q)
 	return v;
 }
 
-/* "{m}", "{m,}" or "{m,n}" at t->p becomes a quantifier (true); any other
- * "{" is a literal (false), as ECMA Annex B reads it. */
-static bool
-schema_re_bounds(struct schema_re *t)
+/* A quantifier at t->p: 1 (stepped over it, bounds and its text set), 0
+ * when there is none, -1 when it is malformed. A "{" that does not make
+ * "{m}", "{m,}" or "{m,n}" is no quantifier (ECMA Annex B). */
+static int
+schema_re_quantifier(struct schema_re *t, int *min, int *max, char text[32])
 {
 	const char *q = t->p + 1;
 	long m, n = -1;
 	bool comma = false;
-	char buf[32];
-	int len;
-	unsigned long factor;
 
-	if (*q < '0' || *q > '9')
-		return false;
-	m = schema_re_number(&q);
-	if (*q == ',') {
-		comma = true;
-		q++;
-		if (*q >= '0' && *q <= '9')
-			n = schema_re_number(&q);
+	switch (*t->p) {
+	case '*': *min = 0; *max = -1; break;
+	case '+': *min = 1; *max = -1; break;
+	case '?': *min = 0; *max = 1; break;
+	case '{':
+		if (*q < '0' || *q > '9')
+			return 0;
+		m = schema_re_number(&q);
+		if (*q == ',') {
+			comma = true;
+			q++;
+			if (*q >= '0' && *q <= '9')
+				n = schema_re_number(&q);
+		}
+		if (*q != '}')
+			return 0;
+		if (!comma)
+			n = m;
+		/* schema_re_number stops growing past the cap: these fit */
+		if (!comma)
+			snprintf(text, 32, "{%d}", (int)m);
+		else if (n < 0)
+			snprintf(text, 32, "{%d,}", (int)m);
+		else
+			snprintf(text, 32, "{%d,%d}", (int)m, (int)n);
+		t->p = q + 1;
+		if (m > SCHEMA_RE_REPEAT_MAX || n > SCHEMA_RE_REPEAT_MAX) {
+			schema_re_fail(t, "repetition bound above %d",
+			    SCHEMA_RE_REPEAT_MAX);
+			return -1;
+		}
+		if (n >= 0 && m > n) {
+			schema_re_fail(t, "numbers out of order in {%ld,%ld}", m, n);
+			return -1;
+		}
+		*min = (int)m;
+		*max = (int)n;
+		return 1;
+	default:
+		return 0;
 	}
-	if (*q != '}')
-		return false;
-	t->p = q + 1;
-	if (m > SCHEMA_RE_REPEAT_MAX || n > SCHEMA_RE_REPEAT_MAX) {
-		schema_re_fail(t, "repetition bound above %d",
-		    SCHEMA_RE_REPEAT_MAX);
-		return true;
-	}
-	if (n >= 0 && m > n) {
-		schema_re_fail(t, "numbers out of order in {%ld,%ld}", m, n);
-		return true;
-	}
-	if (!comma) {
-		len = snprintf(buf, sizeof(buf), "{%ld}", m);
-		factor = m > 1 ? (unsigned long)m : 1;
-	} else if (n < 0) {
-		len = snprintf(buf, sizeof(buf), "{%ld,}", m);
-		factor = (unsigned long)m + 1;
-	} else {
-		len = snprintf(buf, sizeof(buf), "{%ld,%ld}", m, n);
-		factor = n > 1 ? (unsigned long)n : 1;
-	}
-	schema_re_repeat(t, buf, (size_t)len, factor);
-	return true;
+	text[0] = *t->p++;
+	text[1] = '\0';
+	return 1;
 }
 
-static void
-schema_re_group_open(struct schema_re *t)
+static int schema_re_alt(struct schema_re *t);
+
+static int
+schema_re_group(struct schema_re *t)
 {
 	const char *q = t->p + 1;
+	int node;
 
 	if (t->depth == SCHEMA_RE_GROUPS) {
 		schema_re_fail(t, "groups nested deeper than %d", SCHEMA_RE_GROUPS);
-		return;
+		return -1;
 	}
 	if (q[0] == '?') {
 		if (q[1] == ':')
@@ -659,7 +645,7 @@ schema_re_group_open(struct schema_re *t)
 		    (q[2] == '=' || q[2] == '!'))) {
 			schema_re_fail(t, "lookahead and lookbehind are not "
 			    "supported");
-			return;
+			return -1;
 		} else if (q[1] == '<') {
 			/* (?<name>...): without back-references, a plain group */
 			for (q += 2; (*q >= 'a' && *q <= 'z') || (*q >= 'A' &&
@@ -668,184 +654,146 @@ schema_re_group_open(struct schema_re *t)
 				;
 			if (*q != '>' || q[-1] == '<') {
 				schema_re_fail(t, "invalid group name");
-				return;
+				return -1;
 			}
 			q++;
 		} else {
 			schema_re_fail(t, "invalid group '(?'");
-			return;
+			return -1;
 		}
 	}
 	t->p = q;
-	t->group_start[t->depth++] = t->cost;
-	schema_re_putc(t, '(');
-	t->can_repeat = false;
-}
-
-static void
-schema_re_group_close(struct schema_re *t)
-{
-	unsigned long cost;
-
-	if (t->depth == 0) {
-		schema_re_fail(t, "unmatched )");
-		return;
+	t->depth++;
+	node = schema_re_alt(t);
+	t->depth--;
+	if (node < 0)
+		return -1;
+	if (*t->p != ')') {
+		schema_re_fail(t, "unmatched (");
+		return -1;
 	}
 	t->p++;
-	schema_re_putc(t, ')');
-	cost = t->cost - t->group_start[--t->depth];
-	/* The group's atoms are counted already; a quantifier multiplies. */
-	t->atom_cost = cost ? cost : 1;
-	t->can_repeat = true;
+	return node;
 }
 
-static void
-schema_re_escape(struct schema_re *t)
+/* One atom; *repeatable says whether a quantifier may follow it. */
+static int
+schema_re_atom(struct schema_re *t, bool *repeatable)
 {
-	struct schema_re_class c;
-	char e = t->p[1];
+	char text[32];
+	int min, max, q;
 	long cp;
 
-	if (!e) {
-		schema_re_fail(t, "pattern ends with \\");
-		return;
-	}
-	t->p += 2;
-	switch (e) {
-	case 'd': case 'D': case 'w': case 'W': case 's': case 'S':
-		memset(&c, 0, sizeof(c));
-		schema_re_class_named(&c, e);
-		schema_re_emit_class(t, &c);
-		return;
-	case 'b': case 'B':
-		schema_re_fail(t, "word boundaries (\\b, \\B) are not supported");
-		return;
-	/* Perl anchors, which pxp-agent's regex engine (boost, Perl syntax)
-	 * reads so; ECMA would read plain letters. */
-	case 'A':
-		schema_re_anchor(t, "^");
-		return;
-	case 'z':
-		schema_re_anchor(t, "$");
-		return;
-	case 'Z':
-		schema_re_anchor(t, "\n?$");
-		return;
-	case 'k':
-		schema_re_fail(t, "back-references are not supported");
-		return;
-	case 'p': case 'P':
-		schema_re_fail(t, "Unicode property escapes (\\p, \\P) are not "
-		    "supported");
-		return;
-	}
-	if ((cp = schema_re_char_escape(t, e)) >= 0) {
-		schema_re_literal(t, cp);
-		return;
-	}
-	if (cp == -2)
-		return;
-	if (e == '0') {
-		schema_re_fail(t, "NUL characters are not supported");
-		return;
-	}
-	if (e >= '1' && e <= '9') {
-		schema_re_fail(t, "back-references are not supported");
-		return;
-	}
-	if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) {
-		schema_re_fail(t, "unknown escape \\%c", e);
-		return;
-	}
-	t->p--;
-	if ((cp = schema_re_utf8_next(t)) >= 0)
-		schema_re_literal(t, cp);
-}
-
-static void
-schema_re_step(struct schema_re *t)
-{
-	struct schema_re_class c;
-	long cp;
-
+	*repeatable = true;
 	switch (*t->p) {
+	case '(':
+		return schema_re_group(t);
 	case '^':
 		t->p++;
-		schema_re_anchor(t, "^");
-		return;
+		*repeatable = false;
+		return schema_re_node(t, SCHEMA_RE_BOL);
 	case '$':
 		t->p++;
-		schema_re_anchor(t, "$");
-		return;
-	case '|':
+		*repeatable = false;
+		return schema_re_node(t, SCHEMA_RE_EOL);
+	case '*': case '+': case '?': case '{':
+		if ((q = schema_re_quantifier(t, &min, &max, text)) > 0)
+			schema_re_fail(t, "nothing to repeat before '%s'", text);
+		if (q != 0)
+			return -1;
 		t->p++;
-		schema_re_anchor(t, "|");
-		return;
-	case '(':
-		schema_re_group_open(t);
-		return;
-	case ')':
-		schema_re_group_close(t);
-		return;
-	case '*':
-		t->p++;
-		schema_re_repeat(t, "*", 1, 1);
-		return;
-	case '+':
-		t->p++;
-		schema_re_repeat(t, "+", 1, 2);
-		return;
-	case '?':
-		t->p++;
-		schema_re_repeat(t, "?", 1, 1);
-		return;
-	case '{':
-		if (!schema_re_bounds(t)) {
-			t->p++;
-			schema_re_literal(t, '{');
-		}
-		return;
+		return schema_re_char(t, '{');
 	case '.':
 		t->p++;
-		memset(&c, 0, sizeof(c));
-		schema_re_class_named(&c, '.');
-		schema_re_emit_class(t, &c);
-		return;
+		return schema_re_named(t, '.');
 	case '[':
-		schema_re_class(t);
-		return;
+		return schema_re_class(t);
 	case '\\':
-		schema_re_escape(t);
-		return;
+		return schema_re_escape(t, repeatable);
 	}
-	if ((cp = schema_re_utf8_next(t)) >= 0)
-		schema_re_literal(t, cp);
+	return (cp = schema_re_utf8_next(t)) < 0 ? -1 : schema_re_char(t, cp);
 }
 
-char *
-schema__regex_translate(const char *ecma, char *err, size_t errlen)
+static int
+schema_re_quantified(struct schema_re *t)
+{
+	bool repeatable;
+	char text[32];
+	int atom, rep, min, max, q;
+
+	if ((atom = schema_re_atom(t, &repeatable)) < 0)
+		return -1;
+	if ((q = schema_re_quantifier(t, &min, &max, text)) <= 0)
+		return q < 0 ? -1 : atom;
+	if (!repeatable) {
+		schema_re_fail(t, "nothing to repeat before '%s'", text);
+		return -1;
+	}
+	/* lazy or greedy, the same strings match */
+	if (*t->p == '?')
+		t->p++;
+	if ((rep = schema_re_node(t, SCHEMA_RE_REPEAT)) < 0)
+		return -1;
+	t->tree->nodes[rep].min = min;
+	t->tree->nodes[rep].max = max;
+	t->tree->nodes[rep].child = atom;
+	/* ECMA: a quantifier cannot follow a quantifier ("a**") */
+	if ((q = schema_re_quantifier(t, &min, &max, text)) > 0)
+		schema_re_fail(t, "nothing to repeat before '%s'", text);
+	return q == 0 ? rep : -1;
+}
+
+static int
+schema_re_cat(struct schema_re *t)
+{
+	int cat = schema_re_node(t, SCHEMA_RE_CAT), last = -1, item;
+
+	while (cat >= 0 && *t->p && *t->p != '|' && *t->p != ')') {
+		if ((item = schema_re_quantified(t)) < 0)
+			return -1;
+		schema_re_link(t, cat, item, &last);
+	}
+	return t->failed ? -1 : cat;
+}
+
+static int
+schema_re_alt(struct schema_re *t)
+{
+	int alt = schema_re_node(t, SCHEMA_RE_ALT), last = -1, cat;
+
+	if (alt < 0)
+		return -1;
+	for (;;) {
+		if ((cat = schema_re_cat(t)) < 0)
+			return -1;
+		schema_re_link(t, alt, cat, &last);
+		if (*t->p != '|')
+			return alt;
+		t->p++;
+	}
+}
+
+int
+schema__re_parse(const char *ecma, struct schema_re_tree *tree, char *err,
+    size_t errlen)
 {
 	struct schema_re t;
 
+	memset(tree, 0, sizeof(*tree));
 	memset(&t, 0, sizeof(t));
 	t.p = ecma;
+	t.tree = tree;
 	t.err = err;
 	t.errlen = errlen;
 	if (err && errlen)
 		err[0] = '\0';
-	if (strlen(ecma) > SCHEMA_PATTERN_MAX)
+	if (strlen(ecma) > SCHEMA_PATTERN_MAX) {
 		schema_re_fail(&t, "pattern longer than %d bytes",
 		    SCHEMA_PATTERN_MAX);
-	/* An empty ERE is undefined in POSIX; "^" matches every string. */
-	if (!*ecma)
-		schema_re_put(&t, "^", 1);
-	while (*t.p && !t.failed)
-		schema_re_step(&t);
-	if (!t.failed && t.depth)
-		schema_re_fail(&t, "unmatched (");
-	if (t.failed) {
-		free(t.out);
-		return NULL;
+		return -1;
 	}
-	return t.out;
+	tree->root = schema_re_alt(&t);
+	if (!t.failed && *t.p == ')')
+		schema_re_fail(&t, "unmatched )");
+	return t.failed ? -1 : 0;
 }

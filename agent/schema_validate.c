@@ -50,7 +50,7 @@ schema_steps(struct schema_walk *w, unsigned long n)
 
 /* Does s contain a match for the pattern src? 1, 0, or -1 (aborted).
  * Compiled patterns are kept for the rest of the call, keyed by the
- * schema's own string. */
+ * schema's own string; matching counts against the step budget. */
 static int
 schema_pattern_test(struct schema_walk *w, const char *src, const char *s)
 {
@@ -70,9 +70,9 @@ schema_pattern_test(struct schema_walk *w, const char *src, const char *s)
 			c->re[c->n++] = re;
 		}
 	}
-	rc = schema_steps(w, 1 + strlen(s) / 64);
-	if (rc == 0 && (rc = schema__regex_match(re, s)) < 0)
-		schema__abort(w, "pattern matching failed");
+	if ((rc = schema__regex_match(re, s, &w->steps, w->max_steps)) < 0)
+		schema__abort(w, "validation needs more than %lu steps",
+		    w->max_steps);
 	for (i = 0; i < c->n && c->re[i] != re; i++)
 		;
 	if (i == c->n)
@@ -489,7 +489,7 @@ schema_validate(const cJSON *schema, const cJSON *value, char *err,
 {
 	struct schema_walk w;
 	cJSON null_value;
-	unsigned long nodes;
+	unsigned long nodes, bytes;
 	int rc;
 
 	if (!value) {
@@ -498,10 +498,15 @@ schema_validate(const cJSON *schema, const cJSON *value, char *err,
 		value = &null_value;
 	}
 	schema__walk_init(&w, schema, err, errlen);
-	nodes = schema__json_nodes(value);
-	w.max_steps = nodes > (ULONG_MAX - SCHEMA_STEPS_BASE) /
-	    SCHEMA_STEPS_PER_NODE ? ULONG_MAX :
-	    SCHEMA_STEPS_BASE + SCHEMA_STEPS_PER_NODE * nodes;
+	schema__json_size(value, &nodes, &bytes);
+	/* saturating: a value too big to count has no limit but its size */
+	w.max_steps = SCHEMA_STEPS_BASE;
+	if (nodes > ULONG_MAX / 4 / SCHEMA_STEPS_PER_NODE ||
+	    bytes > ULONG_MAX / 4 / SCHEMA_STEPS_PER_BYTE)
+		w.max_steps = ULONG_MAX;
+	else
+		w.max_steps += nodes * SCHEMA_STEPS_PER_NODE +
+		    bytes * SCHEMA_STEPS_PER_BYTE;
 	rc = schema_validate_node(&w, schema, value, 0);
 	schema__walk_done(&w);
 	return rc;
