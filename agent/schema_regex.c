@@ -285,6 +285,7 @@ static void
 schema_re_class_named(struct schema_re_class_work *c, char name)
 {
 	struct schema_re_class_work k;
+	int i;
 
 	memset(&k, 0, sizeof(k));
 	switch (name) {
@@ -308,7 +309,7 @@ schema_re_class_named(struct schema_re_class_work *c, char name)
 	}
 	if (name == 'D' || name == 'W' || name == 'S' || name == '.')
 		schema_re_class_flip(&k);
-	for (int i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++)
 		c->ascii[i] |= k.ascii[i];
 	c->nonascii |= k.nonascii;
 }
