@@ -93,3 +93,76 @@ write("pxp_request", {
     "bad_params": b'{"transaction_id":"t","module":"m","action":"a","params":[]}',
     "not_object": b'"invalid"',
 })
+
+
+# schema: "<schema>\n---\n<value>" (schema_fuzz.c). The first seeds of this
+# corpus (bounds, nested, puppet_*, ...) were written by hand; these cover
+# the draft 4 keywords added later.
+def pair(schema, value):
+    return compact(schema) + b"\n---\n" + compact(value)
+
+
+tree = {"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"},
+                       "children": {"type": "array", "items": {"$ref": "#"}}},
+        "additionalProperties": False}
+defs = {"definitions": {"a/b": {"type": "integer"}, "t~x": {"type": "boolean"},
+                        "sp ace": {"enum": [1, "1", None]},
+                        "pair": {"items": [{"minimum": 0}]}},
+        "properties": {"i": {"$ref": "#/definitions/a~1b"},
+                       "b": {"$ref": "#/definitions/t~0x"},
+                       "s": {"$ref": "#/definitions/sp%20ace"},
+                       "p": {"$ref": "#/definitions/pair/items/0"}}}
+chain = {"definitions": {"a%d" % i: {"anyOf": [{"$ref": "#/definitions/a%d" % (i + 1)}] * 2}
+                         for i in range(12)}}
+chain["definitions"]["a12"] = {"type": "string"}
+chain["$ref"] = "#/definitions/a0"
+pkg = json.load(open(os.path.join(HERE, "..", "data", "modules",
+                                  "pkg.metadata.json")))
+write("schema", {
+    "ref_tree": pair(tree, {"name": "r", "children": [{"name": "a", "children": [
+        {"name": "b", "x": 1}]}]}),
+    "ref_pointers": pair(defs, {"i": 1, "b": True, "s": "1", "p": -1}),
+    "ref_loop": pair({"definitions": {"a": {"not": {"$ref": "#/definitions/a"}}},
+                      "$ref": "#/definitions/a"}, 1),
+    "ref_remote": pair({"$ref": "other.json#/a"}, {}),
+    "ref_exponential": pair(chain, 1),
+    "combinators": pair({"allOf": [{"type": ["string", "integer"]}],
+                         "anyOf": [{"maxLength": 2}, {"minimum": 10}],
+                         "oneOf": [{"type": "integer"}, {"multipleOf": 2}],
+                         "not": {"enum": ["no", 13]}}, 12),
+    "pattern_classes": pair({"pattern": "^\\d{3}-[\\w.\\-]+(?:\\s[^\\]x]|\\u00e9)*$"},
+                            "123-a.b \u00e9"),
+    "pattern_properties": pair({"properties": {"name": {"type": "string"}},
+                                "patternProperties": {"^x-": {"type": "string"},
+                                                      "\\d$": {"minimum": 0},
+                                                      "^\u00e9": {"type": "null"}},
+                                "additionalProperties": {"type": "integer"}},
+                               {"name": "n", "x-a": "s", "a1": -1, "\u00e9t\u00e9": None,
+                                "other": 2}),
+    "pattern_refused": pair({"pattern": "(a)\\1|(?=b)|\\bc|[^\u00e9]|a{2}{3}"}, "a"),
+    "pattern_as_value": pair({"type": "object", "a": "2024-05", "b": "x{y}"},
+                             "^(?<y>\\d{4})-\\d{2}$|\\Ax\\{y\\}\\z|.{1,3}?"),
+    "dependencies": pair({"dependencies": {"card": ["billing", "name"],
+                                           "ship": {"required": ["address"]}}},
+                         {"card": 1, "ship": True, "name": "n"}),
+    "unique_items": pair({"uniqueItems": True, "items": {"uniqueItems": True}},
+                         [[1, 2], [2, 1], [{"a": 1, "b": [0]}, {"b": [0], "a": 1}],
+                          [0, -0.0], list(range(20)) + [3]]),
+    "multiple_of": pair({"items": [{"multipleOf": 0.1}, {"multipleOf": 3},
+                                   {"multipleOf": 1e-8}]}, [0.3, 10, 3e-8]),
+    "format_annotations": pair({"format": "email", "title": "t", "default": [1],
+                                "$schema": "http://json-schema.org/draft-04/schema#",
+                                "id": "#x", "exclusiveMaximum": True, "enum": [],
+                                "type": []}, "x"),
+    "pkg_install": pair(pkg["actions"][0]["input"],
+                        {"packages": ["openssl", {"name": "curl",
+                                                  "version": "7.88.1-10+deb12u5"},
+                                      "openssl"],
+                         "options": {"--yes": True, "-n": 1},
+                         "env": {"LANG": "C"}, "reboot_delay": 90}),
+    "pkg_results": pair(pkg["actions"][0]["results"],
+                        {"packages": [{"name": "x", "status": "failed"},
+                                      {"name": "y", "status": "installed",
+                                       "version": None}]}),
+})

@@ -459,9 +459,20 @@ extmod_metadata_checked(void **state)
 	    "\"input\":{},\"results\":true}]}", false, NULL,
 	    "metadata: action 'a': 'results' must be a JSON object");
 	new_fails("{\"description\":\"d\",\"actions\":[{\"name\":\"a\","
-	    "\"input\":{},\"results\":{\"anyOf\":[]}}]}", false, NULL,
-	    "metadata: action 'a': results schema: $.anyOf: keyword not "
-	    "supported by pxpd");
+	    "\"input\":{},\"results\":{\"$ref\":\"other.json#/a\"}}]}", false,
+	    NULL, "metadata: action 'a': results schema: $.$ref: only references "
+	    "within this schema ('#' or '#/...') are supported, not "
+	    "'other.json#/a'");
+	/* a pattern pxpd cannot apply keeps the module out, said at load */
+	new_fails("{\"description\":\"d\",\"actions\":[{\"name\":\"a\","
+	    "\"input\":{\"properties\":{\"p\":{\"pattern\":\"(a)\\\\1\"}}},"
+	    "\"results\":{}}]}", false, NULL, "metadata: action 'a': input "
+	    "schema: $.properties.p.pattern: unusable pattern: back-references "
+	    "are not supported");
+	new_fails("{\"description\":\"d\",\"configuration\":{\"$ref\":\"#\"},"
+	    "\"actions\":[]}", false, NULL, "metadata: configuration schema: $: "
+	    "applies itself to the same value through $ref without descending "
+	    "into it (a loop)");
 	new_fails("{\"description\":\"d\",\"actions\":[{\"name\":\"a\","
 	    "\"description\":3,\"input\":{},\"results\":{}}]}", false, NULL,
 	    "metadata: action 'a': 'description' must be a string");
@@ -547,6 +558,84 @@ results_fail(struct module *m, const char *action, const char *out,
 	assert_non_null(error);
 	assert_string_equal(error, want);
 	free(error);
+}
+
+/* tests/data/modules/pkg.metadata.json: a module whose schemas use $ref,
+ * definitions, oneOf, anyOf, not, patternProperties, dependencies,
+ * uniqueItems and multipleOf, as pxp-agent's validator would load it. */
+static char *
+pkg_metadata(void)
+{
+	const char *data = getenv("PXPD_TEST_DATA");
+	char *path, *text;
+	FILE *fp;
+	size_t n;
+
+	assert_non_null(data);
+	path = util_asprintf("%s/modules/pkg.metadata.json", data);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_non_null(text = calloc(1, 1 << 16));
+	n = fread(text, 1, (1 << 16) - 1, fp);
+	assert_true(n > 0 && n < (1 << 16) - 1);
+	fclose(fp);
+	free(path);
+	return text;
+}
+
+static void
+extmod_load_draft4_module(void **state)
+{
+	struct fixture *f = *state;
+	struct module *m;
+	char *md = pkg_metadata(), *log, err[256];
+	cJSON *p;
+
+	write_module(f->mods, "pkg", md, "cat >/dev/null\n"
+	    "echo '{\"packages\":[{\"name\":\"curl\",\"status\":\"failed\"}]}'\n");
+	write_file(f->confs, "pkg.conf", 0644, "{\"timeout\":30,\"provider\":\"apt\"}");
+	/* the same metadata, but a configuration its schema refuses */
+	write_module(f->mods, "pkgbadconf", md, NULL);
+	write_file(f->confs, "pkgbadconf.conf", 0644, "{\"timeout\":0}");
+	free(md);
+	load_all(f, 5000);
+	assert_int_equal(f->n_loaded, 1);
+	m = f->loaded[0];
+	assert_string_equal(m->name, "pkg");
+	assert_string_equal(m->actions[0], "install");
+	assert_string_equal(m->actions[1], "query");
+	assert_null(m->actions[2]);
+	log = read_log(f);
+	log_has(log, f, "pkg", "loaded module 'pkg' (actions: install, query)");
+	log_has(log, f, "pkgbadconf", "not loaded: configuration pkgbadconf.conf "
+	    "does not match the module's configuration schema: $.timeout: 0 is "
+	    "below the minimum 1");
+	free(log);
+
+	p = cJSON_Parse("{\"packages\":[\"openssl\",{\"name\":\"curl\","
+	    "\"version\":\"7.88.1-10+deb12u5\"}],\"options\":{\"--yes\":true},"
+	    "\"env\":{\"DEBIAN_FRONTEND\":\"noninteractive\"}}");
+	assert_int_equal(m->check(m, "install", p, err, sizeof(err)), 0);
+	cJSON_Delete(p);
+	p = cJSON_Parse("{\"packages\":[{\"name\":\"curl\",\"version\":"
+	    "\"newest\"}]}");
+	assert_int_equal(m->check(m, "install", p, err, sizeof(err)), -1);
+	assert_string_equal(err, "$.packages[0]: matches none of the schemas in "
+	    "oneOf");
+	cJSON_Delete(p);
+	p = cJSON_Parse("{\"packages\":[\"a\"],\"env\":{\"lower\":\"x\"}}");
+	assert_int_equal(m->check(m, "install", p, err, sizeof(err)), -1);
+	assert_string_equal(err, "$.env.lower: additional property not allowed");
+	cJSON_Delete(p);
+	assert_int_equal(m->check(m, "install", NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "$: missing required property 'packages'");
+
+	results_ok(m, "install", "{\"packages\":[{\"name\":\"curl\",\"status\":"
+	    "\"failed\",\"error\":\"404\"}]}", 1, "{\"packages\":[{\"name\":"
+	    "\"curl\",\"status\":\"failed\",\"error\":\"404\"}]}");
+	results_fail(m, "install", "{\"packages\":[{\"name\":\"curl\",\"status\":"
+	    "\"failed\"}]}", "", 1, "The task executed for the 'pkg install' "
+	    "request returned invalid results on stdout: $.packages[0]: matches "
+	    "none of the schemas in anyOf - stderr: (empty)");
 }
 
 static void
@@ -796,6 +885,8 @@ main(void)
 		cmocka_unit_test(extmod_metadata_checked),
 		cmocka_unit_test(extmod_check_params),
 		cmocka_unit_test(extmod_results_processed),
+		cmocka_unit_test_setup_teardown(extmod_load_draft4_module, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(extmod_e2e_blocking, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(extmod_e2e_non_blocking, setup,
