@@ -213,6 +213,11 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		conn__lws_failed(c, in ? (const char *)in : NULL);
 		return 0;
 
+	case LWS_CALLBACK_WSI_CREATE:
+		/* lws makes this call once the TCP connection is up. */
+		c->tcp_up = true;
+		break;
+
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
 		return conn__tls_ready(c, wsi);
 
@@ -248,10 +253,16 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		log_info(PART, "disconnected from %s",
 		    c->cfg->broker_ws_uris[c->broker]);
-		/* Closed before READY (v1 association) counts as a failed
-		 * attempt on this broker; a session that worked is "lost". */
+		/* A session that worked is "lost". Before that it is a failed
+		 * attempt: lws reports a connect refused inside
+		 * lws_client_connect_via_info this way, not as an error. */
 		if (c->reached_ready)
 			conn__session_lost(c);
+		else if (c->state == CONN_CONNECTING)
+			conn__attempt_failed(c, c->tcp_up ? RECONNECT_HANDSHAKE :
+			    RECONNECT_UNREACHABLE, c->tcp_up ? "closed during "
+			    "the TLS or websocket handshake" : "connection "
+			    "refused or unreachable");
 		else
 			conn__attempt_failed(c, RECONNECT_HANDSHAKE,
 			    "closed before the session was ready");

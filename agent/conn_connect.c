@@ -17,7 +17,6 @@
  * and repairs it with an error line: an agent must never sit idle. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "conn_int.h"
 #include "log.h"
@@ -147,32 +146,22 @@ static void
 conn__connect_timeout(uv_timer_t *t)
 {
 	struct conn *c = t->data;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	lws_sockfd_type fd;
-	bool tcp = false;
 
 	if (c->state != CONN_CONNECTING)
 		return;
-	/* Was the TCP connection made? Then the broker is there but slow:
-	 * a handshake failure (back off), not an unreachable one (poll). */
-	if (c->wsi && (fd = lws_get_socket_fd(c->wsi)) != LWS_SOCK_INVALID &&
-	    getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-		tcp = true;
-	conn__attempt_failed(c, tcp ? RECONNECT_HANDSHAKE :
+	/* With TCP up the broker is there but slow: a handshake failure (back
+	 * off), not an unreachable one (poll). */
+	conn__attempt_failed(c, c->tcp_up ? RECONNECT_HANDSHAKE :
 	    RECONNECT_UNREACHABLE, c->res ? "name lookup timed out" :
-	    tcp ? "no TLS/websocket handshake within connection-timeout" :
+	    c->tcp_up ? "no TLS/websocket handshake within connection-timeout" :
 	    "no TCP connection within connection-timeout");
 }
 
-/* What lws calls CLIENT_CONNECTION_ERROR: before TCP it says "Unable to
- * connect" (refused, unreachable, lws's own connect timeout). */
+/* lws's CLIENT_CONNECTION_ERROR, with its reason. */
 void
 conn__lws_failed(struct conn *c, const char *why)
 {
-	bool tcp = !why || strncmp(why, "Unable to connect", 17) != 0;
-
-	conn__attempt_failed(c, tcp ? RECONNECT_HANDSHAKE :
+	conn__attempt_failed(c, c->tcp_up ? RECONNECT_HANDSHAKE :
 	    RECONNECT_UNREACHABLE, why ? why : "unknown error");
 }
 
@@ -199,6 +188,7 @@ conn__attempt_addr(struct conn *c)
 	i.opaque_user_data = c;
 
 	conn__set_state(c, CONN_CONNECTING);
+	c->tcp_up = false;
 	log_info(PART, "connecting to %s%s%s (PCP v%d)",
 	    c->cfg->broker_ws_uris[c->broker], c->proxy.host ? " via proxy " :
 	    strcmp(addr, c->host) ? " at " : "", c->proxy.host ||

@@ -60,6 +60,7 @@ struct conn {
 	size_t addr_idx;
 	bool addr_next;             /* retry_timer: next address, same broker */
 	bool in_connect;            /* inside lws_client_connect_via_info */
+	bool tcp_up;                /* this attempt got a TCP connection */
 
 	uv_timer_t retry_timer, connect_timer, ping_timer, pong_timer,
 	    assoc_timer, supervise_timer;

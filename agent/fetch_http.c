@@ -214,6 +214,8 @@ fetch__temp_open(struct fetch_dl *dl)
 	return 0;
 }
 
+static bool fetch__next_addr(struct fetch_dl *dl);
+
 /* Connects to dl->addrs[dl->addr_idx] (through master-proxy if set). */
 static void
 fetch__attempt_addr(struct fetch_dl *dl)
@@ -250,10 +252,13 @@ fetch__attempt_addr(struct fetch_dl *dl)
 	i.local_protocol_name = PROTOCOL_NAME;
 	i.opaque_user_data = dl;
 	i.pwsi = &dl->wsi;
-	if (!lws_client_connect_via_info(&i))
-		/* Unless lws already reported it through the callback. */
+	dl->tcp_up = false;
+	/* A refused connect may end inside the call (lws then returns NULL
+	 * and reports no error): the next address, or the attempt's end. */
+	if (!lws_client_connect_via_info(&i) && dl->state == FETCH_DL_HTTP &&
+	    !fetch__next_addr(dl))
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
-		    "start the connection", dl->url);
+		    "connect to %s", dl->url, addr);
 }
 
 static void
@@ -286,16 +291,18 @@ fetch__addr_step(uv_timer_t *t)
 		fetch__attempt_addr(dl);
 }
 
-/* The next address of the same server, from the loop; false if none. */
+/* No TCP connection to this address: the server's next one, from the
+ * loop; false if there is none (or TCP did connect). */
 static bool
 fetch__next_addr(struct fetch_dl *dl)
 {
-	if (dl->addr_idx + 1 >= dl->addrs.n)
+	if (dl->tcp_up || dl->addr_idx + 1 >= dl->addrs.n)
 		return false;
 	dl->addr_idx++;
 	log_info(FETCH_PART, "%s: trying %s", dl->url,
 	    dl->addrs.addr[dl->addr_idx]);
-	lws_set_opaque_user_data(dl->wsi, NULL);
+	if (dl->wsi)
+		lws_set_opaque_user_data(dl->wsi, NULL);
 	dl->wsi = NULL;
 	uv_timer_start(&dl->step, fetch__addr_step, 0, 0);
 	return true;
@@ -495,10 +502,13 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 
 	switch (reason) {
+	case LWS_CALLBACK_WSI_CREATE:
+		/* lws makes this call once the TCP connection is up. */
+		dl->tcp_up = true;
+		break;
+
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		/* No TCP connection to this address: try the server's next. */
-		if (in && !strncmp(in, "Unable to connect", 17) &&
-		    fetch__next_addr(dl))
+		if (fetch__next_addr(dl))
 			return 0;
 		/* lws's reason, bounded and without its trailing newline */
 		n = in ? (int)strnlen(in, 200) : 0;
@@ -554,6 +564,8 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return fetch__on_completed(dl);
 
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+		if (fetch__next_addr(dl))
+			return 0;
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: the "
 		    "connection closed before the download completed", dl->url);
 		return 0;

@@ -78,6 +78,7 @@ struct fetch_dl {
 	struct resolve *res;           /* name lookup in flight */
 	struct resolve_result addrs;
 	size_t addr_idx;
+	bool tcp_up;                   /* this address took the TCP connection */
 	struct lws *wsi;
 	int status;
 	int fd;                        /* temp file, -1 when none */
