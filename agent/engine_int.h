@@ -12,6 +12,10 @@
 
 #define MAX_MODULES 256
 
+/* Room kept in max-message-size for the PCP envelope around a reply's
+ * data (ids, type, sender, target): what a reply's data may take. */
+#define ENGINE_ENVELOPE_ROOM 1024
+
 struct job {
 	struct engine *eng;
 	const struct module *mod;
@@ -66,6 +70,10 @@ struct engine {
 };
 
 /* engine.c */
+/* What a reply's data may take: max-message-size less the envelope room
+ * (half of a limit too small for that: unit tests; the config's floor is
+ * 4096). */
+size_t engine__data_max(const struct engine *e);
 void engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token);
