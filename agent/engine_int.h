@@ -116,7 +116,7 @@ void engine__owed_flush(struct engine *e);
  * Returns 0 when the metadata is final afterwards. */
 int engine__finalize(struct engine *e, const char *tid, cJSON *meta,
     bool send_owed);
-int engine__status_query(struct engine *e, const char *tid,
+int engine__status_query(struct engine *e, const char *tid, size_t reserve,
     char **results_json, char *err, size_t errlen);
 int engine__cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);
