@@ -52,7 +52,7 @@ engine__stream_job(struct engine *e, struct job *j)
 	char *tid = json_quote(j->transaction_id), *data, *out, *err;
 	/* Each stream gets half of what the message's data may hold, less
 	 * the transaction id and the keys and offsets around them. */
-	size_t frame = (tid ? strlen(tid) : 0) + 128;
+	size_t frame = (tid ? strlen(tid) : 0) + 160;
 	size_t max = engine__data_max(e) > frame ?
 	    (engine__data_max(e) - frame) / 2 : 0;
 

@@ -279,7 +279,8 @@ json_tree_clean(const cJSON *item)
 	for (; item != NULL; item = item->next) {
 		if (!json__str_clean(item->string))
 			return false;
-		if (cJSON_IsString(item) && !json__str_clean(item->valuestring))
+		if ((cJSON_IsString(item) || cJSON_IsRaw(item)) &&
+		    !json__str_clean(item->valuestring))
 			return false;
 		if (!json_tree_clean(item->child))
 			return false;
@@ -320,7 +321,9 @@ json_tree_repair(cJSON *item)
 			item->type &= ~cJSON_StringIsConst;
 			count++;
 		}
-		if (cJSON_IsString(item) && !json__str_clean(item->valuestring)) {
+		/* Raw JSON text too: its bytes >= 0x80 are inside strings. */
+		if ((cJSON_IsString(item) || cJSON_IsRaw(item)) &&
+		    !json__str_clean(item->valuestring)) {
 			if ((r = json__str_repair(item->valuestring)) == NULL)
 				return -1;
 			/* A string reference borrowed its text: keep the

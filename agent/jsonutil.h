@@ -75,7 +75,8 @@ char *json_quote_n(const char *s, size_t len);
 
 /* ---- cJSON trees ------------------------------------------------------ */
 
-/* True when every key and string value in the tree is clean UTF-8. */
+/* True when every key and string value (and raw JSON text) in the tree is
+ * clean UTF-8. */
 bool json_tree_clean(const cJSON *item);
 
 /* Applies the repair rule in place to every key and string value of the

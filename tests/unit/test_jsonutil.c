@@ -277,15 +277,17 @@ tree_repair_keys_and_values(void **state)
 	cJSON_AddItemToArray(arr, inner);
 	/* a string reference borrows its text: the owner keeps it */
 	cJSON_AddItemToObject(root, "ref", cJSON_CreateStringReference(borrowed));
+	cJSON_AddRawToObject(root, "raw", "[\"r\xff\"]");
 	assert_false(json_tree_clean(root));
-	assert_int_equal(json_tree_repair(root), 6);
+	assert_int_equal(json_tree_repair(root), 7);
 	assert_true(json_tree_clean(root));
 	assert_int_equal(json_tree_repair(root), 0);
 	assert_string_equal(borrowed, "ref\xff");
 	text = cJSON_PrintUnformatted(root);
 	assert_string_equal(text, "{\"ok\":\"caf\xc3\xa9\",\"bad" R "\":\"v"
 	    R R R "\",\"const" R "\":\"x\",\"list\":[\"a" R "\",7,"
-	    "{\"deep\":\"" R R R R R "\"}],\"ref\":\"ref" R "\"}");
+	    "{\"deep\":\"" R R R R R "\"}],\"ref\":\"ref" R "\","
+	    "\"raw\":[\"r" R "\"]}");
 	free(text);
 	cJSON_Delete(root);
 	assert_true(json_tree_clean(NULL));
