@@ -19,13 +19,63 @@
 
 /* ---- sending ---------------------------------------------------------- */
 
+size_t
+engine__data_max(const struct engine *e)
+{
+	size_t max = (size_t)e->cfg->max_message_size;
+
+	return max > 2 * ENGINE_ENVELOPE_ROOM ? max - ENGINE_ENVELOPE_ROOM :
+	    max / 2;
+}
+
+/* The last safety net before the wire (issue 8): every string pxpd sends
+ * must be valid UTF-8, or a broker closes the connection (1007). The
+ * sources repair what they quote, so this finds nothing in a correct
+ * pxpd and costs one scan per message. The data is JSON text: bytes of
+ * 0x80 and up occur in JSON text only inside strings (keys or values), so
+ * repairing the text repairs exactly its strings, keys included, without
+ * parsing it again. The v1 debug chunks are a cJSON tree, repaired as
+ * one. Returns 0, or -1 when out of memory. */
+static int
+engine__send_repair(struct pcp_out *o, char **fixed, cJSON **dbg)
+{
+	const char **str[] = { &o->target, &o->in_reply_to, &o->data_json };
+	size_t i, n = 0;
+	int repaired = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (!*str[i] || json_utf8_clean(*str[i], strlen(*str[i])))
+			continue;
+		if (!(fixed[i] = json_utf8_repair(*str[i], strlen(*str[i]), &n)))
+			return -1;
+		*str[i] = fixed[i];
+		if (i == 2)
+			o->data_len = n;
+		repaired++;
+	}
+	if (o->debug && !json_tree_clean(o->debug)) {
+		if (!(*dbg = cJSON_Duplicate(o->debug, true)) ||
+		    json_tree_repair(*dbg) < 0)
+			return -1;
+		o->debug = *dbg;
+		repaired++;
+	}
+	if (repaired)
+		log_debug(PART, "%s to %s: invalid UTF-8 replaced by U+FFFD "
+		    "before sending", o->message_type, o->target ? o->target :
+		    "the broker");
+	return 0;
+}
+
 void
 engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token)
 {
 	struct pcp_out o;
-	int rc;
+	char *fixed[3] = { NULL, NULL, NULL };
+	cJSON *dbg = NULL;
+	int rc, i;
 
 	memset(&o, 0, sizeof(o));
 	o.message_type = type;
@@ -35,9 +85,14 @@ engine__send(struct engine *e, const char *type, const char *target,
 	o.data_len = data_json ? strlen(data_json) : 0;
 	o.debug = debug;
 	o.sent_token = sent_token;
-	if ((rc = e->send(e->send_arg, &o)) != 0)
-		log_warnx(PART, "cannot send %s to %s now: %s", type, target,
+	if (engine__send_repair(&o, fixed, &dbg) != 0)
+		log_warnx(PART, "cannot send %s: out of memory", type);
+	else if ((rc = e->send(e->send_arg, &o)) != 0)
+		log_warnx(PART, "cannot send %s to %s now: %s", type, o.target,
 		    strerror(-rc));
+	for (i = 0; i < 3; i++)
+		free(fixed[i]);
+	cJSON_Delete(dbg);
 }
 
 /* PCP-level error: the request could not be read, so no transaction id
@@ -71,7 +126,8 @@ void
 engine__rpc_error(struct engine *e, const char *sender, const char *tid,
     const char *request_id, const char *description)
 {
-	char *data = pxp_rpc_error_json(tid, request_id, description);
+	char *data = pxp_rpc_error_json_max(tid, request_id, description,
+	    engine__data_max(e));
 
 	log_warnx(PART, "[%s] %s", tid, description);
 	if (data)

@@ -39,8 +39,11 @@ struct spool *engine_spool(const struct engine *e);
  * script and file modules. NULL when the configuration has no ssl-cert
  * (unit tests of the engine): fetch_get then fails cleanly. */
 struct fetch *engine_fetch(const struct engine *e);
-/* Status query and cancel, for the built-in status module. */
-int engine_status_query(struct engine *e, const char *tid,
+/* Status query and cancel, for the built-in status module. The query's
+ * results (pxp.md §6) are sized to fit max-message-size in a reply whose
+ * data holds reserve more bytes (the status request's own transaction id
+ * and the keys around the results). */
+int engine_status_query(struct engine *e, const char *tid, size_t reserve,
     char **results_json, char *err, size_t errlen);
 int engine_cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);

@@ -12,6 +12,10 @@
 
 #define MAX_MODULES 256
 
+/* Room kept in max-message-size for the PCP envelope around a reply's
+ * data (ids, type, sender, target): what a reply's data may take. */
+#define ENGINE_ENVELOPE_ROOM 1024
+
 struct job {
 	struct engine *eng;
 	const struct module *mod;
@@ -66,6 +70,10 @@ struct engine {
 };
 
 /* engine.c */
+/* What a reply's data may take: max-message-size less the envelope room
+ * (half of a limit too small for that: unit tests; the config's floor is
+ * 4096). */
+size_t engine__data_max(const struct engine *e);
 void engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token);
@@ -108,7 +116,7 @@ void engine__owed_flush(struct engine *e);
  * Returns 0 when the metadata is final afterwards. */
 int engine__finalize(struct engine *e, const char *tid, cJSON *meta,
     bool send_owed);
-int engine__status_query(struct engine *e, const char *tid,
+int engine__status_query(struct engine *e, const char *tid, size_t reserve,
     char **results_json, char *err, size_t errlen);
 int engine__cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);

@@ -160,7 +160,8 @@ engine__nb_message(struct engine *e, const char *tid, const char *request_id,
 		error = desc;
 	}
 	*type = PXP_RPC_ERROR;
-	return pxp_rpc_error_json(tid, request_id, error);
+	return pxp_rpc_error_json_max(tid, request_id, error,
+	    engine__data_max(e));
 }
 
 void
@@ -432,7 +433,7 @@ engine__exec_done(void *arg, const struct exec_result *r)
 	memset(&o, 0, sizeof(o));
 	o.exitcode = r->exitcode;
 	o.non_blocking = j->non_blocking;
-	o.result_cap = (size_t)e->cfg->max_message_size - 1024;
+	o.result_cap = engine__data_max(e);
 	if (r->cancelled) {
 		job_finish(j, NULL, "the action was cancelled (pxpd cancel)");
 		return;

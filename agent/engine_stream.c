@@ -3,7 +3,10 @@
  * "stream_output": true gets progress messages with the new stdout and
  * stderr bytes, at most one per STREAM_INTERVAL_MS and STREAM_CHUNK_MAX
  * bytes per stream each, before its final response. Off by default, so
- * an orchestrator sees exactly pxp-agent's messages. */
+ * an orchestrator sees exactly pxp-agent's messages.
+ * Invariant: a progress message is valid UTF-8 and fits max-message-size;
+ * the offsets count the bytes of the output files, so repaired bytes are
+ * counted as they were written. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +19,13 @@
 #define STREAM_INTERVAL_MS 1000
 #define STREAM_CHUNK_MAX (64 * 1024)
 
-/* New bytes of one stream, cut at a UTF-8 boundary so a character split
- * across two reads is sent whole next time. Returns malloc'd quoted JSON
- * or NULL when there is nothing new. */
+/* New bytes of one stream as a quoted JSON string, repaired
+ * (jsonutil.h) and at most max bytes once escaped; *off moves past what
+ * was sent. A character not yet wholly written is left for next time.
+ * NULL when there is nothing new. */
 static char *
 engine__stream_chunk(struct engine *e, const char *tid, const char *name,
-    uint64_t *off)
+    uint64_t *off, size_t max)
 {
 	char *buf = NULL, *q;
 	size_t len = 0, keep;
@@ -31,22 +35,13 @@ engine__stream_chunk(struct engine *e, const char *tid, const char *name,
 		free(buf);
 		return NULL;
 	}
-	keep = len;
-	/* Back off over continuation bytes and the lead byte they follow,
-	 * unless the chunk was short (the writer is done with that char). */
-	if (len == STREAM_CHUNK_MAX) {
-		size_t i = len;
-
-		while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
-			i--;
-		if (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0xC0)
-			keep = i - 1;
-		if (keep == 0)
-			keep = len;
+	keep = json_utf8_fit(buf, len, max, true, NULL);
+	if (keep == 0) {
+		free(buf);
+		return NULL;
 	}
-	buf[keep] = '\0';
 	*off += keep;
-	q = json_quote(buf);
+	q = json_quote_n(buf, keep);
 	free(buf);
 	return q;
 }
@@ -54,12 +49,17 @@ engine__stream_chunk(struct engine *e, const char *tid, const char *name,
 static void
 engine__stream_job(struct engine *e, struct job *j)
 {
-	char *out = engine__stream_chunk(e, j->transaction_id, "stdout",
-	    &j->out_off);
-	char *err = engine__stream_chunk(e, j->transaction_id, "stderr",
-	    &j->err_off);
-	char *tid = json_quote(j->transaction_id), *data;
+	char *tid = json_quote(j->transaction_id), *data, *out, *err;
+	/* Each stream gets half of what the message's data may hold, less
+	 * the transaction id and the keys and offsets around them. */
+	size_t frame = (tid ? strlen(tid) : 0) + 160;
+	size_t max = engine__data_max(e) > frame ?
+	    (engine__data_max(e) - frame) / 2 : 0;
 
+	out = engine__stream_chunk(e, j->transaction_id, "stdout", &j->out_off,
+	    max);
+	err = engine__stream_chunk(e, j->transaction_id, "stderr", &j->err_off,
+	    max);
 	if ((out || err) && tid) {
 		data = util_asprintf("{\"transaction_id\":%s,\"stdout\":%s,"
 		    "\"stderr\":%s,\"stdout_offset\":%llu,\"stderr_offset\":%llu}",

@@ -47,8 +47,9 @@ struct exec_spec {
 	const char *result_dir;
 	/* External modules in non-blocking mode write result_dir/stdout,
 	 * stderr and exitcode themselves (modules.md §1): the wrapper then
-	 * discards the action's real stdout/stderr and writes exitcode only
-	 * when the module did not. */
+	 * discards the action's real stdout/stderr, and once the module has
+	 * exited writes the process's exit code over the module's exitcode
+	 * file (the process's code is the one that counts). */
 	bool action_writes_output;
 	const char *cwd;             /* NULL: a private temp dir, removed after */
 	long timeout_s;              /* 0: none. SIGTERM to the tree, grace, SIGKILL */

@@ -278,18 +278,22 @@ extmod__only_space(const char *p, const char *end)
 	return true;
 }
 
-/* pxp-agent's tail of every output error: " (empty)" or "\n<stderr>". */
+/* pxp-agent's tail of every output error: " (empty)" or "\n<stderr>".
+ * stderr is repaired (jsonutil.h): the error is sent and may be quoted in
+ * a status answer; the reply builders cut it to fit max-message-size. */
 static char *
 extmod__output_error(const struct module *m, const char *action,
     const struct action_output *o, const char *what, const char *detail)
 {
 	bool no_err = !o->err || o->err_len == 0;
-
-	return util_asprintf("The task executed for the '%s %s' request "
-	    "returned %s%s%s - stderr:%s%.*s", m->name, action, what,
+	char *err = no_err ? NULL : json_utf8_repair(o->err, o->err_len, NULL);
+	char *s = util_asprintf("The task executed for the '%s %s' request "
+	    "returned %s%s%s - stderr:%s%s", m->name, action, what,
 	    detail ? ": " : "", detail ? detail : "", no_err ? " (empty)" : "\n",
-	    no_err ? 0 : (int)(o->err_len > 0x7fffffff ? 0x7fffffff : o->err_len),
-	    no_err ? "" : o->err);
+	    err ? err : "");
+
+	free(err);
+	return s;
 }
 
 int

@@ -149,6 +149,31 @@ pxp_rpc_error_json(const char *transaction_id, const char *request_id,
 }
 
 char *
+pxp_rpc_error_json_max(const char *transaction_id, const char *request_id,
+    const char *description, size_t max)
+{
+	const char *d = description ? description : "";
+	char *s = pxp_rpc_error_json(transaction_id, request_id, d), *cut;
+	size_t len, frame, keep;
+
+	if (!s || (len = strlen(s)) <= max)
+		return s;
+	frame = len - json_escape(NULL, d);
+	if (frame + strlen(PXP_CUT_MARK) > max)
+		return s;
+	keep = json_utf8_fit(d, strlen(d), max - frame - strlen(PXP_CUT_MARK),
+	    false, NULL);
+	free(s);
+	if (!(cut = malloc(keep + sizeof(PXP_CUT_MARK))))
+		return NULL;
+	memcpy(cut, d, keep);
+	memcpy(cut + keep, PXP_CUT_MARK, sizeof(PXP_CUT_MARK));
+	s = pxp_rpc_error_json(transaction_id, request_id, cut);
+	free(cut);
+	return s;
+}
+
+char *
 pxp_provisional_json(const char *tid)
 {
 	const char *kv[] = { "transaction_id", tid };

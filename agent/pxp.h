@@ -4,6 +4,7 @@
 #define PXPD_PXP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <cjson/cJSON.h>
 
@@ -38,6 +39,13 @@ int pxp_request_parse(const cJSON *data, bool non_blocking,
  * RPC error: {"transaction_id":..,"id":<request id>,"description":..} */
 char *pxp_rpc_error_json(const char *transaction_id, const char *request_id,
     const char *description);
+/* The same, with the description cut between characters and marked with
+ * PXP_CUT_MARK so that the whole text takes at most max bytes (an error
+ * may quote a whole stderr). When even an empty description would not
+ * fit, the text is returned uncut. */
+#define PXP_CUT_MARK " [...]"
+char *pxp_rpc_error_json_max(const char *transaction_id,
+    const char *request_id, const char *description, size_t max);
 /* Provisional response: {"transaction_id":..} */
 char *pxp_provisional_json(const char *tid);
 /* Blocking / non-blocking response: {"transaction_id":..,"results":R}

@@ -7,7 +7,9 @@
  * exitcode. Not the sandbox (wrapper_sandbox_posix.c) nor the watching
  * from pxpd (exec_posix.c).
  * Invariant: <result_dir>/exitcode appears only once the action has
- * ended and its output files are final, written temp + fsync + rename.
+ * ended and its output files are final, written temp + fsync + rename
+ * (an external module writes one of its own before it exits; the
+ * wrapper's, with the process's exit code, replaces it last).
  * This is a separate single-threaded program, so unlike pxpd itself it
  * may block, use waitpid and handle SIGCHLD. */
 #include <errno.h>
@@ -188,20 +190,6 @@ wrapper_file_open(const char *dir, const char *name, int flags)
 	    0600);
 	free(path);
 	return fd;
-}
-
-static bool
-wrapper_file_exists(const char *dir, const char *name)
-{
-	char *path = wrapper_path(dir, name);
-	struct stat st;
-	bool yes;
-
-	if (path == NULL)
-		return false;
-	yes = lstat(path, &st) == 0;
-	free(path);
-	return yes;
 }
 
 static void
@@ -669,11 +657,12 @@ wrapper_job_run(const struct exec__job *job)
 				close(fd);
 			}
 		}
-		/* An external module records its own outcome; ours is the
-		 * fallback for one that died before it could. */
-		if (!job->action_writes_output ||
-		    !wrapper_file_exists(job->result_dir, EXEC__FILE_EXITCODE))
-			wrapper_exitcode_write(job, code);
+		/* An external module writes an exitcode file of its own
+		 * (modules.md §1), but the exit code that counts is the
+		 * process's, as pxp-agent takes it: ours replaces the
+		 * module's, last, so every reader sees what the process
+		 * returned. */
+		wrapper_exitcode_write(job, code);
 	}
 	if (job->status_fd >= 0) {
 		n = snprintf(status, sizeof(status), "timed_out=%d\n",

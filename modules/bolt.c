@@ -1,5 +1,7 @@
 /* bolt.c: results of task-like modules (bolt.h). Pure: output in, JSON
- * text out. */
+ * text out. Invariant: the results text is valid UTF-8 and, with its
+ * markers, at most o->result_cap bytes (when that is above BOLT_FRAME). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,9 @@
 #define TRUNC_MARKER "\n[pxpd: output truncated: %zu of %zu bytes shown; " \
     "the whole output is in the spool of this transaction]\n"
 #define CAP_MARKER "\n[pxpd: output truncated at action-output-cap]\n"
+/* Room in result_cap for {"exitcode":N,"stdout":"","stderr":""} and both
+ * markers, escaped (each under 160 bytes). */
+#define BOLT_FRAME 512
 
 const char *
 bolt_param_str(const cJSON *params, const char *key)
@@ -20,42 +25,40 @@ bolt_param_str(const cJSON *params, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Longest prefix of s[0..len) of at most max bytes that ends on a UTF-8
- * character boundary. */
-static size_t
-bolt__utf8_prefix(const char *s, size_t len, size_t max)
-{
-	size_t n = len < max ? len : max;
-
-	while (n > 0 && n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
-}
-
-/* Appends ,"key":"<escaped text>" to out. */
+/* Appends ,"key":"<text[0..keep) and a marker, escaped>" to out (which
+ * it frees). Both are escaped as json_utf8_fit2() counted them. */
 static char *
 bolt__add(char *out, const char *key, const char *text, size_t len,
     size_t keep, bool capped)
 {
 	char marker[256] = "";
-	char *copy, *quoted, *next;
+	size_t olen, klen, n, at;
+	char *next;
 
-	if (!len)
+	if (!len || !out)
 		return out;
 	if (keep < len)
 		snprintf(marker, sizeof(marker), TRUNC_MARKER, keep, len);
 	else if (capped)
 		snprintf(marker, sizeof(marker), CAP_MARKER);
-	if (!(copy = malloc(keep + strlen(marker) + 1))) {
-		free(out);
-		return NULL;
+	olen = strlen(out);
+	klen = strlen(key);
+	n = olen + klen + 6 + json_escape_n(NULL, text, keep) +
+	    json_escape(NULL, marker);
+	if ((next = malloc(n + 1)) != NULL) {
+		memcpy(next, out, olen);
+		at = olen;
+		next[at++] = ',';
+		next[at++] = '"';
+		memcpy(next + at, key, klen);
+		at += klen;
+		memcpy(next + at, "\":\"", 3);
+		at += 3;
+		at += json_escape_n(next + at, text, keep);
+		at += json_escape(next + at, marker);
+		next[at++] = '"';
+		next[at] = '\0';
 	}
-	memcpy(copy, text, keep);
-	strcpy(copy + keep, marker);
-	quoted = json_quote(copy);
-	free(copy);
-	next = quoted ? util_asprintf("%s,\"%s\":%s", out, key, quoted) : NULL;
-	free(quoted);
 	free(out);
 	return next;
 }
@@ -64,35 +67,29 @@ int
 bolt_results(const struct module *m, const char *action,
     const struct action_output *o, char **results_json, char **error)
 {
-	size_t cap = o->result_cap ? o->result_cap : (size_t)-1;
-	size_t out_keep = o->out_len, err_keep = o->err_len;
-	size_t esc;
+	size_t cap = o->result_cap ? o->result_cap : SIZE_MAX;
+	size_t budget = cap > BOLT_FRAME ? cap - BOLT_FRAME : 0;
+	size_t out_keep, err_keep;
 	char *res;
 
 	*results_json = NULL;
 	*error = NULL;
-	if (!json_utf8_valid(o->out, o->out_len)) {
+	/* pxp-agent (util/utf8.cc) refuses NUL as well as ill-formed
+	 * UTF-8 on stdout. stderr is repaired instead (jsonutil.h). */
+	if (!json_utf8_clean(o->out, o->out_len)) {
 		*error = util_asprintf("The task executed for the '%s %s' request "
 		    "returned invalid UTF-8 on stdout", m->name, action);
 		return 0;
 	}
-	/* Escaping may grow the text: measure it, then cut both streams
-	 * until the response fits. stderr gives way first. */
-	esc = json_escape(NULL, o->out) + json_escape(NULL, o->err);
-	if (esc > cap) {
-		size_t budget = cap / 2;
-
-		err_keep = bolt__utf8_prefix(o->err, o->err_len, budget / 6);
-		out_keep = bolt__utf8_prefix(o->out, o->out_len,
-		    (cap - err_keep * 6) / 6);
-	}
+	/* Sizes are those of the repaired, escaped text, so the response
+	 * fits max-message-size as sent. stderr gives way first. */
+	json_utf8_fit2(o->out, o->out_len, o->err, o->err_len, budget,
+	    &out_keep, &err_keep);
 	res = util_asprintf("{\"exitcode\":%d", o->exitcode);
-	if (res)
-		res = bolt__add(res, "stdout", o->out, o->out_len, out_keep,
-		    o->out_truncated);
-	if (res)
-		res = bolt__add(res, "stderr", o->err, o->err_len, err_keep,
-		    o->err_truncated);
+	res = bolt__add(res, "stdout", o->out, o->out_len, out_keep,
+	    o->out_truncated);
+	res = bolt__add(res, "stderr", o->err, o->err_len, err_keep,
+	    o->err_truncated);
 	if (res) {
 		char *closed = util_asprintf("%s}", res);
 

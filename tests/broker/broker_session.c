@@ -11,6 +11,11 @@
 #include <string.h>
 
 #include "broker.h"
+#include "jsonutil.h"
+
+/* How pcp-broker (Jetty) closes a connection that sent a text frame
+ * that is not UTF-8 (code 1007, as issue 8 saw it). */
+#define TXT_BAD_UTF8 "Not valid UTF8"
 
 static const char *
 session_version_name(const struct broker_session *s)
@@ -171,6 +176,16 @@ session_receive(struct broker_session *s, struct lws *wsi, const void *in,
 		return -1;
 	if (!lws_is_final_fragment(wsi))
 		return 0;
+	/* Jetty checks a text message's UTF-8 before pcp-broker sees it and
+	 * closes with 1007 (issue 8: a v2 reply with raw output bytes). */
+	if (!s->rx.binary && !json_utf8_valid((const char *)s->rx.buf,
+	    s->rx.len)) {
+		broker_event(s->b, "bad-utf8 %s", s->uri);
+		s->close_code = LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_INVALID_PAYLOAD,
+		    (unsigned char *)TXT_BAD_UTF8, strlen(TXT_BAD_UTF8));
+		return -1;
+	}
 	s->b->stats.messages++;
 	broker_route_message(s, s->rx.buf, s->rx.len);
 	pcpt_rx_reset(&s->rx);

@@ -1,7 +1,8 @@
 /* pxp_request_fuzz.c: libFuzzer harness for the PXP request check and the
  * reply builders. Input is request data (JSON text); an accepted request's
  * transaction id must come back unchanged from every reply built for it,
- * and json_quote() must always produce a parseable JSON string. */
+ * json_quote() must always produce a parseable JSON string, and the UTF-8
+ * repair rule must hold for any bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,40 @@ quote_check(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* The UTF-8 repair rule (issue 8) on raw bytes, NUL included: escaped
+ * output is clean, counted exactly, and parses back to the repaired text;
+ * a fit never overshoots; a parsed tree repairs clean; an RPC error is
+ * cut to its limit. */
+static void
+repair_check(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	size_t n, rlen, esc, keep, max = size % 97;
+	char *q = json_quote_n(s, size), *r = json_utf8_repair(s, size, &rlen);
+	cJSON *j;
+
+	FUZZ_CHECK(q != NULL && r != NULL);
+	n = strlen(q);
+	FUZZ_CHECK(n == json_escape_n(NULL, s, size) + 2);
+	FUZZ_CHECK(json_utf8_clean(q, n) && json_utf8_clean(r, rlen));
+	j = cJSON_Parse(q);
+	FUZZ_CHECK(cJSON_IsString(j) && strcmp(j->valuestring, r) == 0);
+	cJSON_Delete(j);
+	keep = json_utf8_fit(s, size, max, false, &esc);
+	FUZZ_CHECK(esc <= max && esc == json_escape_n(NULL, s, keep));
+	j = cJSON_ParseWithLength(s, size);
+	if (j != NULL) {
+		FUZZ_CHECK(json_tree_repair(j) >= 0 && json_tree_clean(j));
+		cJSON_Delete(j);
+	}
+	free(q);
+	q = pxp_rpc_error_json_max("t", "i", r, 200);
+	FUZZ_CHECK(q != NULL && strlen(q) <= 200 &&
+	    json_utf8_clean(q, strlen(q)));
+	free(q);
+	free(r);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,6 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int mode;
 
 	quote_check(data, size);
+	repair_check(data, size);
 	j = cJSON_ParseWithLength((const char *)data, size);
 	for (mode = 0; mode < 2; mode++) {
 		if (pxp_request_parse(j, mode == 1, &r, &err) != 0) {

@@ -18,13 +18,21 @@ META = {"description": "pxpd test module",
                                       "code": {"type": "integer"}}, "required": ["seconds"]},
            "results": {"type": "object", "required": ["slept"]}},
           {"name": "badjson", "input": {"type": "object"}, "results": {"type": "object"}},
+          {"name": "exits", "input": {"type": "object"}, "results": {"type": "object"}},
           {"name": "bigout", "input": {"type": "object"}, "results": {"type": "object"}}]}
 if sys.argv[1] == "metadata":
     print(json.dumps(META)); sys.exit(0)
 req = json.load(sys.stdin)
 inp = req["input"]
 code = 0
-if sys.argv[1] == "sleep":
+written = None
+if sys.argv[1] == "exits":
+    # results.exitcode, the exitcode file and the process's exit code
+    # may all differ (pxp-module-puppet: Puppet's 2 in results, exit 0)
+    code = inp.get("exit", 0)
+    written = inp.get("written", code)
+    out = json.dumps({"status": "changed", "exitcode": inp.get("results", code)})
+elif sys.argv[1] == "sleep":
     time.sleep(inp["seconds"])
     out = json.dumps({"slept": inp["seconds"], "pid": os.getpid()})
     code = inp.get("code", 0)
@@ -36,7 +44,7 @@ of = req.get("output_files")
 if of:
     with open(of["stdout"], "w") as f: f.write(out)
     with open(of["stderr"], "w") as f: f.write("log line\n")
-    with open(of["exitcode"], "w") as f: f.write("%d\n" % code)
+    with open(of["exitcode"], "w") as f: f.write("%d\n" % (code if written is None else written))
 else:
     sys.stdout.write(out); sys.stderr.write("log line\n")
 sys.exit(code)
@@ -177,9 +185,24 @@ class Actions(PxpdTestCase):
             self.assertEqual(lines[0]["message_type"], "rpc_error_message", (tid, lines))
             self.assertIn("transaction_id", lines[0]["data"]["description"])
         self.assertFalse(os.path.exists(outside))
-        rc, lines, _ = self.env.controller(self.b, version=2, module="status", action="query",
-                                           params={"transaction_id": "../spool"})
-        self.assertEqual(lines[0]["message_type"], "rpc_error_message")
+
+    def test_status_of_ids_pxpd_never_creates(self):
+        # issue 8 item 7: "unknown" like any id never seen, decided before a
+        # path is built: a finished transaction planted where "../x" would
+        # lead is not found, and neither is the spool itself ("", "/").
+        self.agent()
+        planted = os.path.join(self.env.dir, "x")
+        os.makedirs(planted)
+        with open(os.path.join(planted, "metadata"), "w") as f:
+            json.dump({"requester": "pcp://ctl/controller", "module": "testmod", "action": "sleep",
+                       "request_params": "{}", "transaction_id": "x", "request_id": "r",
+                       "notify_outcome": False, "start": "2026-01-01T00:00:00.000000Z",
+                       "status": "success", "results": {"slept": 0}}, f)
+        for tid in ["../x", "", "/", ".", "../spool", "x" * 100000]:
+            r = self.status(tid)
+            self.assertEqual((r["status"], r["transaction_id"]), ("unknown", tid))
+            self.assertNotIn("exitcode", r)
+            self.assertIn("found no results directory", json.loads(r["stdout"])["_error"]["msg"])
 
     def test_concurrency_cap_queue_and_busy(self):
         self.agent(**{"max-concurrent-actions": 8, "max-queued-actions": 10})
@@ -342,6 +365,39 @@ class Actions(PxpdTestCase):
         self.assertTrue(out.startswith("y" * 1000))
         with open(self.spool("big-1", "stdout")) as f:
             self.assertEqual(f.read(), "y" * 30000)
+
+    def exits(self, tid, **inp):
+        rc, lines, _ = self.env.controller(self.b, version=2, module="testmod", action="exits",
+                                           params=inp, extra=["--non-blocking", "--transaction-id", tid])
+        self.assertEqual(lines[0]["message_type"], "rpc_provisional_response")
+        return lines[1]
+
+    def test_status_exitcode_is_the_process_not_the_results(self):
+        # issue 8 item 6: a Puppet run with --detailed-exitcodes and
+        # changes: results.exitcode 2, the module exits 0 -> success, 0
+        self.agent()
+        final = self.exits("ex-puppet", results=2, exit=0)
+        self.assertEqual(final["data"]["results"]["exitcode"], 2)
+        r = self.status("ex-puppet")
+        self.assertEqual((r["status"], r["exitcode"]), ("success", 0))
+
+    def test_nonblocking_module_exit_code_is_the_process(self):
+        # issue 8 item 8 (modules.md §1): what the module writes in its
+        # exitcode file does not count, the process's exit code does
+        self.agent()
+        final = self.exits("ex-3", written=0, exit=3)
+        self.assertEqual(final["message_type"], "rpc_non_blocking_response")
+        r = self.status("ex-3")
+        self.assertEqual((r["status"], r["exitcode"]), ("failure", 3))
+        with open(self.spool("ex-3", "exitcode")) as f:
+            self.assertEqual(f.read().strip(), "3")
+        # exit code 5 is reserved for "could not write the output files":
+        # the process's, not the file's
+        final = self.exits("ex-w5", written=5, exit=0)
+        self.assertEqual(final["message_type"], "rpc_non_blocking_response")
+        final = self.exits("ex-x5", written=0, exit=5)
+        self.assertEqual(final["message_type"], "rpc_error_message")
+        self.assertIn("failed to write output on file", final["data"]["description"])
 
     def test_status_shows_output_of_running_action(self):
         self.agent()

@@ -435,6 +435,21 @@ class BrokerTest(BrokerBase):
         rc, lines, _ = ctl(self.broker, "--raw-message-hex", "01010000000a7b7d", version=1)
         self.assertEqual((rc, lines[-1]["code"]), (3, 1011))
 
+    def test_invalid_utf8_text_frame_closes_1007(self):
+        # Jetty refuses a text frame that is not UTF-8 before pcp-broker
+        # sees it; binary (v1) frames are not checked.
+        msg = ('{"id":"u-1","message_type":"http://puppetlabs.com/inventory_request",'
+               '"data":{"query":["pcp://*/ok\xff"],"subscribe":false}}').encode("latin-1")
+        rc, lines, _ = ctl(self.broker, "--raw-message-hex", msg.hex(), version=2)
+        self.assertEqual((rc, lines[-1]["code"], lines[-1]["reason"]), (3, 1007, "Not valid UTF8"))
+        self.assertIn("bad-utf8 pcp://controller.example/controller", self.broker.events())
+        # well-formed multi-byte text passes
+        msg = ('{"id":"u-2","message_type":"http://puppetlabs.com/inventory_request",'
+               '"data":{"query":["pcp://*/caf\u00e9"],"subscribe":false}}').encode("utf-8")
+        rc, lines, _ = ctl(self.broker, "--raw-message-hex", msg.hex(), "--expect", "1", version=2)
+        self.assertEqual(rc, 0, lines)
+        self.assertEqual(lines[-1]["message_type"], "inventory_response")
+
     def test_sigusr1_drops_everyone_with_1011(self):
         agent = self.peer("--listen", version=1)
         ctlr = self.peer("--listen", cert="controller", path_type="controller", version=2)
