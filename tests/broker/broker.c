@@ -1,8 +1,8 @@
 /* broker.c: the test PCP broker's entry point: flags, the lws context and
  * its one TLS vhost on a libuv loop, signals (SIGTERM exits 0, SIGUSR1
  * drops every client with 1011 as a restarting broker would), the ready
- * file, the event log and the stats file. Not sessions (broker_session.c)
- * nor routing (broker_route.c).
+ * file, the event log, the connections log, the stats file and the fd
+ * limit. Not sessions (broker_session.c) nor routing (broker_route.c).
  * Invariant: the loop ends only after lws has closed all its handles, so
  * every allocation is released before exit (valgrind-clean). */
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <psa/crypto.h>
 
@@ -57,7 +59,16 @@ static const struct broker_opt {
 	{ "--stats-file", OPT_STR, 0, 0,
 	    offsetof(struct broker_config, stats_file),
 	    false, "F  counters as JSON, written at exit" },
+	{ "--connections-log", OPT_STR, 0, 0,
+	    offsetof(struct broker_config, conn_log_file),
+	    false, "F  one JSON line per listen, connect and close" },
 };
+
+/* Fleet tests hold 1,000+ clients; a soft limit of 1024 (Debian's
+ * default) would stop lws accepting long before. lws sizes its fd tables
+ * from the limit at context creation, so it is raised first, but not
+ * past this: a hard limit of 1M would cost lws two 1M-entry tables. */
+#define BROKER_FD_LIMIT_MAX 65536
 
 #define NOPTS (sizeof(broker_opts) / sizeof(broker_opts[0]))
 
@@ -136,6 +147,70 @@ broker_event(struct broker *b, const char *fmt, ...)
 }
 
 void
+broker_conn_log(struct broker *b, const char *event,
+    const struct broker_session *s, const cJSON *extra)
+{
+	struct timespec ts;
+	const cJSON *item;
+	cJSON *line;
+	char *txt;
+
+	if (b->conn_log == NULL)
+		return;
+	/* Wall clock, not monotonic: tests compare it with their own
+	 * time.time() and with the other lines of this file. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((line = cJSON_CreateObject()) == NULL)
+		return;
+	cJSON_AddNumberToObject(line, "t",
+	    (double)ts.tv_sec * 1000.0 + (double)(ts.tv_nsec / 1000000));
+	cJSON_AddStringToObject(line, "event", event);
+	if (s != NULL) {
+		cJSON_AddStringToObject(line, "cn", s->cn);
+		cJSON_AddStringToObject(line, "uri", s->uri);
+		cJSON_AddNumberToObject(line, "v", s->version == PCP_V1 ? 1 : 2);
+	}
+	cJSON_ArrayForEach(item, extra) {
+		cJSON_AddItemToObject(line, item->string,
+		    cJSON_Duplicate(item, 1));
+	}
+	if ((txt = cJSON_PrintUnformatted(line)) != NULL) {
+		fputs(txt, b->conn_log);
+		fputc('\n', b->conn_log);
+		/* Flushed per line: a test may SIGKILL the broker. */
+		fflush(b->conn_log);
+		free(txt);
+	}
+	cJSON_Delete(line);
+}
+
+/* Raises RLIMIT_NOFILE's soft limit towards the hard one (see
+ * BROKER_FD_LIMIT_MAX) and records the result. Failing is not fatal: the
+ * broker still works for as many clients as the old limit allows. */
+static void
+broker_fd_limit_raise(struct broker *b)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		b->fd_limit = -1;
+		return;
+	}
+	want = rl.rlim_max;
+	if (want == RLIM_INFINITY || want > BROKER_FD_LIMIT_MAX)
+		want = BROKER_FD_LIMIT_MAX;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			fprintf(stderr, "pcp-broker: cannot raise the fd limit "
+			    "to %lu: %s\n", (unsigned long)want, strerror(errno));
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	b->fd_limit = rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
+}
+
+void
 broker_debug(struct broker *b, int level, const char *fmt, ...)
 {
 	va_list ap;
@@ -209,6 +284,7 @@ broker_stop(struct broker *b)
 		return;
 	b->stopping = true;
 	broker_event(b, "stop");
+	broker_conn_log(b, "stop", NULL, NULL);
 	broker_signal_close(&b->sig_term);
 	broker_signal_close(&b->sig_int);
 	broker_signal_close(&b->sig_usr1);
@@ -238,6 +314,20 @@ static const struct lws_protocols broker_protocols[] = {
 	    NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
+
+static void
+broker_listening_log(struct broker *b, int port)
+{
+	cJSON *extra = cJSON_CreateObject();
+
+	if (extra == NULL)
+		return;
+	cJSON_AddNumberToObject(extra, "port", port);
+	cJSON_AddNumberToObject(extra, "pid", (double)getpid());
+	cJSON_AddNumberToObject(extra, "fd_limit", (double)b->fd_limit);
+	broker_conn_log(b, "listening", NULL, extra);
+	cJSON_Delete(extra);
+}
 
 static int
 broker_lws_start(struct broker *b)
@@ -290,6 +380,7 @@ broker_lws_start(struct broker *b)
 		return -1;
 	}
 	broker_event(b, "listen %s:%d", b->cfg.host, lws_get_vhost_listen_port(vh));
+	broker_listening_log(b, lws_get_vhost_listen_port(vh));
 	if (b->cfg.ready_file != NULL) {
 		snprintf(port, sizeof(port), "%d\n", lws_get_vhost_listen_port(vh));
 		if (broker_file_write(b->cfg.ready_file, port) != 0) {
@@ -340,6 +431,15 @@ main(int argc, char **argv)
 	} else if (b.cfg.log_level >= 1) {
 		b.log = stderr;
 	}
+	if (b.cfg.conn_log_file != NULL &&
+	    (b.conn_log = fopen(b.cfg.conn_log_file, "a")) == NULL) {
+		fprintf(stderr, "pcp-broker: %s: %s\n", b.cfg.conn_log_file,
+		    strerror(errno));
+		if (b.log != NULL && b.log != stderr)
+			fclose(b.log);
+		return 2;
+	}
+	broker_fd_limit_raise(&b);
 	if (uv_loop_init(&b.loop) != 0)
 		goto cleanup;
 	loop_ok = true;
@@ -364,5 +464,7 @@ cleanup:
 	broker_tls_free();
 	if (b.log != NULL && b.log != stderr)
 		fclose(b.log);
+	if (b.conn_log != NULL)
+		fclose(b.conn_log);
 	return rc;
 }

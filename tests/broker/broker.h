@@ -41,6 +41,7 @@ struct broker_config {
 	const char *ready_file;
 	const char *log_file;
 	const char *stats_file;
+	const char *conn_log_file;
 };
 
 struct broker_stats {
@@ -62,6 +63,8 @@ struct broker {
 	struct lws_context *lws;
 	struct broker_session *sessions;   /* every established websocket */
 	FILE *log;                         /* event log: --log-file or stderr */
+	FILE *conn_log;                    /* --connections-log (JSON lines) */
+	long fd_limit;                     /* RLIMIT_NOFILE after raising it */
 	struct broker_stats stats;
 	bool stopping;
 };
@@ -83,6 +86,7 @@ struct broker_session {
 	bool has_cert;
 	bool listed;            /* linked in b->sessions */
 	bool registered;        /* owns `uri` in the routing table */
+	bool conn_logged;       /* has its "connected" connections-log line */
 	char cn[128];
 	char type[128];
 	char uri[300];
@@ -97,6 +101,13 @@ struct broker_session {
 /* One line to the event log (tests read it): "connect pcp://... v1". */
 void broker_event(struct broker *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* One JSON line to --connections-log (fleet tests time reconnections
+ * with it): {"t":<ms since the epoch>,"event":event,"cn":..,"uri":..}.
+ * s may be NULL (broker-wide events); extra, when not NULL, is a JSON
+ * object whose members are added to the line (ownership stays with the
+ * caller). */
+void broker_conn_log(struct broker *b, const char *event,
+    const struct broker_session *s, const cJSON *extra);
 /* Diagnostics to stderr when log_level >= level. */
 void broker_debug(struct broker *b, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

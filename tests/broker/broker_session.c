@@ -95,6 +95,8 @@ session_register(struct broker_session *s)
 	}
 	s->registered = true;
 	broker_event(s->b, "connect %s %s", s->uri, session_version_name(s));
+	broker_conn_log(s->b, "connected", s, NULL);
+	s->conn_logged = true;
 	broker_route_inventory_change(s->b, s->uri, 1);
 }
 
@@ -128,6 +130,22 @@ session_established(struct broker *b, struct broker_session *s,
 }
 
 static void
+session_closed_log(struct broker *b, const struct broker_session *s)
+{
+	cJSON *extra;
+
+	/* The log pairs each "closed" with a "connected"; refused sessions
+	 * have neither. */
+	if (!s->conn_logged || b->conn_log == NULL ||
+	    (extra = cJSON_CreateObject()) == NULL)
+		return;
+	cJSON_AddNumberToObject(extra, "code",
+	    s->close_code != 0 ? s->close_code : 1006);
+	broker_conn_log(b, "closed", s, extra);
+	cJSON_Delete(extra);
+}
+
+static void
 session_closed(struct broker *b, struct broker_session *s)
 {
 	if (!s->listed)
@@ -141,6 +159,7 @@ session_closed(struct broker *b, struct broker_session *s)
 	s->listed = false;
 	broker_event(b, "close %s %d", s->uri,
 	    s->close_code != 0 ? s->close_code : 1006);
+	session_closed_log(b, s);
 	if (s->registered) {
 		s->registered = false;
 		broker_route_inventory_change(b, s->uri, -1);
