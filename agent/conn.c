@@ -210,6 +210,7 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		conn__detach(c, false);     /* lws closes it */
 		conn__lws_failed(c, in ? (const char *)in : NULL);
 		return 0;
 
@@ -253,6 +254,7 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		log_info(PART, "disconnected from %s",
 		    c->cfg->broker_ws_uris[c->broker]);
+		conn__detach(c, false);     /* lws closes it */
 		/* A session that worked is "lost". Before that it is a failed
 		 * attempt: lws reports a connect refused inside
 		 * lws_client_connect_via_info this way, not as an error. */

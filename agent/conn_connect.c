@@ -45,8 +45,11 @@ conn__schedule(struct conn *c, uint64_t delay_ms)
 	uv_timer_start(&c->retry_timer, conn__retry, delay_ms, 0);
 }
 
-/* Forgets the wsi of the attempt or session: lws closes it on its own
- * time and its callbacks no longer reach us. */
+/* Forgets the wsi of the attempt or session so that its callbacks no
+ * longer reach us; with kill it is closed now (from our own timers only:
+ * never inside one of its lws callbacks, where lws is closing it anyway).
+ * An asynchronous kill would leave a socket in SYN_SENT until lws's next
+ * sweep, 30 s later, still knocking at an overloaded broker. */
 void
 conn__detach(struct conn *c, bool kill)
 {
@@ -57,7 +60,7 @@ conn__detach(struct conn *c, bool kill)
 		return;
 	lws_set_opaque_user_data(w, NULL);
 	if (kill)
-		lws_set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		lws_set_timeout(w, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_SYNC);
 }
 
 /* Per-session state back to empty (both after a session and a failed

@@ -67,10 +67,13 @@ fetch__detach(struct fetch_dl *dl, bool kill)
 	dl->res = NULL;
 	if (dl->wsi) {
 		lws_set_opaque_user_data(dl->wsi, NULL);
-		/* Inside a callback that returns -1 lws closes it anyway. */
+		/* Inside a callback that returns -1 lws closes it anyway;
+		 * kill is only asked from our timers, where closing now is
+		 * safe (asynchronously a connecting socket would linger until
+		 * lws's next sweep, 30 s later). */
 		if (kill)
 			lws_set_timeout(dl->wsi, PENDING_TIMEOUT_USER_OK,
-			    LWS_TO_KILL_ASYNC);
+			    LWS_TO_KILL_SYNC);
 		dl->wsi = NULL;
 	}
 	fetch__temp_drop(dl);
