@@ -8,13 +8,13 @@
 
 #include <uv.h>
 
-#include "conn.h"
-#include "config.h"
-#include "daemon.h"
-#include "engine.h"
-#include "extmod.h"
-#include "exec.h"
-#include "log.h"
+#include "conn/conn.h"
+#include "config/config.h"
+#include "os/daemon.h"
+#include "engine/engine.h"
+#include "extmod/extmod.h"
+#include "exec/exec.h"
+#include "base/log.h"
 
 #define PART "main"
 #define MAX_SIGNALS 8

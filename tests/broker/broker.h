@@ -16,7 +16,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
-#include "codec.h"
+#include "pcp/codec.h"
 #include "pcpt.h"
 
 #define BROKER_DEFAULT_MAX_MESSAGE (64u * 1024 * 1024)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "broker.h"
-#include "jsonutil.h"
+#include "base/jsonutil.h"
 
 /* How pcp-broker (Jetty) closes a connection that sent a text frame
  * that is not UTF-8 (code 1007, as issue 8 saw it). */

@@ -18,7 +18,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
-#include "codec.h"
+#include "pcp/codec.h"
 #include "pcpt.h"
 
 enum {

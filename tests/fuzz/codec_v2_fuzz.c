@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "pcp/codec.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_int.h"
+#include "config/config_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

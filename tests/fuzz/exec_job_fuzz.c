@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec_int.h"
+#include "exec/exec_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

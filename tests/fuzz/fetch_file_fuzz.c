@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch_int.h"
+#include "fetch/fetch_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonutil.h"
-#include "pxp.h"
+#include "base/jsonutil.h"
+#include "pcp/pxp.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema.h"
+#include "extmod/schema.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

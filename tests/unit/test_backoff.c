@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "base/backoff.h"
 
 static void
 test_ceiling_doubles_to_cap(void **state)

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
+#include "pcp/codec.h"
 
 #define UUID "5e4b3c2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
 #define ENV_OK "{\"id\":\"" UUID "\",\"message_type\":\"" PCP_NS \

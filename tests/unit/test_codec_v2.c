@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
+#include "pcp/codec.h"
 
 static void
 decode_str(const char *s, struct pcp_msg *m)

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "config_int.h"
-#include "log.h"
+#include "config/config.h"
+#include "config/config_int.h"
+#include "base/log.h"
 
 #define MAX_ARGS 32
 

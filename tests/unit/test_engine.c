@@ -13,13 +13,13 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
-#include "config.h"
-#include "engine.h"
-#include "jsonutil.h"
-#include "log.h"
-#include "spool.h"
-#include "util.h"
+#include "pcp/codec.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "spool/spool.h"
+#include "base/util.h"
 
 #define MAX_SENT 16
 

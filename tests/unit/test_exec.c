@@ -21,8 +21,8 @@
 
 #include <uv.h>
 
-#include "exec.h"
-#include "exec_int.h"
+#include "exec/exec.h"
+#include "exec/exec_int.h"
 
 struct outcome {
 	int calls;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec.h"
-#include "exec_int.h"
+#include "exec/exec.h"
+#include "exec/exec_int.h"
 
 static void
 exec_job_round_trip(void **state)

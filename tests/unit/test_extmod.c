@@ -15,12 +15,12 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
-#include "config.h"
-#include "engine.h"
-#include "extmod.h"
-#include "log.h"
-#include "util.h"
+#include "pcp/codec.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "extmod/extmod.h"
+#include "base/log.h"
+#include "base/util.h"
 
 #define MAX_LOADED 16
 #define MAX_SENT 8

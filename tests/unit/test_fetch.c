@@ -30,9 +30,9 @@
 #include <mbedtls/sha256.h>
 #include <uv.h>
 
-#include "config.h"
-#include "fetch.h"
-#include "log.h"
+#include "config/config.h"
+#include "fetch/fetch.h"
+#include "base/log.h"
 #include "nginx_helper.h"
 
 static struct nginx_srv srv;

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "jsonutil.h"
-#include "pxp.h"
+#include "base/jsonutil.h"
+#include "pcp/pxp.h"
 
 #define R "\xef\xbf\xbd"        /* U+FFFD */
 

@@ -16,7 +16,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 struct fixture {
 	char dir[64];

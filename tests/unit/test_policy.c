@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "policy.h"
+#include "engine/policy.h"
 
 static void
 test_glob(void **state)

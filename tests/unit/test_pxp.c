@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "jsonutil.h"
-#include "pxp.h"
+#include "base/jsonutil.h"
+#include "pcp/pxp.h"
 
 /* Parses `json` and runs the request check; returns its result. */
 static int

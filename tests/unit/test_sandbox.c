@@ -22,9 +22,9 @@
 
 #include <uv.h>
 
-#include "cgroup.h"
-#include "exec.h"
-#include "exec_int.h"
+#include "exec/cgroup.h"
+#include "exec/exec.h"
+#include "exec/exec_int.h"
 
 #define MIB (1024ULL * 1024)
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "schema.h"
+#include "extmod/schema.h"
 
 /* schema_int.h SCHEMA_PATTERN_MAX */
 #define SCHEMA_TEST_PATTERN 4096

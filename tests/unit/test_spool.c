@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool.h"
-#include "spool_int.h"   /* spool__fs_mkdir_p for fixtures */
-#include "util.h"
+#include "spool/spool.h"
+#include "spool/spool_int.h"   /* spool__fs_mkdir_p for fixtures */
+#include "base/util.h"
 
 #define PATH_BUF 256
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "task_int.h"
+#include "builtin/task/task_int.h"
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 

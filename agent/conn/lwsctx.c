@@ -1,0 +1,74 @@
+/* lwsctx.c: lws client contexts (lwsctx.h). lws still takes $http_proxy
+ * from the environment when no proxy is configured, so it is hidden while
+ * the vhost is made: only broker-ws-proxy / master-proxy apply. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <psa/crypto.h>
+
+#include "conn/lwsctx.h"
+#include "base/util.h"
+
+/* lws only says that its context failed; name the file that is the cause. */
+static int
+lwsctx__readable(const char *path, char *err, size_t errlen)
+{
+	FILE *f = path && *path ? fopen(path, "rb") : NULL;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path ? path : "",
+		    strerror(path && *path ? errno : ENOENT));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+struct lws_context *
+lwsctx_client_new(uv_loop_t *loop, const struct pxpd_config *cfg,
+    const struct lwsctx_opts *o, char *err, size_t errlen)
+{
+	struct lws_context_creation_info info;
+	void *foreign[1] = { loop };
+	struct lws_context *ctx;
+	char *env_proxy;
+
+	if (lwsctx__readable(cfg->ssl_ca_cert, err, errlen) != 0 ||
+	    lwsctx__readable(cfg->ssl_cert, err, errlen) != 0 ||
+	    lwsctx__readable(cfg->ssl_key, err, errlen) != 0)
+		return NULL;
+	/* mbedTLS's TLS 1.3 runs on PSA crypto; a no-op after the first call. */
+	if (psa_crypto_init() != PSA_SUCCESS) {
+		snprintf(err, errlen, "cannot initialise mbedTLS (PSA crypto)");
+		return NULL;
+	}
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = o->protocols;
+	info.options = LWS_SERVER_OPTION_LIBUV |
+	    LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.foreign_loops = foreign;
+	info.client_ssl_ca_filepath = cfg->ssl_ca_cert;
+	info.client_ssl_cert_filepath = cfg->ssl_cert;
+	info.client_ssl_private_key_filepath = cfg->ssl_key;
+	info.connect_timeout_secs = o->connect_timeout_s;
+	info.timeout_secs = o->timeout_s;
+	info.pt_serv_buf_size = (unsigned int)o->serv_buf;
+	if (o->proxy && *o->proxy)
+		info.http_proxy_address = o->proxy;
+
+	env_proxy = util_strdup(getenv("http_proxy"));
+	if (env_proxy)
+		unsetenv("http_proxy");
+	ctx = lws_create_context(&info);
+	if (env_proxy) {
+		setenv("http_proxy", env_proxy, 1);
+		free(env_proxy);
+	}
+	if (!ctx)
+		snprintf(err, errlen, "cannot set up TLS: check ssl-ca-cert, "
+		    "ssl-cert and ssl-key");
+	return ctx;
+}

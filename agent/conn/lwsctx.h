@@ -1,0 +1,28 @@
+/* lwsctx.h: an lws client context on pxpd's libuv loop, made the one way
+ * both of its users need (conn: the broker; fetch: the Puppet server):
+ * mutual TLS with ssl-ca-cert and the cert + key of the agent, an
+ * optional HTTP CONNECT proxy, and never $http_proxy. */
+#ifndef PXPD_LWSCTX_H
+#define PXPD_LWSCTX_H
+
+#include <stddef.h>
+
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "config/config.h"
+
+struct lwsctx_opts {
+	const struct lws_protocols *protocols;
+	const char *proxy;            /* NULL or "": none */
+	unsigned connect_timeout_s;   /* lws's own TCP connect limit */
+	unsigned timeout_s;           /* lws's own network activity limit */
+	size_t serv_buf;              /* per-thread service buffer */
+};
+
+/* NULL with err naming the TLS files when lws refuses them. */
+struct lws_context *lwsctx_client_new(uv_loop_t *loop,
+    const struct pxpd_config *cfg, const struct lwsctx_opts *o, char *err,
+    size_t errlen);
+
+#endif

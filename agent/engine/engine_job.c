@@ -1,0 +1,549 @@
+/* engine_job.c: jobs: the concurrency slots and queue, running actions
+ * through exec, and the outcome of each job (blocking reply, or spool
+ * metadata + owed non-blocking response). Not request parsing (engine.c)
+ * nor status queries and recovery (engine_status.c).
+ * Invariants: a job holds a slot only while `running`; a job is freed
+ * only when finished and not inside module->start(). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/cgroup.h"
+#include "os/daemon.h"
+#include "engine/engine_int.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "pcp/pxp.h"
+#include "base/util.h"
+
+#define PART "engine"
+
+struct job *
+engine__job_new(struct engine *e, const char *tid, const char *module,
+    const char *action, const char *request_id, const char *sender,
+    const cJSON *params, const cJSON *debug, bool non_blocking,
+    bool notify_outcome)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->eng = e;
+	j->transaction_id = util_strdup(tid);
+	j->module = util_strdup(module);
+	j->action = util_strdup(action);
+	j->request_id = util_strdup(request_id);
+	j->sender = util_strdup(sender);
+	j->params = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
+	j->debug = debug ? cJSON_Duplicate(debug, 1) : NULL;
+	j->non_blocking = non_blocking;
+	j->notify_outcome = notify_outcome;
+	j->label = util_asprintf("%s '%s %s' request (transaction %s)",
+	    non_blocking ? "non-blocking" : "blocking", module, action, tid);
+	if (non_blocking)
+		j->result_dir = spool_path(e->spool, tid, NULL);
+	j->started_ms = util_now_ms();
+	if (!j->transaction_id || !j->module || !j->action || !j->request_id ||
+	    !j->sender || !j->params || (debug && !j->debug) || !j->label ||
+	    (non_blocking && !j->result_dir)) {
+		engine__job_free(j);
+		return NULL;
+	}
+	j->next = e->jobs;
+	if (e->jobs)
+		e->jobs->prev = j;
+	e->jobs = j;
+	return j;
+}
+
+void
+engine__job_free(struct job *j)
+{
+	struct engine *e;
+
+	if (!j)
+		return;
+	e = j->eng;
+	if (j->prev)
+		j->prev->next = j->next;
+	else if (e->jobs == j)
+		e->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	if (j->cleanup)
+		j->cleanup(j->cleanup_ctx, j->finished);
+	free(j->transaction_id);
+	free(j->module);
+	free(j->action);
+	free(j->request_id);
+	free(j->sender);
+	free(j->label);
+	free(j->result_dir);
+	cJSON_Delete(j->params);
+	cJSON_Delete(j->debug);
+	free(j);
+}
+
+struct job *
+engine__job_find(const struct engine *e, const char *tid)
+{
+	struct job *j;
+
+	for (j = e->jobs; j; j = j->next)
+		if (j->non_blocking && !strcmp(j->transaction_id, tid))
+			return j;
+	return NULL;
+}
+
+const char *job_transaction_id(const struct job *j) { return j->transaction_id; }
+const char *job_action(const struct job *j) { return j->action; }
+const cJSON *job_params(const struct job *j) { return j->params; }
+const cJSON *job_debug(const struct job *j) { return j->debug; }
+bool job_non_blocking(const struct job *j) { return j->non_blocking; }
+struct engine *job_engine(const struct job *j) { return j->eng; }
+const char *job_result_dir(const struct job *j) { return j->result_dir; }
+const char *job_label(const struct job *j) { return j->label; }
+
+void
+job_set_cleanup(struct job *j, void (*fn)(void *ctx, bool finished),
+    void *ctx)
+{
+	j->cleanup = fn;
+	j->cleanup_ctx = ctx;
+}
+
+/* ---- metadata --------------------------------------------------------- */
+
+static cJSON *
+engine__metadata_new(const struct job *j)
+{
+	cJSON *m = cJSON_CreateObject();
+	char start[UTIL_TIME_LEN];
+
+	util_time_iso_us(start);
+	if (!m)
+		return NULL;
+	cJSON_AddStringToObject(m, "requester", j->sender);
+	cJSON_AddStringToObject(m, "module", j->module);
+	cJSON_AddStringToObject(m, "action", j->action);
+	/* Parameters may hold secrets: pxp-agent writes "{}" too. */
+	cJSON_AddStringToObject(m, "request_params", "{}");
+	cJSON_AddStringToObject(m, "transaction_id", j->transaction_id);
+	cJSON_AddStringToObject(m, "request_id", j->request_id);
+	cJSON_AddBoolToObject(m, "notify_outcome", j->notify_outcome);
+	cJSON_AddStringToObject(m, "start", start);
+	cJSON_AddStringToObject(m, "status", "running");
+	return m;
+}
+
+/* ---- the end of a non-blocking transaction ---------------------------- */
+
+static char *
+engine__nb_message(struct engine *e, const char *tid, const char *request_id,
+    const char *results_json, const char *error, const char **type)
+{
+	char *data;
+	char desc[128];
+
+	if (!error) {
+		data = pxp_response_json(tid, results_json ? results_json : "null");
+		if (data && strlen(data) <= (size_t)e->cfg->max_message_size) {
+			*type = PXP_NON_BLOCKING_RESPONSE;
+			return data;
+		}
+		snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
+		    "max-message-size %ld", data ? strlen(data) : (size_t)0,
+		    e->cfg->max_message_size);
+		free(data);
+		error = desc;
+	}
+	*type = PXP_RPC_ERROR;
+	return pxp_rpc_error_json_max(tid, request_id, error,
+	    engine__data_max(e));
+}
+
+void
+engine__nb_finish(struct engine *e, const char *tid, const char *sender,
+    const char *request_id, bool notify_outcome, char *results_json,
+    const char *error)
+{
+	cJSON *meta = NULL, *results = NULL;
+	char end[UTIL_TIME_LEN];
+	const char *type = NULL;
+	char *data = NULL;
+
+	/* The owed response is recorded before the metadata leaves
+	 * "running": if pxpd dies in between, the restart finalizes the
+	 * transaction again and rewrites the same owed file, so the response
+	 * is neither lost nor sent twice. */
+	if (notify_outcome && sender) {
+		data = engine__nb_message(e, tid, request_id, results_json, error,
+		    &type);
+		if (data && spool_owed_write(e->spool, tid, type, sender,
+		    data) != 0)
+			log_error(PART, "[%s] cannot record the owed response",
+			    tid);
+	}
+	if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta)
+		meta = cJSON_CreateObject();
+	if (results_json)
+		results = cJSON_Parse(results_json);
+	util_time_iso_us(end);
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "status");
+	cJSON_AddStringToObject(meta, "status", error ? "failure" : "success");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "end");
+	cJSON_AddStringToObject(meta, "end", end);
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "results");
+	if (results)
+		cJSON_AddItemToObject(meta, "results", results);
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "results_are_valid");
+	cJSON_AddBoolToObject(meta, "results_are_valid", error == NULL);
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "execution_error");
+	if (error)
+		cJSON_AddStringToObject(meta, "execution_error", error);
+	if (spool_metadata_write(e->spool, tid, meta) != 0)
+		log_error(PART, "[%s] cannot write the final metadata", tid);
+	cJSON_Delete(meta);
+	log_info(PART, "[%s] finished: %s%s", tid, error ? "failure: " :
+	    "success", error ? error : "");
+	if (data && e->ready)
+		engine__send(e, type, sender, NULL, data, NULL, tid);
+	free(data);
+	free(results_json);
+}
+
+void
+engine_sent(struct engine *e, const char *token)
+{
+	if (spool_owed_clear(e->spool, token) != 0)
+		log_warnx(PART, "[%s] cannot clear the owed response", token);
+	else
+		log_debug(PART, "[%s] final response delivered", token);
+}
+
+/* ---- slots and queue -------------------------------------------------- */
+
+static void engine__job_start_queued(struct job *j);
+
+static void
+engine__slot_free(struct engine *e, struct job *j)
+{
+	struct job *next;
+
+	if (!j->running)
+		return;
+	j->running = false;
+	e->n_running--;
+	while (e->queue_head && e->n_running < e->cfg->max_concurrent_actions) {
+		next = e->queue_head;
+		e->queue_head = next->qnext;
+		if (!e->queue_head)
+			e->queue_tail = NULL;
+		e->n_queued--;
+		next->qnext = NULL;
+		engine__job_start_queued(next);
+		if (next->finished && !next->starting)
+			engine__job_free(next);
+	}
+}
+
+/* Returns 0, or -1 with the reason in err when the module could not
+ * start; the job is then finished but not freed (the caller frees). */
+static int
+engine__job_start(struct job *j, char *err, size_t errlen)
+{
+	struct engine *e = j->eng;
+	int rc;
+
+	if (j->spawns) {
+		j->running = true;
+		e->n_running++;
+	}
+	err[0] = '\0';
+	j->starting = true;
+	rc = j->mod->start(j->mod, j, err, errlen);
+	j->starting = false;
+	if (rc != 0 && !j->finished) {
+		j->finished = true;
+		engine__slot_free(e, j);
+		return -1;
+	}
+	return 0;
+}
+
+/* A queued job's turn came; a failure to start is its outcome. */
+static void
+engine__job_start_queued(struct job *j)
+{
+	char err[512], *desc;
+
+	if (engine__job_start(j, err, sizeof(err)) == 0)
+		return;
+	desc = util_asprintf("Failed to execute the task for the %s. Error: %s",
+	    j->label, err[0] ? err : "cannot start");
+	j->finished = false;
+	j->starting = true;     /* keep it alive through job_finish */
+	job_finish(j, NULL, desc ? desc : "cannot start");
+	j->starting = false;
+	free(desc);
+}
+
+int
+engine__job_submit(struct engine *e, struct job *j, char *err, size_t errlen)
+{
+	bool slot = !j->spawns ||
+	    e->n_running < e->cfg->max_concurrent_actions;
+	char reason[512];
+	cJSON *meta;
+	int rc;
+
+	if (!slot && e->n_queued >= e->cfg->max_queued_actions) {
+		snprintf(err, errlen, "the agent is busy: %d actions running and "
+		    "%d queued (max-concurrent-actions %ld, max-queued-actions "
+		    "%ld); try again later", e->n_running, e->n_queued,
+		    e->cfg->max_concurrent_actions, e->cfg->max_queued_actions);
+		return -1;
+	}
+	if (j->non_blocking) {
+		if (!(meta = engine__metadata_new(j))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		rc = spool_create(e->spool, j->transaction_id, meta);
+		cJSON_Delete(meta);
+		if (rc != 0) {
+			snprintf(err, errlen, "Failed to initialize the metadata "
+			    "file: %s", strerror(-rc));
+			return -1;
+		}
+	}
+	if (!slot) {
+		if (e->queue_tail)
+			e->queue_tail->qnext = j;
+		else
+			e->queue_head = j;
+		e->queue_tail = j;
+		e->n_queued++;
+		log_info(PART, "[%s] queued (%d running, %d queued)",
+		    j->transaction_id, e->n_running, e->n_queued);
+		return 0;
+	}
+	if (engine__job_start(j, reason, sizeof(reason)) != 0) {
+		snprintf(err, errlen, "Failed to execute the task for the %s. "
+		    "Error: %s", j->label, reason[0] ? reason : "cannot start");
+		/* No provisional response will go out: the RPC error is the
+		 * answer, and a status query reports the failure. */
+		if (j->non_blocking)
+			engine__nb_finish(e, j->transaction_id, j->sender,
+			    j->request_id, false, NULL, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* After the provisional response: free a job that is already done. */
+void
+engine__job_release(struct job *j)
+{
+	if (j->finished && !j->starting)
+		engine__job_free(j);
+}
+
+/* ---- finishing -------------------------------------------------------- */
+
+static void
+engine__audit_outcome(const struct job *j, const char *results_json,
+    const char *error)
+{
+	cJSON *res = (results_json && j->eng->audit) ?
+	    cJSON_Parse(results_json) : NULL;
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(res, "exitcode");
+
+	audit_log(j->eng->audit, &(struct audit_event){ .event = "outcome",
+	    .sender = j->sender, .transaction_id = j->transaction_id,
+	    .module = j->module, .action = j->action,
+	    .task = engine__task_name(j->module, j->params),
+	    .duration_ms = (long long)(util_now_ms() - j->started_ms),
+	    .status = error ? "failure" : "success",
+	    .exitcode = cJSON_IsNumber(code) ? code->valueint : INT_MIN,
+	    .reason = error });
+	cJSON_Delete(res);
+}
+
+void
+job_finish(struct job *j, char *results_json, const char *error)
+{
+	struct engine *e = j->eng;
+	char *data;
+	char desc[128];
+
+	if (j->finished) {
+		/* A module bug, never network input: keep the first outcome. */
+		log_error(PART, "[%s] job finished twice", j->transaction_id);
+		free(results_json);
+		return;
+	}
+	j->finished = true;
+	j->child = NULL;
+	engine__audit_outcome(j, results_json, error);
+	if (j->non_blocking) {
+		engine__nb_finish(e, j->transaction_id, j->sender, j->request_id,
+		    j->notify_outcome, results_json, error);
+	} else if (error) {
+		free(results_json);
+		engine__rpc_error(e, j->sender, j->transaction_id, j->request_id,
+		    error);
+	} else {
+		data = pxp_response_json(j->transaction_id,
+		    results_json ? results_json : "null");
+		free(results_json);
+		if (data && strlen(data) > (size_t)e->cfg->max_message_size) {
+			snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
+			    "max-message-size %ld", strlen(data),
+			    e->cfg->max_message_size);
+			engine__rpc_error(e, j->sender, j->transaction_id,
+			    j->request_id, desc);
+		} else if (data)
+			engine__send(e, PXP_BLOCKING_RESPONSE, j->sender, NULL,
+			    data, j->debug, NULL);
+		else
+			engine__rpc_error(e, j->sender, j->transaction_id,
+			    j->request_id, "out of memory building the response");
+		free(data);
+	}
+	engine__slot_free(e, j);
+	if (!j->starting && !j->running)
+		engine__job_free(j);
+}
+
+/* ---- running through exec --------------------------------------------- */
+
+static void
+engine__exec_done(void *arg, const struct exec_result *r)
+{
+	struct job *j = arg;
+	struct engine *e = j->eng;
+	struct action_output o;
+	char *results = NULL, *error = NULL, *out = NULL, *err = NULL;
+	size_t cap = (size_t)e->cfg->max_message_size;
+
+	j->child = NULL;
+	memset(&o, 0, sizeof(o));
+	o.exitcode = r->exitcode;
+	o.non_blocking = j->non_blocking;
+	o.result_cap = engine__data_max(e);
+	if (r->cancelled) {
+		job_finish(j, NULL, "the action was cancelled (pxpd cancel)");
+		return;
+	}
+	if (j->result_dir) {
+		if (spool_file_read(e->spool, j->transaction_id, "stdout", cap,
+		    &out, &o.out_len, &o.out_truncated) != 0)
+			out = util_strdup("");
+		if (spool_file_read(e->spool, j->transaction_id, "stderr", cap,
+		    &err, &o.err_len, &o.err_truncated) != 0)
+			err = util_strdup("");
+		o.out = out ? out : "";
+		o.err = err ? err : "";
+		if (r->exitcode == -1 && !spool_file_exists(e->spool,
+		    j->transaction_id, "exitcode")) {
+			free(out);
+			free(err);
+			job_finish(j, NULL, "task process is not running, but no "
+			    "output is available");
+			return;
+		}
+	} else {
+		o.out = r->out ? r->out : "";
+		o.err = r->err ? r->err : "";
+		o.out_len = r->out_len;
+		o.err_len = r->err_len;
+		o.out_truncated = r->out_truncated;
+		o.err_truncated = r->err_truncated;
+	}
+	if (r->timed_out)
+		log_warnx(PART, "[%s] timed out and was killed", j->transaction_id);
+	if (j->mod->results(j->mod, j->action, &o, &results, &error) != 0 &&
+	    !error)
+		error = util_strdup("invalid results");
+	free(out);
+	free(err);
+	job_finish(j, error ? NULL : results, error);
+	if (error)
+		free(results);
+	free(error);
+	if (o.out_len + o.err_len > ((size_t)1 << 20))
+		daemon_memory_trim();
+}
+
+void
+engine__sandbox_init(struct engine *e)
+{
+	const struct pxpd_config *cfg = e->cfg;
+	const char *mode = cfg->action_cgroup ? cfg->action_cgroup : "";
+	bool limited = cfg->action_memory_max > 0 || cfg->action_pids_max > 0 ||
+	    cfg->action_cpu_max > 0;
+	char why[512];
+
+	if (*mode && strcmp(mode, "off") != 0)
+		log_warnx(PART, "action-cgroup: unknown value '%s', taken as "
+		    "automatic", mode);
+	if (cgroup_probe(strcmp(mode, "off") != 0, &e->cgroup_dir, why,
+	    sizeof(why)) == 0) {
+		log_info(PART, "sandbox: %s", why);
+		return;
+	}
+	/* Said once, here; each wrapper then applies rlimits quietly. */
+	if (limited)
+		log_warnx(PART, "cgroup v2 not available (%s): falling back to "
+		    "rlimits", why);
+	else
+		log_info(PART, "cgroup v2 not available (%s): falling back to "
+		    "rlimits", why);
+	if (cfg->action_cpu_max > 0)
+		log_warnx(PART, "action-cpu-max is not enforced without cgroup "
+		    "v2 (RLIMIT_CPU counts CPU seconds, not a share)");
+	if (cfg->action_pids_max > 0 && (!cfg->action_user ||
+	    !*cfg->action_user))
+		log_warnx(PART, "action-pids-max: RLIMIT_NPROC does not bind "
+		    "actions running as root (set action-user)");
+}
+
+/* NULL for an unset ("") string key. */
+static const char *
+engine__opt(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+int
+job_run(struct job *j, struct exec_spec *spec, char *err, size_t errlen)
+{
+	const struct pxpd_config *cfg = j->eng->cfg;
+	struct exec_limits *l = &spec->limits;
+
+	spec->result_dir = j->result_dir;
+	if (!spec->timeout_s)
+		spec->timeout_s = cfg->action_timeout;
+	if (!spec->output_cap)
+		spec->output_cap = (size_t)cfg->action_output_cap;
+	/* The config's limits are the defaults; a module may set tighter
+	 * ones for its action. */
+	if (!l->memory_max && cfg->action_memory_max > 0)
+		l->memory_max = (unsigned long long)cfg->action_memory_max;
+	if (!l->pids_max)
+		l->pids_max = cfg->action_pids_max;
+	if (!l->cpu_max)
+		l->cpu_max = cfg->action_cpu_max;
+	l->no_new_privs = l->no_new_privs || cfg->action_no_new_privs;
+	if (!l->user)
+		l->user = engine__opt(cfg->action_user);
+	if (!l->group)
+		l->group = engine__opt(cfg->action_group);
+	l->cgroup_dir = j->eng->cgroup_dir;
+	j->child = exec_start(j->eng->loop, spec, engine__exec_done, j, err,
+	    errlen);
+	return j->child ? 0 : -1;
+}

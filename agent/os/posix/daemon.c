@@ -1,0 +1,143 @@
+/* daemon_posix.c: daemon.h for POSIX: fork/setsid, an fcntl-locked
+ * pidfile, signal lists. Runs before the event loop starts, so the
+ * blocking calls here are fine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "os/daemon.h"
+#include "base/util.h"
+
+struct daemon_lock {
+	int fd;
+	char *path;
+};
+
+const int daemon_stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, 0 };
+const int daemon_reopen_signals[] = { SIGUSR2, 0 };
+
+void
+daemon_signals_ignore(void)
+{
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+daemon_detach(char *err, size_t errlen)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		goto fail;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		goto fail;
+	/* Second fork: never reacquire a controlling terminal. */
+	if ((pid = fork()) < 0)
+		goto fail;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") != 0)
+		goto fail;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot daemonize: %s", strerror(errno));
+	return -1;
+}
+
+static int
+daemon__mkparent(const char *path)
+{
+	char *dir = util_strdup(path), *p;
+	int rc = 0;
+
+	if (!dir)
+		return -1;
+	for (p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}
+
+struct daemon_lock *
+daemon_lock_take(const char *path, char *err, size_t errlen)
+{
+	struct daemon_lock *l = calloc(1, sizeof(*l));
+	struct flock fl;
+	char buf[32];
+	int n;
+
+	if (!l)
+		return NULL;
+	daemon__mkparent(path);
+	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (l->fd < 0) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(l->fd, F_SETLK, &fl) != 0) {
+		n = (int)pread(l->fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(err, errlen, "Already running with PID=%s", buf);
+		goto fail;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(l->fd, 0) != 0 || pwrite(l->fd, buf, (size_t)n, 0) != n) {
+		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	l->path = util_strdup(path);
+	return l;
+fail:
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l);
+	return NULL;
+}
+
+void
+daemon_lock_release(struct daemon_lock *l)
+{
+	if (!l)
+		return;
+	if (l->path)
+		unlink(l->path);
+	close(l->fd);
+	free(l->path);
+	free(l);
+}
+
+void
+daemon_memory_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}

@@ -1,0 +1,431 @@
+/* spool.c: the results spool (spool.h): transaction id checks, opening the
+ * spool, the per-transaction directory, its metadata and its files. Owed
+ * responses, listing and purging are in spool_owed.c; every system call is
+ * behind spool_fs_posix.c. Not the wire format (codec) nor processes
+ * (exec). Invariants: no path is built from a transaction id or file name
+ * that failed spool_tid_check, each public function re-checks its tid
+ * itself (ids come off the wire), and every file is replaced whole (temp +
+ * rename) so a reader never sees half of one. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "spool/spool_int.h"
+#include "base/util.h"
+
+#define SPOOL_PID_MAX_TEXT 64   /* a pid or exit code file is one number */
+
+static int
+spool__fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+spool__fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static bool
+spool__tid_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+	    c == '-';
+}
+
+int
+spool_tid_check(const char *tid, char *err, size_t errlen)
+{
+	size_t i;
+	unsigned char c;
+
+	if (!tid || !*tid)
+		return spool__fail(err, errlen,
+		    "invalid transaction_id: empty");
+	/* Characters first, so "../x" reports the '/' that makes it unsafe.
+	 * The id itself is never echoed: it may be long or binary. */
+	for (i = 0; tid[i] != '\0' && i <= SPOOL_TID_MAX; i++) {
+		c = (unsigned char)tid[i];
+		if (spool__tid_char(c))
+			continue;
+		if (c > 0x20 && c < 0x7f)
+			return spool__fail(err, errlen,
+			    "invalid transaction_id: contains '%c'", c);
+		return spool__fail(err, errlen,
+		    "invalid transaction_id: contains byte 0x%02x", c);
+	}
+	if (i > SPOOL_TID_MAX)
+		return spool__fail(err, errlen,
+		    "invalid transaction_id: longer than %d characters",
+		    SPOOL_TID_MAX);
+	/* No ".", "..", nor hidden names (ours: probes, temp files). */
+	if (tid[0] == '.')
+		return spool__fail(err, errlen,
+		    "invalid transaction_id: starts with '.'");
+	return 0;
+}
+
+/* File names inside <tid>/ follow the same rule: they are ours
+ * ("metadata", "stdout", "temp_task_..."), but a path is a path. */
+bool
+spool__name_ok(const char *name)
+{
+	return spool_tid_check(name, NULL, 0) == 0;
+}
+
+struct spool *
+spool_open(const char *dir, char *err, size_t errlen)
+{
+	struct spool *s = NULL;
+	char uuid[UTIL_UUID_LEN];
+	char *probe = NULL;
+	size_t len;
+	int rc;
+	bool shared = false;
+
+	if (!dir || !*dir) {
+		spool__fail(err, errlen, "spool-dir is empty");
+		return NULL;
+	}
+	if (!(s = calloc(1, sizeof(*s))) || !(s->dir = util_strdup(dir))) {
+		spool__fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	len = strlen(s->dir);
+	while (len > 1 && s->dir[len - 1] == '/')
+		s->dir[--len] = '\0';
+	/* Parents as any tool would make them; the spool itself private,
+	 * since results may hold secrets. */
+	if ((rc = spool__fs_mkdir_p(s->dir, 0755, 0700)) != 0) {
+		spool__fail(err, errlen, "cannot create spool-dir '%s': %s",
+		    s->dir, strerror(-rc));
+		goto fail;
+	}
+	if ((rc = spool__fs_dir_check(s->dir, true, &shared)) != 0) {
+		spool__fail(err, errlen, "spool-dir '%s': %s", s->dir,
+		    strerror(-rc));
+		goto fail;
+	}
+	/* A leading '.' keeps a probe left by a crash out of every listing. */
+	util_uuid4(uuid);
+	if (!(probe = util_asprintf("%s/.pxpd-probe-%s", s->dir, uuid))) {
+		spool__fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	if ((rc = spool__fs_mkdir(probe, 0700)) != 0 ||
+	    (rc = spool__fs_rmdir(probe)) != 0) {
+		spool__fail(err, errlen, "spool-dir '%s' is not writable: %s",
+		    s->dir, strerror(-rc));
+		goto fail;
+	}
+	if (shared)
+		log_warnx("spool", "spool-dir '%s' is readable by group or "
+		    "others; results may hold secrets (chmod 0700)", s->dir);
+	s->owed_seq = spool__owed_seq_max(s);
+	free(probe);
+	return s;
+fail:
+	free(probe);
+	spool_close(s);
+	return NULL;
+}
+
+void
+spool_close(struct spool *s)
+{
+	if (!s)
+		return;
+	free(s->dir);
+	free(s);
+}
+
+const char *
+spool_dir(const struct spool *s)
+{
+	return s->dir;
+}
+
+char *
+spool_path(const struct spool *s, const char *tid, const char *name)
+{
+	if (spool_tid_check(tid, NULL, 0) != 0 ||
+	    (name && !spool__name_ok(name))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (name)
+		return util_asprintf("%s/%s/%s", s->dir, tid, name);
+	return util_asprintf("%s/%s", s->dir, tid);
+}
+
+/* spool_path with the error as a code: 0 or -EINVAL / -ENOMEM. */
+static int
+spool__path(const struct spool *s, const char *tid, const char *name,
+    char **out)
+{
+	if (spool_tid_check(tid, NULL, 0) != 0 ||
+	    (name && !spool__name_ok(name)))
+		return -EINVAL;
+	return (*out = spool_path(s, tid, name)) ? 0 : -ENOMEM;
+}
+
+int
+spool_create(struct spool *s, const char *tid, const cJSON *metadata)
+{
+	char *path = NULL;
+	int rc;
+
+	if (!cJSON_IsObject(metadata))
+		return -EINVAL;
+	if ((rc = spool__path(s, tid, NULL, &path)) != 0)
+		return rc;
+	/* mkdir is the atomic test-and-set behind the dedup of pxp.md §5. */
+	if ((rc = spool__fs_mkdir(path, 0700)) != 0)
+		goto cleanup;
+	/* Without metadata the directory would still block the id and yet
+	 * answer "unknown"; remove it so the request can be retried. */
+	if ((rc = spool_metadata_write(s, tid, metadata)) != 0)
+		spool_rmtree(path);
+cleanup:
+	free(path);
+	return rc;
+}
+
+bool
+spool_exists(const struct spool *s, const char *tid)
+{
+	char *path = NULL;
+	bool yes;
+
+	if (spool__path(s, tid, NULL, &path) != 0)
+		return false;
+	/* A real directory only: a symlink planted in the spool is no
+	 * transaction of ours. */
+	yes = spool__fs_dir_check(path, false, NULL) == 0;
+	free(path);
+	return yes;
+}
+
+int
+spool_metadata_read(const struct spool *s, const char *tid, cJSON **out)
+{
+	char *buf = NULL;
+	size_t len;
+	bool truncated;
+	int rc;
+
+	*out = NULL;
+	if ((rc = spool_file_read(s, tid, "metadata", SPOOL_METADATA_MAX,
+	    &buf, &len, &truncated)) != 0)
+		return rc;
+	if (truncated)
+		rc = -EFBIG;
+	else if (strlen(buf) != len)         /* a NUL inside */
+		rc = -EINVAL;
+	else if (!(*out = cJSON_ParseWithOpts(buf, NULL, true)))
+		rc = -EINVAL;
+	else if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		rc = -EINVAL;
+	}
+	free(buf);
+	return rc;
+}
+
+int
+spool_metadata_write(const struct spool *s, const char *tid,
+    const cJSON *metadata)
+{
+	char *text;
+	int rc;
+
+	if (!cJSON_IsObject(metadata))
+		return -EINVAL;
+	if (spool_tid_check(tid, NULL, 0) != 0)
+		return -EINVAL;
+	if (!(text = cJSON_PrintUnformatted(metadata)))
+		return -ENOMEM;
+	rc = spool_file_write(s, tid, "metadata", text, strlen(text));
+	free(text);
+	return rc;
+}
+
+/* Required members exist with their type; optional ones, when present,
+ * have theirs (the schema pxp-agent validates metadata with). */
+bool
+spool_metadata_valid(const cJSON *m)
+{
+	static const char *const strings[] = { "requester", "module",
+	    "action", "request_params", "transaction_id", "request_id",
+	    "start", "status" };
+	static const char *const opt_strings[] = { "end", "execution_error" };
+	const cJSON *v;
+	size_t i;
+
+	if (!cJSON_IsObject(m))
+		return false;
+	for (i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m,
+		    strings[i])))
+			return false;
+	if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(m,
+	    "notify_outcome")))
+		return false;
+	for (i = 0; i < sizeof(opt_strings) / sizeof(opt_strings[0]); i++) {
+		v = cJSON_GetObjectItemCaseSensitive(m, opt_strings[i]);
+		if (v && !cJSON_IsString(v))
+			return false;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(m, "results_are_valid");
+	return !v || cJSON_IsBool(v);
+}
+
+int
+spool_file_read(const struct spool *s, const char *tid, const char *name,
+    size_t max, char **buf, size_t *len, bool *truncated)
+{
+	char *path = NULL;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	*truncated = false;
+	if ((rc = spool__path(s, tid, name, &path)) != 0)
+		return rc;
+	rc = spool__fs_read(path, max, buf, len, truncated);
+	free(path);
+	return rc;
+}
+
+int
+spool_file_read_at(const struct spool *s, const char *tid, const char *name,
+    uint64_t off, size_t max, char **buf, size_t *len)
+{
+	char *path = NULL;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if ((rc = spool__path(s, tid, name, &path)) != 0)
+		return rc;
+	rc = spool__fs_read_at(path, off, max, buf, len);
+	free(path);
+	return rc;
+}
+
+int
+spool_file_write(const struct spool *s, const char *tid, const char *name,
+    const void *buf, size_t len)
+{
+	char *path = NULL;
+	int rc;
+
+	if (!name || (!buf && len))
+		return -EINVAL;
+	if ((rc = spool__path(s, tid, name, &path)) != 0)
+		return rc;
+	rc = spool__fs_write_atomic(path, buf ? buf : "", len, false);
+	free(path);
+	return rc;
+}
+
+bool
+spool_file_exists(const struct spool *s, const char *tid, const char *name)
+{
+	char *path = NULL;
+	bool yes;
+
+	if (!name || spool__path(s, tid, name, &path) != 0)
+		return false;
+	yes = spool__fs_exists(path);
+	free(path);
+	return yes;
+}
+
+/* One decimal integer, optionally negative, then only whitespace. No
+ * leading blanks or '+': this is our own format, anything else is a sign
+ * that something else wrote the file. */
+static int
+spool__number_parse(const char *text, bool negative_ok, long *out)
+{
+	const char *p = text;
+	char *end;
+	long v;
+
+	if (*p == '-' && negative_ok)
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+		end++;
+	if (*end != '\0')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Reads a small file of <tid>/ holding one number. */
+static int
+spool__number_read(const struct spool *s, const char *tid, const char *name,
+    bool negative_ok, long *out)
+{
+	char *buf = NULL;
+	size_t len;
+	bool truncated;
+	int rc;
+
+	if ((rc = spool_file_read(s, tid, name, SPOOL_PID_MAX_TEXT, &buf, &len,
+	    &truncated)) != 0)
+		return rc;
+	if (truncated || strlen(buf) != len)
+		rc = -EINVAL;
+	else
+		rc = spool__number_parse(buf, negative_ok, out);
+	free(buf);
+	return rc;
+}
+
+int
+spool_pid_read(const struct spool *s, const char *tid, long *pid)
+{
+	long v;
+	int rc;
+
+	if ((rc = spool__number_read(s, tid, "pid", false, &v)) != 0)
+		return rc;
+	/* 0 would make kill() hit our own process group. */
+	if (v <= 0)
+		return -EINVAL;
+	*pid = v;
+	return 0;
+}
+
+int
+spool_exitcode_read(const struct spool *s, const char *tid, int *code)
+{
+	long v;
+	int rc;
+
+	if ((rc = spool__number_read(s, tid, "exitcode", true, &v)) != 0)
+		return rc;
+	if (v < INT_MIN || v > INT_MAX)
+		return -EINVAL;
+	*code = (int)v;
+	return 0;
+}

@@ -1,0 +1,348 @@
+/* spool_owed.c: the spool-wide walks: owed responses (write, clear,
+ * replay in order), the transaction listing and the purge. Per-transaction
+ * files are spool.c's, system calls spool_fs_posix.c's; delivering an owed
+ * response is the engine's. Invariants: an owed file is written durably
+ * (fsync) since it is the only copy of an undelivered result; its seq is
+ * strictly greater than every seq on disk when it was written; purge never
+ * removes a directory it cannot prove finished and old. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "spool/spool_int.h"
+#include "base/util.h"
+
+/* Largest integer a JSON number (a double) holds exactly: 2^53. */
+#define OWED_SEQ_MAX 9007199254740992.0
+
+struct owed_entry {
+	char *tid;
+	uint64_t seq;
+};
+
+/* The owed file of tid, parsed and checked: 0 and *out (caller deletes),
+ * or a negative code (-ENOENT when there is none). */
+static int
+owed__load(const struct spool *s, const char *tid, cJSON **out,
+    uint64_t *seq)
+{
+	const cJSON *v;
+	char *buf = NULL;
+	size_t len;
+	bool truncated;
+	int rc;
+
+	*out = NULL;
+	if ((rc = spool_file_read(s, tid, "owed", SPOOL_OWED_MAX, &buf, &len,
+	    &truncated)) != 0)
+		return rc;
+	rc = -EINVAL;
+	if (truncated || strlen(buf) != len)
+		goto cleanup;
+	if (!(*out = cJSON_ParseWithOpts(buf, NULL, true)))
+		goto cleanup;
+	v = cJSON_GetObjectItemCaseSensitive(*out, "seq");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+	    v->valuedouble > OWED_SEQ_MAX ||
+	    (double)(uint64_t)v->valuedouble != v->valuedouble)
+		goto cleanup;
+	*seq = (uint64_t)v->valuedouble;
+	if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(*out,
+	    "message_type")) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(*out, "target")) ||
+	    !cJSON_GetObjectItemCaseSensitive(*out, "data"))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	if (rc != 0) {
+		cJSON_Delete(*out);
+		*out = NULL;
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+owed__entry_cmp(const void *a, const void *b)
+{
+	const struct owed_entry *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->tid, y->tid);
+}
+
+static void
+owed__entries_free(struct owed_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].tid);
+	free(v);
+}
+
+/* Every readable owed file as (tid, seq), sorted by seq; raises
+ * s->owed_seq to the highest seq seen. Unreadable ones are logged and
+ * left on disk for a person to look at. */
+static int
+owed__collect(struct spool *s, struct owed_entry **out, size_t *nout)
+{
+	struct owed_entry *v = NULL;
+	char **names = NULL;
+	size_t n = 0, i, cnt = 0;
+	cJSON *owed;
+	uint64_t seq;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+		return rc;
+	if (n && !(v = calloc(n, sizeof(*v)))) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		if (!spool_file_exists(s, names[i], "owed"))
+			continue;
+		if ((rc = owed__load(s, names[i], &owed, &seq)) != 0) {
+			if (rc != -ENOENT)
+				log_warnx("spool", "%s: owed response unreadable "
+				    "(%s), kept", names[i], strerror(-rc));
+			rc = 0;
+			continue;
+		}
+		cJSON_Delete(owed);
+		v[cnt].tid = names[i];
+		names[i] = NULL;
+		v[cnt++].seq = seq;
+		if (seq > s->owed_seq)
+			s->owed_seq = seq;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), owed__entry_cmp);
+	*out = v;
+	*nout = cnt;
+	v = NULL;
+cleanup:
+	owed__entries_free(v, cnt);
+	spool__names_free(names, n);
+	return rc;
+}
+
+uint64_t
+spool__owed_seq_max(struct spool *s)
+{
+	struct owed_entry *v;
+	size_t n;
+
+	if (owed__collect(s, &v, &n) == 0)
+		owed__entries_free(v, n);
+	return s->owed_seq;
+}
+
+int
+spool_owed_write(struct spool *s, const char *tid, const char *type,
+    const char *target, const char *data_json)
+{
+	cJSON *data;
+	char *dir = NULL, *path = NULL, *qtype = NULL, *qtarget = NULL;
+	char *text = NULL;
+	uint64_t seq;
+	int rc;
+	bool made_dir = false;
+
+	if (spool_tid_check(tid, NULL, 0) != 0 || !type || !target ||
+	    !data_json)
+		return -EINVAL;
+	/* The data is stored as the text we were given (big integers and
+	 * number forms survive), but it must be one JSON value or the whole
+	 * file would be unreadable later. */
+	if (!(data = cJSON_ParseWithOpts(data_json, NULL, true)))
+		return -EINVAL;
+	cJSON_Delete(data);
+
+	/* Later than everything on disk, and readable as a time (µs) when
+	 * the clock is sane. */
+	seq = util_now_ms() * 1000;
+	if (seq <= s->owed_seq)
+		seq = s->owed_seq + 1;
+	if ((double)seq > OWED_SEQ_MAX)
+		return -ERANGE;
+
+	/* Built by hand: cJSON would print a 16-digit seq in %g form. */
+	rc = -ENOMEM;
+	if (!(qtype = json_quote(type)) || !(qtarget = json_quote(target)) ||
+	    !(text = util_asprintf("{\"seq\":%llu,\"message_type\":%s,"
+	    "\"target\":%s,\"data\":%s}", (unsigned long long)seq, qtype,
+	    qtarget, data_json)))
+		goto cleanup;
+	if (!(dir = spool_path(s, tid, NULL)) ||
+	    !(path = spool_path(s, tid, "owed")))
+		goto cleanup;
+	/* A blocking transaction has no directory; its owed reply gets one,
+	 * removed again by spool_owed_clear. */
+	rc = spool__fs_mkdir(dir, 0700);
+	if (rc == 0)
+		made_dir = true;
+	else if (rc != -EEXIST)
+		goto cleanup;
+	if ((rc = spool__fs_write_atomic(path, text, strlen(text), true)) != 0)
+		goto cleanup;
+	/* The file itself is safe now; a failed sync of the new directory's
+	 * entry is no reason to report the write failed. */
+	if (made_dir)
+		spool__fs_sync_dir(s->dir);
+	s->owed_seq = seq;
+cleanup:
+	if (rc != 0 && made_dir)
+		spool__fs_rmdir(dir);
+	free(qtype);
+	free(qtarget);
+	free(text);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int
+spool_owed_clear(struct spool *s, const char *tid)
+{
+	char *dir = NULL, *path = NULL;
+	int rc;
+
+	if (spool_tid_check(tid, NULL, 0) != 0)
+		return -EINVAL;
+	if (!(dir = spool_path(s, tid, NULL)) ||
+	    !(path = spool_path(s, tid, "owed"))) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	rc = spool__fs_unlink(path);
+	if (rc == -ENOENT)
+		rc = 0;
+	/* Only succeeds for a directory spool_owed_write made for a blocking
+	 * transaction: any other one still holds its metadata. */
+	if (rc == 0)
+		spool__fs_rmdir(dir);
+cleanup:
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int
+spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg)
+{
+	struct owed_entry *v = NULL;
+	size_t n = 0, i;
+	cJSON *owed;
+	uint64_t seq;
+	int rc;
+
+	if ((rc = owed__collect(s, &v, &n)) != 0)
+		return rc;
+	/* Loaded again one at a time: holding every owed result in memory at
+	 * once could be large, and cb may clear the entry it was given. */
+	for (i = 0; i < n; i++) {
+		if (owed__load(s, v[i].tid, &owed, &seq) != 0)
+			continue;
+		cb(arg, v[i].tid, owed);
+		cJSON_Delete(owed);
+	}
+	owed__entries_free(v, n);
+	return 0;
+}
+
+int
+spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* A snapshot first, so cb may create or remove directories. */
+	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		cb(arg, names[i]);
+	spool__names_free(names, n);
+	return 0;
+}
+
+/* True when tid's directory may go: finished, valid, and started before
+ * cutoff. Each reason to keep one that looks abandoned is logged. */
+static bool
+purge__due(struct spool *s, const char *tid, int64_t cutoff)
+{
+	const cJSON *status;
+	cJSON *m = NULL;
+	int64_t start;
+	int rc;
+	bool due = false;
+
+	if ((rc = spool_metadata_read(s, tid, &m)) != 0) {
+		log_warnx("spool", "%s: metadata unreadable (%s), not purged",
+		    tid, strerror(-rc));
+		return false;
+	}
+	if (!spool_metadata_valid(m)) {
+		log_warnx("spool", "%s: metadata invalid, not purged", tid);
+		goto cleanup;
+	}
+	status = cJSON_GetObjectItemCaseSensitive(m, "status");
+	if (!strcmp(status->valuestring, "running"))
+		goto cleanup;
+	start = util_time_parse(cJSON_GetObjectItemCaseSensitive(m,
+	    "start")->valuestring);
+	if (start < 0) {
+		log_warnx("spool", "%s: bad start time, not purged", tid);
+		goto cleanup;
+	}
+	due = start < cutoff;
+cleanup:
+	cJSON_Delete(m);
+	return due;
+}
+
+int
+spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
+{
+	char **names = NULL;
+	char *path;
+	size_t n = 0, i;
+	int64_t cutoff;
+	int rc, gone = 0;
+
+	if (ttl_s < 0)
+		return -EINVAL;
+	if (ttl_s == 0)                 /* "0d": purging is off */
+		return 0;
+	cutoff = (int64_t)(util_now_ms() / 1000) - (int64_t)ttl_s;
+	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (busy && busy(arg, names[i]))
+			continue;
+		/* An owed response outlives any TTL until it is delivered. */
+		if (spool_file_exists(s, names[i], "owed"))
+			continue;
+		if (!purge__due(s, names[i], cutoff))
+			continue;
+		if (!(path = spool_path(s, names[i], NULL)))
+			continue;
+		if ((rc = spool_rmtree(path)) == 0) {
+			log_debug("spool", "%s: purged", names[i]);
+			gone++;
+		} else {
+			log_warnx("spool", "%s: purge failed: %s", names[i],
+			    strerror(-rc));
+		}
+		free(path);
+	}
+	spool__names_free(names, n);
+	return gone;
+}
