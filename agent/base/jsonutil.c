@@ -340,3 +340,11 @@ json_tree_repair(cJSON *item)
 	}
 	return count;
 }
+
+const char *
+json_string_get(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}

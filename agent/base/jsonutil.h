@@ -75,6 +75,9 @@ char *json_quote_n(const char *s, size_t len);
 
 /* ---- cJSON trees ------------------------------------------------------ */
 
+/* o's member key when it is a string (borrowed from o), else NULL. */
+const char *json_string_get(const cJSON *o, const char *key);
+
 /* True when every key and string value (and raw JSON text) in the tree is
  * clean UTF-8. */
 bool json_tree_clean(const cJSON *item);

@@ -1,7 +1,9 @@
 /* engine.c: PXP request pipeline (pxp.md §3): parse, validate, route to a
  * module, reply; the module registry. Jobs and their outcomes live in
- * engine_job.c, the spool side (status, recovery, owed responses) in
- * engine_status.c. Not the wire format (codec), not the socket (conn).
+ * job.c, recovery in recover.c, owed responses in owed.c, status and
+ * cancel in status.c and cancel.c, the purge timers in purge.c, output
+ * streaming in stream.c. Not the wire format (codec), not the socket
+ * (conn).
  * Invariant: every accepted request ends in exactly one reply or error. */
 #include <errno.h>
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* engine_int.h: what engine.c, engine_job.c and engine_status.c share.
+/* engine_int.h: what the engine's files share.
  * Not for other parts: they use engine.h and module.h. */
 #ifndef PXPD_ENGINE_INT_H
 #define PXPD_ENGINE_INT_H
@@ -83,7 +83,7 @@ void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
 /* engine.c: the task name a request names, for policy and audit. */
 const char *engine__task_name(const char *module, const cJSON *params);
 
-/* engine_job.c */
+/* job.c */
 /* Once at startup: cgroup v2 for actions, or the rlimits fallback
  * (logged once either way). */
 void engine__sandbox_init(struct engine *e);
@@ -103,23 +103,35 @@ void engine__nb_finish(struct engine *e, const char *tid, const char *sender,
     const char *request_id, bool notify_outcome, char *results_json,
     const char *error);
 
-/* engine_stream.c */
+/* stream.c */
 #define PXPD_PROGRESS_MESSAGE "urn:pxpd:rpc_progress_message"
 void engine__stream_init(struct engine *e);
 void engine__stream_begin(struct engine *e, struct job *j);
 
-/* engine_status.c */
+/* recover.c */
 void engine__recover(struct engine *e);
-void engine__owed_flush(struct engine *e);
 /* Finalizes a transaction whose exitcode file exists (status query or
  * adoption): reads output, runs module->results, rewrites metadata.
  * Returns 0 when the metadata is final afterwards. */
 int engine__finalize(struct engine *e, const char *tid, cJSON *meta,
     bool send_owed);
+/* Marks a transaction whose outcome is lost "undetermined" (meta edited
+ * and written); with send, its requester gets an RPC error (owed first). */
+void engine__undetermined(struct engine *e, const char *tid, cJSON *meta,
+    const char *why, bool send);
+
+/* owed.c */
+void engine__owed_flush(struct engine *e);
+
+/* status.c */
 int engine__status_query(struct engine *e, const char *tid, size_t reserve,
     char **results_json, char *err, size_t errlen);
+
+/* cancel.c */
 int engine__cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);
+
+/* purge.c */
 void engine__purge_start(struct engine *e);
 void engine__cache_purge_start(struct engine *e);
 

@@ -1,7 +1,7 @@
 /* spool.c: the results spool (spool.h): transaction id checks, opening the
  * spool, the per-transaction directory, its metadata and its files. Owed
- * responses, listing and purging are in spool_owed.c; every system call is
- * behind spool_fs_posix.c. Not the wire format (codec) nor processes
+ * responses are in owed.c, purging in purge.c; every system call is
+ * behind os/posix/spool_fs.c. Not the wire format (codec) nor processes
  * (exec). Invariants: no path is built from a transaction id or file name
  * that failed spool_tid_check, each public function re-checks its tid
  * itself (ids come off the wire), and every file is replaced whole (temp +
@@ -427,5 +427,21 @@ spool_exitcode_read(const struct spool *s, const char *tid, int *code)
 	if (v < INT_MIN || v > INT_MAX)
 		return -EINVAL;
 	*code = (int)v;
+	return 0;
+}
+
+int
+spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	/* A snapshot first, so cb may create or remove directories. */
+	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		cb(arg, names[i]);
+	spool__names_free(names, n);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* spool_int.h: what the spool files share: the struct behind the opaque
- * `struct spool` and the OS seam (spool_fs_posix.c; a Windows port adds
+ * `struct spool` and the OS seam (os/posix/spool_fs.c; a Windows port adds
  * spool_fs_win.c with the same functions). Not for other parts. */
 #ifndef PXPD_SPOOL_INT_H
 #define PXPD_SPOOL_INT_H
@@ -22,7 +22,7 @@ struct spool {
 
 /* Shared inside the spool (spool.c): checks of names used in paths. */
 bool spool__name_ok(const char *name);
-/* Highest seq of the owed files on disk (spool_owed.c), for spool_open. */
+/* Highest seq of the owed files on disk (owed.c), for spool_open. */
 uint64_t spool__owed_seq_max(struct spool *s);
 
 /* ---- OS seam: every call returns 0 or -errno unless stated. ---- */

@@ -1,6 +1,6 @@
 /* spool_fs_posix.c: the spool's OS seam on POSIX: directory creation,
  * atomic writes, bounded reads, listings and the tree removal. Nothing here
- * knows what a transaction or metadata is (spool.c, spool_owed.c do).
+ * knows what a transaction or metadata is (spool.c, owed.c, purge.c do).
  * Invariants: no function follows a symlink below the path it was given
  * (reads use O_NOFOLLOW, rmtree walks with openat), every descriptor is
  * O_CLOEXEC (actions are spawned from this process), and files are created

@@ -1,4 +1,4 @@
-/* engine_stream.c: opt-in streaming of a running action's output (a pxpd
+/* stream.c: opt-in streaming of a running action's output (a pxpd
  * extension). A non-blocking request whose data carries
  * "stream_output": true gets progress messages with the new stdout and
  * stderr bytes, at most one per STREAM_INTERVAL_MS and STREAM_CHUNK_MAX

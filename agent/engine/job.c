@@ -1,7 +1,7 @@
-/* engine_job.c: jobs: the concurrency slots and queue, running actions
+/* job.c: jobs: the concurrency slots and queue, running actions
  * through exec, and the outcome of each job (blocking reply, or spool
  * metadata + owed non-blocking response). Not request parsing (engine.c)
- * nor status queries and recovery (engine_status.c).
+ * nor status queries (status.c) and recovery (recover.c).
  * Invariants: a job holds a slot only while `running`; a job is freed
  * only when finished and not inside module->start(). */
 #include <errno.h>
@@ -212,15 +212,6 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 		engine__send(e, type, sender, NULL, data, NULL, tid);
 	free(data);
 	free(results_json);
-}
-
-void
-engine_sent(struct engine *e, const char *token)
-{
-	if (spool_owed_clear(e->spool, token) != 0)
-		log_warnx(PART, "[%s] cannot clear the owed response", token);
-	else
-		log_debug(PART, "[%s] final response delivered", token);
 }
 
 /* ---- slots and queue -------------------------------------------------- */

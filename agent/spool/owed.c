@@ -1,10 +1,9 @@
-/* spool_owed.c: the spool-wide walks: owed responses (write, clear,
- * replay in order), the transaction listing and the purge. Per-transaction
- * files are spool.c's, system calls spool_fs_posix.c's; delivering an owed
- * response is the engine's. Invariants: an owed file is written durably
+/* owed.c: owed responses: write, clear, replay in the order they were
+ * written. The listing of transactions is spool.c's, the purge purge.c's,
+ * system calls os/posix/spool_fs.c's; delivering an owed response is the
+ * engine's (engine/owed.c). Invariants: an owed file is written durably
  * (fsync) since it is the only copy of an undelivered result; its seq is
- * strictly greater than every seq on disk when it was written; purge never
- * removes a directory it cannot prove finished and old. */
+ * strictly greater than every seq on disk when it was written. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,94 +254,4 @@ spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg)
 	}
 	owed__entries_free(v, n);
 	return 0;
-}
-
-int
-spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
-{
-	char **names = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	/* A snapshot first, so cb may create or remove directories. */
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
-		return rc;
-	for (i = 0; i < n; i++)
-		cb(arg, names[i]);
-	spool__names_free(names, n);
-	return 0;
-}
-
-/* True when tid's directory may go: finished, valid, and started before
- * cutoff. Each reason to keep one that looks abandoned is logged. */
-static bool
-purge__due(struct spool *s, const char *tid, int64_t cutoff)
-{
-	const cJSON *status;
-	cJSON *m = NULL;
-	int64_t start;
-	int rc;
-	bool due = false;
-
-	if ((rc = spool_metadata_read(s, tid, &m)) != 0) {
-		log_warnx("spool", "%s: metadata unreadable (%s), not purged",
-		    tid, strerror(-rc));
-		return false;
-	}
-	if (!spool_metadata_valid(m)) {
-		log_warnx("spool", "%s: metadata invalid, not purged", tid);
-		goto cleanup;
-	}
-	status = cJSON_GetObjectItemCaseSensitive(m, "status");
-	if (!strcmp(status->valuestring, "running"))
-		goto cleanup;
-	start = util_time_parse(cJSON_GetObjectItemCaseSensitive(m,
-	    "start")->valuestring);
-	if (start < 0) {
-		log_warnx("spool", "%s: bad start time, not purged", tid);
-		goto cleanup;
-	}
-	due = start < cutoff;
-cleanup:
-	cJSON_Delete(m);
-	return due;
-}
-
-int
-spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
-{
-	char **names = NULL;
-	char *path;
-	size_t n = 0, i;
-	int64_t cutoff;
-	int rc, gone = 0;
-
-	if (ttl_s < 0)
-		return -EINVAL;
-	if (ttl_s == 0)                 /* "0d": purging is off */
-		return 0;
-	cutoff = (int64_t)(util_now_ms() / 1000) - (int64_t)ttl_s;
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
-		return rc;
-	for (i = 0; i < n; i++) {
-		if (busy && busy(arg, names[i]))
-			continue;
-		/* An owed response outlives any TTL until it is delivered. */
-		if (spool_file_exists(s, names[i], "owed"))
-			continue;
-		if (!purge__due(s, names[i], cutoff))
-			continue;
-		if (!(path = spool_path(s, names[i], NULL)))
-			continue;
-		if ((rc = spool_rmtree(path)) == 0) {
-			log_debug("spool", "%s: purged", names[i]);
-			gone++;
-		} else {
-			log_warnx("spool", "%s: purge failed: %s", names[i],
-			    strerror(-rc));
-		}
-		free(path);
-	}
-	spool__names_free(names, n);
-	return gone;
 }

@@ -1,0 +1,50 @@
+/* cancel.c: cancel (a pxpd extension): a running action's whole process
+ * tree is killed through exec, a queued one ends before it starts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+#include "base/jsonutil.h"
+#include "base/log.h"
+#include "pcp/pxp.h"
+#include "base/util.h"
+
+#define PART "engine"
+
+/* ---- cancel (pxpd extension) ------------------------------------------- */
+
+int
+engine__cancel(struct engine *e, const char *tid, char *err, size_t errlen)
+{
+	struct job *j = engine__job_find(e, tid);
+	struct job **pp;
+
+	if (!j) {
+		snprintf(err, errlen, "no running action with transaction_id %s",
+		    tid);
+		return -1;
+	}
+	j->cancel_requested = true;
+	if (j->child)
+		return exec_cancel(j->child) == 0 ? 0 : -1;
+	/* Still queued: it never started, so it ends here. */
+	for (pp = &e->queue_head; *pp; pp = &(*pp)->qnext)
+		if (*pp == j) {
+			*pp = j->qnext;
+			e->n_queued--;
+			break;
+		}
+	e->queue_tail = NULL;
+	for (pp = &e->queue_head; *pp; pp = &(*pp)->qnext)
+		e->queue_tail = *pp;
+	job_finish(j, NULL, "the action was cancelled before it started");
+	return 0;
+}
+
+int
+engine_cancel(struct engine *e, const char *tid, char *err, size_t errlen)
+{
+	return engine__cancel(e, tid, err, errlen);
+}
