@@ -127,7 +127,9 @@ engine__recover_one(void *arg, const char *tid)
 	cJSON *meta = NULL;
 	char err[256];
 	struct job *j;
+	char *dir = NULL;
 	long pid;
+	int alive;
 
 	if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta ||
 	    !spool_metadata_valid(meta))
@@ -138,13 +140,15 @@ engine__recover_one(void *arg, const char *tid)
 		log_info(PART, "[%s] ended while pxpd was down: finalized", tid);
 		goto out;
 	}
-	if (spool_pid_read(e->spool, tid, &pid) != 0) {
+	if (!(dir = spool_path(e->spool, tid, NULL)))
+		goto out;
+	if ((alive = exec_result_alive(dir, &pid)) < 0) {
 		engine__undetermined(e, tid, meta, "the PID and output of this "
 		    "task are not available (pxpd stopped before it started)",
 		    true);
 		goto out;
 	}
-	if (!exec_pid_alive(pid)) {
+	if (!alive) {
 		engine__undetermined(e, tid, meta, "task process is not running, "
 		    "but no output is available", true);
 		goto out;
@@ -169,6 +173,7 @@ engine__recover_one(void *arg, const char *tid)
 	e->n_running++;
 	log_info(PART, "[%s] adopted running action (pid %ld)", tid, pid);
 out:
+	free(dir);
 	cJSON_Delete(meta);
 }
 

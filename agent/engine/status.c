@@ -116,8 +116,7 @@ engine__status_query(struct engine *e, const char *tid, size_t reserve,
 	cJSON *res = cJSON_CreateObject(), *meta = NULL;
 	const char *status, *stored;
 	size_t budget = engine__data_max(e), tid_keep, tid_esc;
-	char *echo = NULL;
-	long pid;
+	char *echo = NULL, *dir = NULL;
 	int exitcode;
 
 	if (!res) {
@@ -163,9 +162,8 @@ engine__status_query(struct engine *e, const char *tid, size_t reserve,
 	}
 	stored = json_string_get(meta, "status");
 	if (!strcmp(stored, "running")) {
-		if (engine__job_find(e, tid) ||
-		    (spool_pid_read(e->spool, tid, &pid) == 0 &&
-		    exec_pid_alive(pid))) {
+		if (engine__job_find(e, tid) || ((dir = spool_path(e->spool,
+		    tid, NULL)) && exec_result_alive(dir, NULL) == 1)) {
 			status = "running";
 			status_add_output(e, res, tid, NULL, budget);
 		} else {
@@ -192,6 +190,7 @@ engine__status_query(struct engine *e, const char *tid, size_t reserve,
 done:
 	cJSON_AddStringToObject(res, "status", status);
 	cJSON_Delete(meta);
+	free(dir);
 	*results_json = cJSON_PrintUnformatted(res);
 	cJSON_Delete(res);
 	return *results_json ? 0 : -1;

@@ -93,8 +93,13 @@ int exec_cancel(struct exec_child *c);
  * running detached; done will not be called. */
 void exec_abandon(struct exec_child *c);
 
-/* Is this process alive? (status queries of adopted actions) */
-bool exec_pid_alive(long pid);
+/* Is the action of result_dir still running? Its wrapper's pid file is
+ * read (*pid gets it; may be NULL) and that process asked whether it
+ * lives. 1 yes, 0 no; -ENOENT without a pid file (the wrapper never
+ * started), -EINVAL when it is not one. It takes the dir, not a pid:
+ * whatever else proves the process is our wrapper (issue 10) is
+ * recorded there. */
+int exec_result_alive(const char *result_dir, long *pid);
 
 /* Entry point of `pxpd --exec-wrapper`; reads its job from stdin. */
 int exec_wrapper_main(int argc, char **argv);

@@ -79,9 +79,14 @@ void exec__job_free(struct exec__job *job);
  * space. 0 and *code, or -1. */
 int exec__exitcode_parse(const char *text, size_t len, int *code);
 
-/* A pid file's text: "<pid>\n" (white space tolerated), pid > 1.
- * 0 and *pid, or -1. */
+/* A pid file's text: "<pid>\n" (white space after it only), pid > 1.
+ * The one reader of pid files (adoption, exec_result_alive). 0 and
+ * *pid, or -1. */
 int exec__pid_parse(const char *text, size_t len, long *pid);
+
+/* Is process pid alive (ours to signal, or another user's)? The platform
+ * half; others ask exec_result_alive. */
+bool exec__pid_alive(long pid);
 
 /* ---- the POSIX wrapper's halves (wrapper_posix.c runs the action,
  * wrapper_spawn_posix.c starts it) ---- */

@@ -17,7 +17,7 @@
 #include "spool/spool_int.h"
 #include "base/util.h"
 
-#define SPOOL_PID_MAX_TEXT 64   /* a pid or exit code file is one number */
+#define SPOOL_NUMBER_MAX_TEXT 64  /* an exitcode file is one number */
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
@@ -358,13 +358,13 @@ spool_file_exists(const struct spool *s, const char *tid, const char *name)
  * leading blanks or '+': this is our own format, anything else is a sign
  * that something else wrote the file. */
 static int
-spool__number_parse(const char *text, bool negative_ok, long *out)
+spool__number_parse(const char *text, long *out)
 {
 	const char *p = text;
 	char *end;
 	long v;
 
-	if (*p == '-' && negative_ok)
+	if (*p == '-')
 		p++;
 	if (*p < '0' || *p > '9')
 		return -EINVAL;
@@ -383,37 +383,22 @@ spool__number_parse(const char *text, bool negative_ok, long *out)
 /* Reads a small file of <tid>/ holding one number. */
 static int
 spool__number_read(const struct spool *s, const char *tid, const char *name,
-    bool negative_ok, long *out)
+    long *out)
 {
 	char *buf = NULL;
 	size_t len;
 	bool truncated;
 	int rc;
 
-	if ((rc = spool_file_read(s, tid, name, SPOOL_PID_MAX_TEXT, &buf, &len,
+	if ((rc = spool_file_read(s, tid, name, SPOOL_NUMBER_MAX_TEXT, &buf, &len,
 	    &truncated)) != 0)
 		return rc;
 	if (truncated || strlen(buf) != len)
 		rc = -EINVAL;
 	else
-		rc = spool__number_parse(buf, negative_ok, out);
+		rc = spool__number_parse(buf, out);
 	free(buf);
 	return rc;
-}
-
-int
-spool_pid_read(const struct spool *s, const char *tid, long *pid)
-{
-	long v;
-	int rc;
-
-	if ((rc = spool__number_read(s, tid, "pid", false, &v)) != 0)
-		return rc;
-	/* 0 would make kill() hit our own process group. */
-	if (v <= 0)
-		return -EINVAL;
-	*pid = v;
-	return 0;
 }
 
 int
@@ -422,7 +407,7 @@ spool_exitcode_read(const struct spool *s, const char *tid, int *code)
 	long v;
 	int rc;
 
-	if ((rc = spool__number_read(s, tid, "exitcode", true, &v)) != 0)
+	if ((rc = spool__number_read(s, tid, "exitcode", &v)) != 0)
 		return rc;
 	if (v < INT_MIN || v > INT_MAX)
 		return -EINVAL;

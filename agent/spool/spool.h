@@ -57,8 +57,6 @@ int spool_file_write(const struct spool *s, const char *tid,
     const char *name, const void *buf, size_t len);
 bool spool_file_exists(const struct spool *s, const char *tid,
     const char *name);
-/* pid file: "<pid>\n"; 0 and *pid, or -ENOENT / -EINVAL. */
-int spool_pid_read(const struct spool *s, const char *tid, long *pid);
 /* exitcode file: an integer; -ENOENT when the action has not ended. */
 int spool_exitcode_read(const struct spool *s, const char *tid, int *code);
 

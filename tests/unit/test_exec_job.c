@@ -250,6 +250,48 @@ exec_small_files_parse(void **state)
 	assert_int_equal(exec__pid_parse("12 34", 5, &pid), -1);
 }
 
+/* The one pid file parser (the spool had a second one with other rules:
+ * its cases are here). Our own format: nothing before the number, white
+ * space after it, pid 2 and up. */
+static void
+exec_pid_file_rules(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		long pid;
+	} pids[] = {
+		{ "1234\n", 0, 1234 }, { "1234", 0, 1234 },
+		{ "77 \r\n\t", 0, 77 }, { "2\n", 0, 2 },
+		{ "2147483647\n", 0, 2147483647 }, { "", -1, 0 },
+		{ "\n", -1, 0 }, { "0\n", -1, 0 }, { "1\n", -1, 0 },
+		{ "-5\n", -1, 0 }, { "12x\n", -1, 0 },
+		{ " 12\n", -1, 0 }, { "+12", -1, 0 },
+		{ "12 13\n", -1, 0 }, { "2147483648\n", -1, 0 },
+		{ "99999999999999999999999\n", -1, 0 },
+		{ "0000000000000000000000000000000000000000000000000000000000"
+		  "000000000001\n", -1, 0 },  /* longer than a pid file */
+	};
+	size_t i;
+	long pid;
+	int code;
+
+	(void)state;
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		pid = -99;
+		if (exec__pid_parse(pids[i].text, strlen(pids[i].text),
+		    &pid) != pids[i].rc)
+			fail_msg("pid '%s': wrong rc", pids[i].text);
+		if (pids[i].rc == 0)
+			assert_int_equal(pid, pids[i].pid);
+	}
+	/* A NUL in the middle is garbage too, for both files. */
+	assert_int_equal(exec__pid_parse("12\0 34", 6, &pid), -1);
+	assert_int_equal(exec__pid_parse("12\0", 3, &pid), -1);
+	assert_int_equal(exec__exitcode_parse("0\0 1", 4, &code), -1);
+	assert_int_equal(exec__exitcode_parse("+1", 2, &code), -1);
+}
+
 int
 main(void)
 {
@@ -259,6 +301,7 @@ main(void)
 		cmocka_unit_test(exec_job_build_refuses),
 		cmocka_unit_test(exec_job_parse_bad_input),
 		cmocka_unit_test(exec_small_files_parse),
+		cmocka_unit_test(exec_pid_file_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

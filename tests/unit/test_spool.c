@@ -191,7 +191,6 @@ spool_bad_tid_everywhere(void **state)
 	cJSON *m = meta_new("x", "running", "2020-01-01T00:00:00Z"), *out;
 	char esc[PATH_BUF], *buf;
 	size_t i, len;
-	long pid;
 	int code;
 	bool tr;
 
@@ -209,7 +208,6 @@ spool_bad_tid_everywhere(void **state)
 		assert_int_equal(spool_file_write(f->s, t, "x", "y", 1),
 		    -EINVAL);
 		assert_false(spool_file_exists(f->s, t, "metadata"));
-		assert_int_equal(spool_pid_read(f->s, t, &pid), -EINVAL);
 		assert_int_equal(spool_exitcode_read(f->s, t, &code), -EINVAL);
 		assert_int_equal(spool_owed_write(f->s, t, "x", "y", "{}"),
 		    -EINVAL);
@@ -507,24 +505,11 @@ spool_file_read_bounded(void **state)
 	    &len, &tr), 0);
 }
 
+/* The pid file's rules are exec's (exec__pid_parse, test_exec_job.c):
+ * the wrapper writes it and exec reads it. */
 static void
-spool_pid_exitcode_parse(void **state)
+spool_exitcode_parse(void **state)
 {
-	static const struct {
-		const char *text;
-		int rc;
-		long pid;
-	} pids[] = {
-		{ "1234\n", 0, 1234 }, { "1234", 0, 1234 },
-		{ "77 \r\n\t", 0, 77 }, { "", -EINVAL, 0 },
-		{ "\n", -EINVAL, 0 }, { "0\n", -EINVAL, 0 },
-		{ "-5\n", -EINVAL, 0 }, { "12x\n", -EINVAL, 0 },
-		{ " 12\n", -EINVAL, 0 }, { "+12", -EINVAL, 0 },
-		{ "12 13\n", -EINVAL, 0 },
-		{ "99999999999999999999999\n", -EINVAL, 0 },
-		{ "0000000000000000000000000000000000000000000000000000000000"
-		  "000000000001\n", -EINVAL, 0 },  /* longer than a pid file */
-	};
 	static const struct {
 		const char *text;
 		int rc;
@@ -538,21 +523,10 @@ spool_pid_exitcode_parse(void **state)
 	};
 	struct fixture *f = *state;
 	size_t i;
-	long pid;
 	int code;
 
 	create_tx(f, "t-1", "running", "2020-01-01T00:00:00Z");
-	assert_int_equal(spool_pid_read(f->s, "t-1", &pid), -ENOENT);
 	assert_int_equal(spool_exitcode_read(f->s, "t-1", &code), -ENOENT);
-	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
-		pid = -99;
-		assert_int_equal(spool_file_write(f->s, "t-1", "pid",
-		    pids[i].text, strlen(pids[i].text)), 0);
-		if (spool_pid_read(f->s, "t-1", &pid) != pids[i].rc)
-			fail_msg("pid '%s': wrong rc", pids[i].text);
-		if (pids[i].rc == 0)
-			assert_int_equal(pid, pids[i].pid);
-	}
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		code = -99;
 		assert_int_equal(spool_file_write(f->s, "t-1", "exitcode",
@@ -562,10 +536,6 @@ spool_pid_exitcode_parse(void **state)
 		if (codes[i].rc == 0)
 			assert_int_equal(code, codes[i].code);
 	}
-	/* A NUL in the middle is garbage too. */
-	assert_int_equal(spool_file_write(f->s, "t-1", "pid", "12\0 34", 6),
-	    0);
-	assert_int_equal(spool_pid_read(f->s, "t-1", &pid), -EINVAL);
 }
 
 struct owed_seen {
@@ -924,7 +894,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_file_read_bounded,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(spool_pid_exitcode_parse,
+		cmocka_unit_test_setup_teardown(spool_exitcode_parse,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_owed_order_and_clear,
 		    setup, teardown),

@@ -73,7 +73,7 @@ struct exec_child {
 };
 
 bool
-exec_pid_alive(long pid)
+exec__pid_alive(long pid)
 {
 	if (pid <= 0 || pid > INT_MAX)
 		return false;
@@ -130,29 +130,47 @@ exec_child_release(struct exec_child *c)
 		exec_child_free(c);
 }
 
-/* Small result-dir file into buf (NUL-ended); bytes read or -1. These
- * files are a few bytes on a local disk: reading them inline costs the
- * loop no more than a stat. */
+/* Small result-dir file into buf (NUL-ended): bytes read, or -ENOENT,
+ * or -EINVAL when it is not a regular file or does not fit (a pid or
+ * exitcode file is a few bytes; a FIFO put there must not block us).
+ * Reading them inline costs the loop no more than a stat. */
 static ssize_t
 exec_file_small_read(const char *dir, const char *name, char *buf,
     size_t size)
 {
 	char path[PATH_MAX];
+	struct stat st;
+	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
-		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) < 0)
+		return errno == ENOENT ? -ENOENT : -EINVAL;
+	rc = -EINVAL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		goto cleanup;
+	/* One byte more than fits: a longer file is refused whole. */
+	while (len < size) {
+		do
+			n = read(fd, buf + len, size - len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			goto cleanup;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len < size) {
+		buf[len] = '\0';
+		rc = (int)len;
+	}
+cleanup:
 	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
+	return rc;
 }
 
 static bool
@@ -179,6 +197,33 @@ exec_exitcode_read(const char *dir)
 	if (n < 0 || exec__exitcode_parse(buf, (size_t)n, &code) < 0)
 		return -1;
 	return code;
+}
+
+/* The wrapper's pid from dir/pid: 0, or -ENOENT / -EINVAL. */
+static int
+exec_result_pid(const char *dir, long *pid)
+{
+	char buf[64];
+	ssize_t n = exec_file_small_read(dir, EXEC__FILE_PID, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n == -ENOENT ? -ENOENT : -EINVAL;
+	return exec__pid_parse(buf, (size_t)n, pid) == 0 ? 0 : -EINVAL;
+}
+
+int
+exec_result_alive(const char *result_dir, long *pid)
+{
+	long p;
+	int rc;
+
+	if ((rc = exec_result_pid(result_dir, &p)) != 0)
+		return rc;
+	if (pid != NULL)
+		*pid = p;
+	/* Issue 10: a live process with that pid need not be our wrapper
+	 * (pids are reused); the check that it is belongs here. */
+	return exec__pid_alive(p) ? 1 : 0;
 }
 
 static void
@@ -522,12 +567,12 @@ exec_adopt_check(struct exec_child *c)
 	 * exitcode that has not changed for a while ends the wait anyway, in
 	 * case the pid was reused by an unrelated process. */
 	if (exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE) &&
-	    (!exec_pid_alive(c->pid) || exec_exitcode_settled(c->result_dir))) {
+	    (!exec__pid_alive(c->pid) || exec_exitcode_settled(c->result_dir))) {
 		exec_child_finish(c);
 		return;
 	}
 	/* The exitcode may have landed between the two looks. */
-	if (!exec_pid_alive(c->pid)) {
+	if (!exec__pid_alive(c->pid)) {
 		if (!exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE))
 			log_info(PART, "wrapper %ld is gone without an "
 			    "exitcode", c->pid);
@@ -557,8 +602,6 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
     void *arg, char *err, size_t errlen)
 {
 	struct exec_child *c;
-	char buf[64];
-	ssize_t n;
 	int rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -584,8 +627,7 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
 		uv_timer_start(&c->timer, exec_adopt_on_timer, 0, 0);
 		return c;
 	}
-	n = exec_file_small_read(result_dir, EXEC__FILE_PID, buf, sizeof(buf));
-	if (n < 0 || exec__pid_parse(buf, (size_t)n, &c->pid) < 0) {
+	if (exec_result_pid(result_dir, &c->pid) != 0) {
 		snprintf(err, errlen, "no exitcode and no valid pid file in "
 		    "'%s'", result_dir);
 		c->done = NULL;
@@ -608,7 +650,7 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
 	}
 	/* It may have ended between our look at exitcode and the watch. */
 	if (exec_file_exists(result_dir, EXEC__FILE_EXITCODE) ||
-	    !exec_pid_alive(c->pid))
+	    !exec__pid_alive(c->pid))
 		uv_timer_start(&c->timer, exec_adopt_on_timer, 0,
 		    EXEC_ADOPT_POLL_MS);
 	log_debug(PART, "watching wrapper %ld of '%s'", c->pid, result_dir);
