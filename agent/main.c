@@ -1,5 +1,6 @@
 /* main.c: wires pxpd together: flags and config, log, daemon, signals,
- * the connection and the engine on one libuv loop. No logic of its own
+ * the shared services (task downloads, the actions' sandbox), the
+ * connection and the engine on one libuv loop. No logic of its own
  * beyond start-up and shutdown order. */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "engine/engine.h"
 #include "extmod/extmod.h"
 #include "exec/exec.h"
+#include "fetch/fetch.h"
 #include "base/log.h"
 
 #define PART "main"
@@ -24,6 +26,8 @@ struct pxpd {
 	struct pxpd_config cfg;
 	struct conn *conn;
 	struct engine *engine;
+	struct fetch *fetch;
+	struct exec_env exec_env;
 	struct daemon_lock *lock;
 	uv_signal_t signals[MAX_SIGNALS];
 	int n_signals;
@@ -104,6 +108,7 @@ pxpd_modules_done(void *arg)
 	if (p->stopping)
 		return;
 	engine_start(p->engine);
+	fetch_cache_purge_start(p->fetch, p->cfg.task_cache_purge_ttl_s);
 	conn_start(p->conn);
 }
 
@@ -147,10 +152,35 @@ pxpd_stop(struct pxpd *p, int exit_code)
 	p->exit_code = exit_code;
 	for (i = 0; i < p->n_signals; i++)
 		uv_close((uv_handle_t *)&p->signals[i], pxpd_signal_closed);
-	/* The connection goes first: it may still call into the engine. */
+	/* The connection goes first: it may still call into the engine;
+	 * the services last: the jobs' cleanups cancel what they wait for. */
 	conn_stop(p->conn);
 	engine_free(p->engine);
 	p->engine = NULL;
+	fetch_free(p->fetch);
+	p->fetch = NULL;
+}
+
+/* The action-* keys are the defaults of every action; the sandbox is
+ * found once, here. */
+static void
+pxpd_exec_env(struct pxpd *p)
+{
+	const struct pxpd_config *c = &p->cfg;
+	struct exec_env *x = &p->exec_env;
+
+	x->timeout_s = c->action_timeout;
+	x->output_cap = (size_t)c->action_output_cap;
+	if (c->action_memory_max > 0)
+		x->limits.memory_max = (unsigned long long)c->action_memory_max;
+	x->limits.pids_max = c->action_pids_max;
+	x->limits.cpu_max = c->action_cpu_max;
+	x->limits.no_new_privs = c->action_no_new_privs;
+	x->limits.user = c->action_user && *c->action_user ?
+	    c->action_user : NULL;
+	x->limits.group = c->action_group && *c->action_group ?
+	    c->action_group : NULL;
+	exec_env_probe(x, c->action_cgroup);
 }
 
 static int
@@ -233,7 +263,16 @@ main(int argc, char **argv)
 	uv_loop_init(&p.loop);
 	pxpd_signals_start(&p);
 	conn_lws_log_init();
-	p.engine = engine_new(&p.loop, &p.cfg, pxpd_send, &p, err, sizeof(err));
+	if (!(p.fetch = fetch_new(&p.loop, &p.cfg, err, sizeof(err)))) {
+		log_fatalx(PART, "%s", err);
+		fprintf(stderr, "pxpd: %s\n", err);
+		pxpd_stop(&p, PXPD_EXIT_CONFIG);
+		goto run;
+	}
+	pxpd_exec_env(&p);
+	p.engine = engine_new(&p.loop, &p.cfg, &(struct engine_services){
+	    .fetch = p.fetch, .exec = &p.exec_env }, pxpd_send, &p, err,
+	    sizeof(err));
 	if (!p.engine) {
 		log_fatalx(PART, "spool-dir: %s", err);
 		fprintf(stderr, "pxpd: spool-dir: %s\n", err);
@@ -256,6 +295,7 @@ run:
 	if (uv_loop_close(&p.loop) != 0)
 		log_warnx(PART, "event loop closed with handles still open");
 	log_info(PART, "pxpd stopped (exit code %d)", p.exit_code);
+	exec_env_free(&p.exec_env);
 	daemon_lock_release(p.lock);
 	config_free(&p.cfg);
 	log_close();

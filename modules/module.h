@@ -1,6 +1,8 @@
-/* module.h: what a PXP module is to the engine. Built-in modules
- * (modules/, one file each) and external executables (modules-dir) both register one
- * struct module; the engine only ever calls through it. */
+/* module.h: what a PXP module is to the engine, and what the engine lends
+ * a module. Built-in modules (modules/builtin, one file each) and external
+ * executables (modules-dir) both register one struct module; the engine
+ * only ever calls through it, and a module reaches the engine only
+ * through this header: its job, and the module_env the job carries. */
 #ifndef PXPD_MODULE_H
 #define PXPD_MODULE_H
 
@@ -8,10 +10,48 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <uv.h>
 
 struct job;
-struct engine;
 struct exec_spec;
+struct fetch;
+struct pxpd_config;
+struct spool;
+
+/* The engine's own knowledge the status module needs (pxp.md §6 and
+ * cancel): which transactions it runs, and the end of one that ended
+ * unwatched. The engine fills it; the status module only calls it. */
+struct module_jobs {
+	void *arg;
+	/* Is tid a non-blocking job of this pxpd (running or queued)? */
+	bool (*active)(void *arg, const char *tid);
+	/* Is name a registered module? */
+	bool (*module_known)(void *arg, const char *name);
+	/* tid's metadata (meta) says running and nothing watches it: when
+	 * its exitcode file exists, its results, owed response and final
+	 * metadata are made now. 0 when the metadata is final afterwards. */
+	int (*finalize)(void *arg, const char *tid, cJSON *meta);
+	/* Kills a running action's whole tree, or ends a queued one. 0, or
+	 * -1 with err (no such job). */
+	int (*cancel)(void *arg, const char *tid, char *err, size_t errlen);
+};
+
+/* What every module may use, borrowed for as long as the engine lives:
+ * the loop, the configuration and the shared services entry made
+ * (agent/main.c) and handed to the engine. */
+struct module_env {
+	uv_loop_t *loop;
+	const struct pxpd_config *cfg;
+	struct spool *spool;
+	/* Task downloads and the task cache (fetch.h), shared by the task,
+	 * script and file modules. NULL without ssl-cert (the engine's unit
+	 * tests): those modules then refuse cleanly. */
+	struct fetch *fetch;
+	/* What a reply's data may take (max-message-size less the room of
+	 * the PCP envelope). */
+	size_t data_max;
+	const struct module_jobs *jobs;
+};
 
 /* What an ended action left behind, from memory or from the spool. */
 struct action_output {
@@ -54,7 +94,7 @@ const char *job_action(const struct job *job);
 const cJSON *job_params(const struct job *job);   /* never NULL: {} */
 const cJSON *job_debug(const struct job *job);    /* v1 debug chunks or NULL */
 bool job_non_blocking(const struct job *job);
-struct engine *job_engine(const struct job *job);
+const struct module_env *job_env(const struct job *job);
 
 /* Non-blocking jobs: the transaction's spool dir; NULL when blocking. */
 const char *job_result_dir(const struct job *job);

@@ -1,19 +1,10 @@
-/* cancel.c: cancel (a pxpd extension): a running action's whole process
- * tree is killed through exec, a queued one ends before it starts. */
-#include <errno.h>
+/* cancel.c: cancel (a pxpd extension, asked through the status module):
+ * a running action's whole process tree is killed through exec, a queued
+ * one ends before it starts. Invariant: the job ends exactly once, by
+ * exec's done callback or here. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "engine/engine_int.h"
-#include "base/jsonutil.h"
-#include "base/log.h"
-#include "pcp/pxp.h"
-#include "base/util.h"
-
-#define PART "engine"
-
-/* ---- cancel (pxpd extension) ------------------------------------------- */
 
 int
 engine__cancel(struct engine *e, const char *tid, char *err, size_t errlen)
@@ -41,10 +32,4 @@ engine__cancel(struct engine *e, const char *tid, char *err, size_t errlen)
 		e->queue_tail = *pp;
 	job_finish(j, NULL, "the action was cancelled before it started");
 	return 0;
-}
-
-int
-engine_cancel(struct engine *e, const char *tid, char *err, size_t errlen)
-{
-	return engine__cancel(e, tid, err, errlen);
 }

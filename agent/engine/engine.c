@@ -376,7 +376,8 @@ engine__timer_closed(uv_handle_t *h)
 
 struct engine *
 engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
-    engine_send_cb send, void *send_arg, char *err, size_t errlen)
+    const struct engine_services *svc, engine_send_cb send, void *send_arg,
+    char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
@@ -388,6 +389,7 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	e->cfg = cfg;
 	e->send = send;
 	e->send_arg = send_arg;
+	e->exec = svc ? svc->exec : NULL;
 	engine__stream_init(e);
 	if (!(e->spool = spool_open(cfg->spool_dir, err, errlen)))
 		goto fail;
@@ -397,12 +399,13 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (cfg->audit_logfile && *cfg->audit_logfile &&
 	    !(e->audit = audit_open(cfg->audit_logfile, err, errlen)))
 		goto fail;
-	/* pxpd's configuration always has ssl-cert; the engine's unit tests
-	 * run without TLS files, and so without downloads. */
-	if (cfg->ssl_cert && *cfg->ssl_cert &&
-	    !(e->fetch = fetch_new(loop, cfg, err, errlen)))
-		goto fail;
-	engine__sandbox_init(e);
+	engine__status_view_init(e);
+	e->env.loop = loop;
+	e->env.cfg = cfg;
+	e->env.spool = e->spool;
+	e->env.fetch = svc ? svc->fetch : NULL;
+	e->env.data_max = engine__data_max(e);
+	e->env.jobs = &e->jobs_view;
 	engine_module_add(e, &module_echo);
 	engine_module_add(e, &module_ping);
 	engine_module_add(e, &module_status);
@@ -432,13 +435,9 @@ engine_start(struct engine *e)
 {
 	engine__recover(e);
 	engine__purge_start(e);
-	engine__cache_purge_start(e);
 }
 
-const struct pxpd_config *engine_config(const struct engine *e) { return e->cfg; }
-uv_loop_t *engine_loop(const struct engine *e) { return e->loop; }
 struct spool *engine_spool(const struct engine *e) { return e->spool; }
-struct fetch *engine_fetch(const struct engine *e) { return e->fetch; }
 
 void
 engine_free(struct engine *e)
@@ -460,19 +459,11 @@ engine_free(struct engine *e)
 	spool_close(e->spool);
 	policy_free(e->policy);
 	audit_close(e->audit);
-	/* After the jobs: their cleanups cancel what they wait for. */
-	fetch_free(e->fetch);
-	free(e->cgroup_dir);
 	e->closing = 1;
 	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	if (e->purge_timer_on) {
 		e->closing++;
 		e->purge_timer.data = e;
 		uv_close((uv_handle_t *)&e->purge_timer, engine__timer_closed);
-	}
-	if (e->cache_timer_on) {
-		e->closing++;
-		e->cache_timer.data = e;
-		uv_close((uv_handle_t *)&e->cache_timer, engine__timer_closed);
 	}
 }

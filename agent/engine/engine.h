@@ -11,13 +11,28 @@
 #include "module.h"
 
 struct engine;
+struct exec_env;
+struct fetch;
 
 /* Sends one message; returns 0 or a negative errno (-ENOTCONN). */
 typedef int (*engine_send_cb)(void *arg, const struct pcp_out *o);
 
-/* Opens the spool; NULL with err on failure (a config error). */
+/* The services entry (agent/main.c) makes before the engine and frees
+ * after it. The engine lends them to the modules (module_env) and runs
+ * every action in exec. */
+struct engine_services {
+	/* Task downloads and the task cache; NULL: none (unit tests). */
+	struct fetch *fetch;
+	/* What every action shares (the sandbox exec found); NULL: no
+	 * cgroup, rlimits only. */
+	const struct exec_env *exec;
+};
+
+/* Opens the spool; NULL with err on failure (a config error). svc may be
+ * NULL (no downloads, no cgroup); what it points to is borrowed. */
 struct engine *engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
-    engine_send_cb send, void *send_arg, char *err, size_t errlen);
+    const struct engine_services *svc, engine_send_cb send, void *send_arg,
+    char *err, size_t errlen);
 /* Once every module is registered: adopts or finalizes the actions of an
  * earlier pxpd found in the spool and starts the purge timer. */
 void engine_start(struct engine *e);
@@ -32,22 +47,9 @@ void engine_message(struct engine *e, const struct pcp_msg *msg);
 void engine_sent(struct engine *e, const char *token);
 /* The connection is ready again (true) or lost. */
 void engine_connection(struct engine *e, bool ready);
-const struct pxpd_config *engine_config(const struct engine *e);
-uv_loop_t *engine_loop(const struct engine *e);
+/* The spool the engine opened (tests look at it). */
 struct spool *engine_spool(const struct engine *e);
-/* Task downloads and the task cache (fetch.h), shared by the task,
- * script and file modules. NULL when the configuration has no ssl-cert
- * (unit tests of the engine): fetch_get then fails cleanly. */
-struct fetch *engine_fetch(const struct engine *e);
-/* Status query and cancel, for the built-in status module. The query's
- * results (pxp.md §6) are sized to fit max-message-size in a reply whose
- * data holds reserve more bytes (the status request's own transaction id
- * and the keys around the results). */
-int engine_status_query(struct engine *e, const char *tid, size_t reserve,
-    char **results_json, char *err, size_t errlen);
-int engine_cancel(struct engine *e, const char *tid, char *err,
-    size_t errlen);
-/* SIGUSR2: reopen the audit log. */
+/* Log rotation: reopen the audit log. */
 void engine_reopen_logs(struct engine *e);
 void engine_free(struct engine *e);
 

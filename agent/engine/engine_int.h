@@ -7,7 +7,6 @@
 #include "engine/engine.h"
 #include "engine/policy.h"
 #include "exec/exec.h"
-#include "fetch/fetch.h"
 #include "spool/spool.h"
 
 #define MAX_MODULES 256
@@ -62,10 +61,9 @@ struct engine {
 	uv_timer_t stream_timer;
 	uv_timer_t purge_timer;
 	bool purge_timer_on;
-	struct fetch *fetch;        /* task downloads and cache; NULL without ssl-cert */
-	uv_timer_t cache_timer;     /* task-cache-dir purge */
-	bool cache_timer_on;
-	char *cgroup_dir;           /* cgroup v2 for actions; NULL: rlimits */
+	const struct exec_env *exec; /* borrowed from entry; NULL: none */
+	struct module_env env;      /* what the modules get (job_env) */
+	struct module_jobs jobs_view; /* env.jobs (status_view.c) */
 	int closing;                /* timers still closing in engine_free */
 };
 
@@ -84,9 +82,6 @@ void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
 const char *engine__task_name(const char *module, const cJSON *params);
 
 /* job.c */
-/* Once at startup: cgroup v2 for actions, or the rlimits fallback
- * (logged once either way). */
-void engine__sandbox_init(struct engine *e);
 struct job *engine__job_new(struct engine *e, const char *tid,
     const char *module, const char *action, const char *request_id,
     const char *sender, const cJSON *params, const cJSON *debug,
@@ -111,28 +106,22 @@ void engine__stream_begin(struct engine *e, struct job *j);
 /* recover.c */
 void engine__recover(struct engine *e);
 /* Finalizes a transaction whose exitcode file exists (status query or
- * adoption): reads output, runs module->results, rewrites metadata.
- * Returns 0 when the metadata is final afterwards. */
-int engine__finalize(struct engine *e, const char *tid, cJSON *meta,
-    bool send_owed);
-/* Marks a transaction whose outcome is lost "undetermined" (meta edited
- * and written); with send, its requester gets an RPC error (owed first). */
-void engine__undetermined(struct engine *e, const char *tid, cJSON *meta,
-    const char *why, bool send);
+ * adoption): reads output, runs module->results, rewrites metadata and
+ * records (and sends) the owed response. Returns 0 when the metadata is
+ * final afterwards. */
+int engine__finalize(struct engine *e, const char *tid, cJSON *meta);
 
 /* owed.c */
 void engine__owed_flush(struct engine *e);
-
-/* status.c */
-int engine__status_query(struct engine *e, const char *tid, size_t reserve,
-    char **results_json, char *err, size_t errlen);
 
 /* cancel.c */
 int engine__cancel(struct engine *e, const char *tid, char *err,
     size_t errlen);
 
+/* status_view.c: fills e->jobs_view, the status module's view. */
+void engine__status_view_init(struct engine *e);
+
 /* purge.c */
 void engine__purge_start(struct engine *e);
-void engine__cache_purge_start(struct engine *e);
 
 #endif

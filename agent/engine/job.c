@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/cgroup.h"
 #include "os/daemon.h"
 #include "engine/engine_int.h"
 #include "base/jsonutil.h"
@@ -102,7 +101,7 @@ const char *job_action(const struct job *j) { return j->action; }
 const cJSON *job_params(const struct job *j) { return j->params; }
 const cJSON *job_debug(const struct job *j) { return j->debug; }
 bool job_non_blocking(const struct job *j) { return j->non_blocking; }
-struct engine *job_engine(const struct job *j) { return j->eng; }
+const struct module_env *job_env(const struct job *j) { return &j->eng->env; }
 const char *job_result_dir(const struct job *j) { return j->result_dir; }
 const char *job_label(const struct job *j) { return j->label; }
 
@@ -469,71 +468,12 @@ engine__exec_done(void *arg, const struct exec_result *r)
 		daemon_memory_trim();
 }
 
-void
-engine__sandbox_init(struct engine *e)
-{
-	const struct pxpd_config *cfg = e->cfg;
-	const char *mode = cfg->action_cgroup ? cfg->action_cgroup : "";
-	bool limited = cfg->action_memory_max > 0 || cfg->action_pids_max > 0 ||
-	    cfg->action_cpu_max > 0;
-	char why[512];
-
-	if (*mode && strcmp(mode, "off") != 0)
-		log_warnx(PART, "action-cgroup: unknown value '%s', taken as "
-		    "automatic", mode);
-	if (cgroup_probe(strcmp(mode, "off") != 0, &e->cgroup_dir, why,
-	    sizeof(why)) == 0) {
-		log_info(PART, "sandbox: %s", why);
-		return;
-	}
-	/* Said once, here; each wrapper then applies rlimits quietly. */
-	if (limited)
-		log_warnx(PART, "cgroup v2 not available (%s): falling back to "
-		    "rlimits", why);
-	else
-		log_info(PART, "cgroup v2 not available (%s): falling back to "
-		    "rlimits", why);
-	if (cfg->action_cpu_max > 0)
-		log_warnx(PART, "action-cpu-max is not enforced without cgroup "
-		    "v2 (RLIMIT_CPU counts CPU seconds, not a share)");
-	if (cfg->action_pids_max > 0 && (!cfg->action_user ||
-	    !*cfg->action_user))
-		log_warnx(PART, "action-pids-max: RLIMIT_NPROC does not bind "
-		    "actions running as root (set action-user)");
-}
-
-/* NULL for an unset ("") string key. */
-static const char *
-engine__opt(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
 int
 job_run(struct job *j, struct exec_spec *spec, char *err, size_t errlen)
 {
-	const struct pxpd_config *cfg = j->eng->cfg;
-	struct exec_limits *l = &spec->limits;
-
 	spec->result_dir = j->result_dir;
-	if (!spec->timeout_s)
-		spec->timeout_s = cfg->action_timeout;
-	if (!spec->output_cap)
-		spec->output_cap = (size_t)cfg->action_output_cap;
-	/* The config's limits are the defaults; a module may set tighter
-	 * ones for its action. */
-	if (!l->memory_max && cfg->action_memory_max > 0)
-		l->memory_max = (unsigned long long)cfg->action_memory_max;
-	if (!l->pids_max)
-		l->pids_max = cfg->action_pids_max;
-	if (!l->cpu_max)
-		l->cpu_max = cfg->action_cpu_max;
-	l->no_new_privs = l->no_new_privs || cfg->action_no_new_privs;
-	if (!l->user)
-		l->user = engine__opt(cfg->action_user);
-	if (!l->group)
-		l->group = engine__opt(cfg->action_group);
-	l->cgroup_dir = j->eng->cgroup_dir;
+	if (j->eng->exec)
+		exec_env_apply(j->eng->exec, spec);
 	j->child = exec_start(j->eng->loop, spec, engine__exec_done, j, err,
 	    errlen);
 	return j->child ? 0 : -1;

@@ -27,31 +27,30 @@ meta_notify(const cJSON *m)
 
 /* ---- finalizing from the spool ----------------------------------------- */
 
-void
+/* The outcome is lost: "undetermined", and the requester (when it asked
+ * to be told) gets an RPC error, recorded as owed first. */
+static void
 engine__undetermined(struct engine *e, const char *tid, cJSON *meta,
-    const char *why, bool send)
+    const char *why)
 {
+	const char *requester = json_string_get(meta, "requester");
 	char *data;
 
-	cJSON_DeleteItemFromObjectCaseSensitive(meta, "status");
-	cJSON_AddStringToObject(meta, "status", "undetermined");
-	cJSON_DeleteItemFromObjectCaseSensitive(meta, "execution_error");
-	cJSON_AddStringToObject(meta, "execution_error", why);
-	spool_metadata_write(e->spool, tid, meta);
+	spool_metadata_undetermined(e->spool, tid, meta, why);
 	log_warnx(PART, "[%s] %s", tid, why);
-	if (send && meta_notify(meta) && json_string_get(meta, "requester")) {
-		data = pxp_rpc_error_json_max(tid, json_string_get(meta, "request_id"),
-		    why, engine__data_max(e));
+	if (meta_notify(meta) && requester) {
+		data = pxp_rpc_error_json_max(tid, json_string_get(meta,
+		    "request_id"), why, engine__data_max(e));
 		if (data && spool_owed_write(e->spool, tid, PXP_RPC_ERROR,
-		    json_string_get(meta, "requester"), data) == 0 && e->ready)
-			engine__send(e, PXP_RPC_ERROR, json_string_get(meta, "requester"),
-			    NULL, data, NULL, tid);
+		    requester, data) == 0 && e->ready)
+			engine__send(e, PXP_RPC_ERROR, requester, NULL, data,
+			    NULL, tid);
 		free(data);
 	}
 }
 
 int
-engine__finalize(struct engine *e, const char *tid, cJSON *meta, bool send)
+engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 {
 	const struct module *mod;
 	struct action_output o;
@@ -86,7 +85,7 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta, bool send)
 	free(out);
 	free(err);
 	engine__nb_finish(e, tid, json_string_get(meta, "requester"),
-	    json_string_get(meta, "request_id"), send && meta_notify(meta),
+	    json_string_get(meta, "request_id"), meta_notify(meta),
 	    error ? NULL : results, error);
 	if (error)
 		free(results);
@@ -106,10 +105,10 @@ engine__adopted_done(void *arg, const struct exec_result *r)
 	j->child = NULL;
 	if (spool_metadata_read(e->spool, j->transaction_id, &meta) == 0 &&
 	    meta) {
-		if (engine__finalize(e, j->transaction_id, meta, true) != 0)
+		if (engine__finalize(e, j->transaction_id, meta) != 0)
 			engine__undetermined(e, j->transaction_id, meta,
 			    "task process is not running, but no output is "
-			    "available", true);
+			    "available");
 	}
 	cJSON_Delete(meta);
 	j->finished = true;
@@ -136,7 +135,7 @@ engine__recover_one(void *arg, const char *tid)
 		goto out;
 	if (strcmp(json_string_get(meta, "status"), "running") != 0)
 		goto out;
-	if (engine__finalize(e, tid, meta, true) == 0) {
+	if (engine__finalize(e, tid, meta) == 0) {
 		log_info(PART, "[%s] ended while pxpd was down: finalized", tid);
 		goto out;
 	}
@@ -144,13 +143,12 @@ engine__recover_one(void *arg, const char *tid)
 		goto out;
 	if ((alive = exec_result_alive(dir, &pid)) < 0) {
 		engine__undetermined(e, tid, meta, "the PID and output of this "
-		    "task are not available (pxpd stopped before it started)",
-		    true);
+		    "task are not available (pxpd stopped before it started)");
 		goto out;
 	}
 	if (!alive) {
 		engine__undetermined(e, tid, meta, "task process is not running, "
-		    "but no output is available", true);
+		    "but no output is available");
 		goto out;
 	}
 	j = engine__job_new(e, tid, json_string_get(meta, "module"),

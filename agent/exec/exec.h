@@ -68,6 +68,29 @@ struct exec_result {
 	bool out_truncated, err_truncated;
 };
 
+/* What every action shares: the defaults of the action-* keys and the
+ * sandbox found once at startup. Entry (agent/main.c) fills the defaults,
+ * calls exec_env_probe, and hands it through the engine to job_run. */
+struct exec_env {
+	struct exec_limits limits;   /* defaults; strings borrowed; no cgroup_dir */
+	long timeout_s;              /* default; 0: none */
+	size_t output_cap;           /* default; 0: EXEC_OUTPUT_CAP_DEFAULT */
+	/* The delegated cgroup v2 directory actions get cgroups under;
+	 * NULL: none, rlimits instead. Set by exec_env_probe. */
+	char *cgroup_dir;
+};
+
+/* Finds the sandbox (cgroup_mode: action-cgroup, "off", or "" for
+ * automatic) and logs once what actions get, with a warning for each
+ * default limit that cannot be enforced without it. Never fails: without
+ * a cgroup, actions get rlimits. */
+void exec_env_probe(struct exec_env *env, const char *cgroup_mode);
+/* Fills what spec leaves 0 or NULL from env's defaults (a module may set
+ * tighter limits for its action) and sets the cgroup. */
+void exec_env_apply(const struct exec_env *env, struct exec_spec *spec);
+/* Frees what exec_env_probe allocated; the defaults stay. */
+void exec_env_free(struct exec_env *env);
+
 struct exec_child;
 /* Called once, from the loop, when the action has ended; the child
  * handle is released right after the callback returns. */

@@ -32,7 +32,7 @@ static void fetch__dl_release(struct fetch_dl *dl);
 void
 fetch__maybe_free(struct fetch *f)
 {
-	if (f->freeing && f->n_dls == 0 && !f->http_open)
+	if (f->freeing && f->n_dls == 0 && !f->http_open && !f->purge_on)
 		free(f);
 }
 
@@ -470,6 +470,7 @@ fetch_free(struct fetch *f)
 	if (!f)
 		return;
 	f->freeing = true;
+	fetch__purge_stop(f);
 	/* The wsis go with the lws context; no callback reaches a dl after
 	 * this. */
 	for (dl = f->dls; dl; dl = dl->next)

@@ -53,6 +53,9 @@ void fetch_cancel(struct fetch *f, void *arg);
  * (mtime; ttl_s <= 0: nothing), keeping those with a download under way.
  * Returns how many it removed. Runs on the loop: call it rarely. */
 int fetch_cache_purge(struct fetch *f, long ttl_s);
+/* Purges with ttl_s now and then every min(60 min, ttl_s), until
+ * fetch_free (pxp-agent's cadence). ttl_s <= 0 or f NULL: nothing. */
+void fetch_cache_purge_start(struct fetch *f, long ttl_s);
 /* Drops every pending callback and transfer and starts the teardown; the
  * loop must run on until it is done (no other call needed). NULL is fine. */
 void fetch_free(struct fetch *f);

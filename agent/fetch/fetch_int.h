@@ -116,6 +116,9 @@ struct fetch {
 	bool freeing;
 	int rounds;
 	uint64_t backoff_ms;
+	uv_timer_t purge;              /* fetch_cache_purge_start */
+	long purge_ttl_s;
+	bool purge_on;                 /* until purge is closed */
 };
 
 /* fetch_file.c */
@@ -135,6 +138,10 @@ void fetch__maybe_free(struct fetch *f);
 void fetch__dl_arm(struct fetch_dl *dl, uint64_t ms);
 void fetch__dl_finish(struct fetch_dl *dl, bool ok, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* fetch_purge.c */
+/* Closes the purge timer, if any (fetch_free). */
+void fetch__purge_stop(struct fetch *f);
 
 /* fetch_http.c */
 int fetch__http_init(struct fetch *f, char *err, size_t errlen);

@@ -293,6 +293,17 @@ spool_metadata_valid(const cJSON *m)
 }
 
 int
+spool_metadata_undetermined(const struct spool *s, const char *tid,
+    cJSON *m, const char *why)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "status");
+	cJSON_AddStringToObject(m, "status", "undetermined");
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "execution_error");
+	cJSON_AddStringToObject(m, "execution_error", why);
+	return spool_metadata_write(s, tid, m);
+}
+
+int
 spool_file_read(const struct spool *s, const char *tid, const char *name,
     size_t max, char **buf, size_t *len, bool *truncated)
 {
@@ -352,6 +363,20 @@ spool_file_exists(const struct spool *s, const char *tid, const char *name)
 	yes = spool__fs_exists(path);
 	free(path);
 	return yes;
+}
+
+int
+spool_result_write(const struct spool *s, const char *tid, int exitcode,
+    const char *out, size_t out_len, const char *err, size_t err_len)
+{
+	char code[16];
+	int n = snprintf(code, sizeof(code), "%d\n", exitcode);
+	int rc;
+
+	if ((rc = spool_file_write(s, tid, "stdout", out, out_len)) != 0 ||
+	    (rc = spool_file_write(s, tid, "stderr", err, err_len)) != 0)
+		return rc;
+	return spool_file_write(s, tid, "exitcode", code, (size_t)n);
 }
 
 /* One decimal integer, optionally negative, then only whitespace. No

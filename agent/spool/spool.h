@@ -43,6 +43,11 @@ int spool_metadata_read(const struct spool *s, const char *tid, cJSON **out);
 int spool_metadata_write(const struct spool *s, const char *tid,
     const cJSON *metadata);
 bool spool_metadata_valid(const cJSON *metadata);
+/* A transaction whose outcome is lost (its process is gone without an
+ * exitcode): status "undetermined" with why as its execution_error, set
+ * in metadata and written. */
+int spool_metadata_undetermined(const struct spool *s, const char *tid,
+    cJSON *metadata, const char *why);
 
 /* A file of <tid>/: at most max bytes are read (*truncated set when the
  * file is longer). -ENOENT when missing. Caller frees *buf (NUL-ended). */
@@ -57,6 +62,12 @@ int spool_file_write(const struct spool *s, const char *tid,
     const char *name, const void *buf, size_t len);
 bool spool_file_exists(const struct spool *s, const char *tid,
     const char *name);
+/* The outcome of an action pxpd ran itself (the file module), in the
+ * files the wrapper writes for the others: stdout, stderr, then exitcode
+ * last, so that whoever sees exitcode sees the rest. 0 or the first
+ * negative code. */
+int spool_result_write(const struct spool *s, const char *tid, int exitcode,
+    const char *out, size_t out_len, const char *err, size_t err_len);
 /* exitcode file: an integer; -ENOENT when the action has not ended. */
 int spool_exitcode_read(const struct spool *s, const char *tid, int *code);
 

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include "builtin/tasklike.h"
-#include "engine/engine.h"
 #include "base/log.h"
 #include "spool/spool.h"
 #include "builtin/task/task_int.h"
@@ -213,18 +212,15 @@ static void
 file_finish(struct file_dl *d, const char *error)
 {
 	struct job *job = d->job;
-	struct spool *sp = engine_spool(job_engine(job));
+	struct spool *sp = job_env(job)->spool;
 	const char *tid = job_transaction_id(job);
 	char *res = NULL;
 
 	if (job_non_blocking(job)) {
-		const char *code = error ? "1\n" : "0\n";
 		const char *out = error ? "" : "downloaded";
 
-		if (spool_file_write(sp, tid, "stdout", out, strlen(out)) != 0 ||
-		    spool_file_write(sp, tid, "stderr", error ? error : "",
-		    error ? strlen(error) : 0) != 0 ||
-		    spool_file_write(sp, tid, "exitcode", code, strlen(code)) != 0)
+		if (spool_result_write(sp, tid, error ? 1 : 0, out, strlen(out),
+		    error ? error : "", error ? strlen(error) : 0) != 0)
 			log_warnx(PART, "[%s] cannot write the output files", tid);
 	}
 	if (error) {
@@ -413,7 +409,7 @@ file_fetch(struct file_dl *d)
 		file_apply(d);
 		return;
 	}
-	if (!(d->tf = task_fetch_start(engine_fetch(job_engine(d->job)), ff, n,
+	if (!(d->tf = task_fetch_start(job_env(d->job)->fetch, ff, n,
 	    file_fetched, d, err, sizeof(err))))
 		goto fail;
 	free(ff);
@@ -466,13 +462,13 @@ file_start(const struct module *m, struct job *job, char *err,
 {
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(job_params(job),
 	    "files"), *item;
-	struct engine *e = job_engine(job);
+	const struct module_env *env = job_env(job);
 	struct file_dl *d;
 	const char *kind, *sha;
 	size_t i = 0, k;
 
 	(void)m;
-	if (!engine_fetch(e)) {
+	if (!env->fetch) {
 		snprintf(err, errlen, "file downloads are not available (no "
 		    "ssl-cert configured)");
 		return -1;
@@ -483,7 +479,7 @@ file_start(const struct module *m, struct job *job, char *err,
 	}
 	job_set_cleanup(job, file_cleanup, d);
 	d->job = job;
-	d->loop = engine_loop(e);
+	d->loop = env->loop;
 	d->n = (size_t)cJSON_GetArraySize(files);
 	if (!(d->items = calloc(d->n ? d->n : 1, sizeof(*d->items))))
 		goto nomem;

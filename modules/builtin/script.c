@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "builtin/tasklike.h"
-#include "engine/engine.h"
 #include "exec/exec.h"
 #include "os/task_features.h"
 #include "base/log.h"
@@ -120,7 +119,7 @@ static int
 script_start(const struct module *m, struct job *job, char *err,
     size_t errlen)
 {
-	struct engine *e = job_engine(job);
+	const struct module_env *env = job_env(job);
 	struct script_run *s;
 	struct fetch_file ff;
 
@@ -128,7 +127,7 @@ script_start(const struct module *m, struct job *job, char *err,
 	if (fetch_file_parse(cJSON_GetObjectItemCaseSensitive(job_params(job),
 	    "script"), &ff, err, errlen) != 0)
 		return -1;
-	if (!engine_fetch(e)) {
+	if (!env->fetch) {
 		snprintf(err, errlen, "script downloads are not available (no "
 		    "ssl-cert configured)");
 		return -1;
@@ -139,7 +138,7 @@ script_start(const struct module *m, struct job *job, char *err,
 	}
 	s->job = job;
 	job_set_cleanup(job, script_cleanup, s);
-	if (!(s->tf = task_fetch_start(engine_fetch(e), &ff, 1, script_fetched,
+	if (!(s->tf = task_fetch_start(env->fetch, &ff, 1, script_fetched,
 	    s, err, errlen)))
 		return -1;
 	return 0;

@@ -1,12 +1,12 @@
 /* status.c: the built-in status module. `query` answers from the spool
- * (pxp.md §6); `cancel` (a pxpd extension) kills a running action's whole
- * process tree. Blocking only. The decisions live in engine_status.c. */
+ * (pxp.md §6; the decision table is status_query.c); `cancel` (a pxpd
+ * extension) asks the engine, through module_jobs, to kill a running
+ * action's whole process tree. Blocking only. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/engine.h"
+#include "builtin/status.h"
 #include "base/jsonutil.h"
-#include "module.h"
 #include "spool/spool.h"
 #include "base/util.h"
 
@@ -24,7 +24,7 @@ status_check(const struct module *m, const char *action, const cJSON *params,
 		return -1;
 	}
 	/* A query for an id pxpd would never create answers "unknown"
-	 * (engine_status.c checks it before any path is built); a cancel
+	 * (status_query.c checks it before any path is built); a cancel
 	 * of one is refused. */
 	if (action[0] == 'q')
 		return 0;
@@ -35,20 +35,20 @@ static int
 status_start(const struct module *m, struct job *job, char *err,
     size_t errlen)
 {
+	const struct module_env *env = job_env(job);
 	const char *tid = cJSON_GetObjectItemCaseSensitive(job_params(job),
 	    "transaction_id")->valuestring;
 	char *results = NULL, *q;
 
 	if (job_action(job)[0] == 'q') {
 		/* {"transaction_id":"<ours>","results":<results>} */
-		if (engine_status_query(job_engine(job), tid,
-		    json_escape(NULL, job_transaction_id(job)) + 32, &results,
-		    err, errlen) != 0)
+		if (status_query(env, tid, json_escape(NULL,
+		    job_transaction_id(job)) + 32, &results, err, errlen) != 0)
 			return -1;
 		job_finish(job, results, NULL);
 		return 0;
 	}
-	if (engine_cancel(job_engine(job), tid, err, errlen) != 0)
+	if (env->jobs->cancel(env->jobs->arg, tid, err, errlen) != 0)
 		return -1;
 	q = json_quote(tid);
 	results = q ? util_asprintf("{\"transaction_id\":%s,\"cancelled\":true}",

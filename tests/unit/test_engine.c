@@ -91,7 +91,8 @@ setup(void **state)
 	f->cfg.max_concurrent_actions = 4;
 	f->cfg.max_queued_actions = 4;
 	f->cfg.spool_dir = util_asprintf("%s/spool", f->dir);
-	f->e = engine_new(&f->loop, &f->cfg, record, f, err, sizeof(err));
+	f->e = engine_new(&f->loop, &f->cfg, NULL, record, f, err,
+	    sizeof(err));
 	assert_non_null(f->e);
 	*state = f;
 	return 0;

@@ -292,6 +292,45 @@ exec_pid_file_rules(void **state)
 	assert_int_equal(exec__exitcode_parse("+1", 2, &code), -1);
 }
 
+/* The action-* defaults fill what a module left unset, never what it
+ * set; the cgroup is the environment's. */
+static void
+exec_env_defaults(void **state)
+{
+	struct exec_env env = { .limits = { .memory_max = 100, .pids_max = 50,
+	    .cpu_max = 20, .no_new_privs = true, .user = "nobody",
+	    .group = "nogroup" }, .timeout_s = 60, .output_cap = 1000 };
+	struct exec_spec spec = { .executable = "/bin/true" };
+	struct exec_spec tight = { .executable = "/bin/true", .timeout_s = 5,
+	    .output_cap = 10, .limits = { .memory_max = 1, .pids_max = 2,
+	    .cpu_max = 3, .user = "me", .group = "us" } };
+
+	(void)state;
+	exec_env_probe(&env, "off");
+	assert_null(env.cgroup_dir);
+	exec_env_apply(&env, &spec);
+	assert_int_equal(spec.timeout_s, 60);
+	assert_int_equal(spec.output_cap, 1000);
+	assert_int_equal(spec.limits.memory_max, 100);
+	assert_int_equal(spec.limits.pids_max, 50);
+	assert_int_equal(spec.limits.cpu_max, 20);
+	assert_true(spec.limits.no_new_privs);
+	assert_string_equal(spec.limits.user, "nobody");
+	assert_string_equal(spec.limits.group, "nogroup");
+	assert_null(spec.limits.cgroup_dir);
+	exec_env_apply(&env, &tight);
+	assert_int_equal(tight.timeout_s, 5);
+	assert_int_equal(tight.output_cap, 10);
+	assert_int_equal(tight.limits.memory_max, 1);
+	assert_int_equal(tight.limits.pids_max, 2);
+	assert_int_equal(tight.limits.cpu_max, 3);
+	assert_true(tight.limits.no_new_privs);
+	assert_string_equal(tight.limits.user, "me");
+	assert_string_equal(tight.limits.group, "us");
+	exec_env_free(&env);
+	exec_env_free(&env);
+}
+
 int
 main(void)
 {
@@ -302,6 +341,7 @@ main(void)
 		cmocka_unit_test(exec_job_parse_bad_input),
 		cmocka_unit_test(exec_small_files_parse),
 		cmocka_unit_test(exec_pid_file_rules),
+		cmocka_unit_test(exec_env_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

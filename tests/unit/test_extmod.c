@@ -783,7 +783,8 @@ e2e_setup(struct fixture *f)
 	    "{\"puppet_bin\":\"/bin/true\"}\n");
 	load_all(f, 5000);
 	assert_int_equal(f->n_loaded, 1);
-	f->e = engine_new(&f->loop, &f->cfg, record, f, err, sizeof(err));
+	f->e = engine_new(&f->loop, &f->cfg, NULL, record, f, err,
+	    sizeof(err));
 	if (!f->e)
 		fail_msg("engine_new: %s", err);
 	for (i = 0; i < f->n_loaded; i++)

@@ -980,6 +980,30 @@ fetch_purge(void **state)
 	cJSON_Delete(obj);
 }
 
+/* The purge timer: a first purge at once, then every min(60 min, ttl);
+ * fetch_free closes it (teardown checks no handle is left). */
+static void
+fetch_purge_timer(void **state)
+{
+	struct fixture *fx = *state;
+	char path[1200];
+
+	fetch_make(fx);
+	snprintf(path, sizeof(path), "%s/%064d", fx->cache, 1);
+	assert_int_equal(mkdir(path, 0700), 0);
+	age_set(path, 3 * 86400);
+	snprintf(path, sizeof(path), "%s/%064d", fx->cache, 2);
+	assert_int_equal(mkdir(path, 0700), 0);
+	fetch_cache_purge_start(fx->f, 0);          /* off */
+	fetch_cache_purge_start(NULL, 60);
+	assert_int_equal(dir_count(fx->cache), 2);
+	fetch_cache_purge_start(fx->f, 86400);
+	assert_int_equal(dir_count(fx->cache), 1);
+	fetch_cache_purge_start(fx->f, 60);         /* already on: no-op */
+	assert_int_equal(dir_count(fx->cache), 1);
+	uv_run(&fx->loop, UV_RUN_NOWAIT);
+}
+
 static void
 fetch_parse_refusals(void **state)
 {
@@ -1140,6 +1164,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(fetch_new_refusals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(fetch_purge, setup, teardown),
+		cmocka_unit_test_setup_teardown(fetch_purge_timer, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(fetch_parse_refusals, setup,
 		    teardown),
 	};

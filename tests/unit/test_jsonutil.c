@@ -324,6 +324,21 @@ rpc_error_cut_to_fit(void **state)
 	free(s);
 }
 
+static void
+string_get_only_strings(void **state)
+{
+	cJSON *o = cJSON_Parse("{\"s\":\"x\",\"n\":1,\"z\":null}");
+
+	(void)state;
+	assert_non_null(o);
+	assert_string_equal(json_string_get(o, "s"), "x");
+	assert_null(json_string_get(o, "n"));
+	assert_null(json_string_get(o, "z"));
+	assert_null(json_string_get(o, "missing"));
+	assert_null(json_string_get(NULL, "s"));
+	cJSON_Delete(o);
+}
+
 int
 main(void)
 {
@@ -337,6 +352,7 @@ main(void)
 		cmocka_unit_test(utf8_random_inputs),
 		cmocka_unit_test(tree_repair_keys_and_values),
 		cmocka_unit_test(rpc_error_cut_to_fit),
+		cmocka_unit_test(string_get_only_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

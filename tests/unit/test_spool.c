@@ -538,6 +538,48 @@ spool_exitcode_parse(void **state)
 	}
 }
 
+/* What pxpd writes for an action it ran itself (the file module) reads
+ * back like a wrapper's files; a lost outcome becomes "undetermined". */
+static void
+spool_result_and_undetermined(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *m = NULL;
+	char *buf;
+	size_t len;
+	bool tr;
+	int code;
+
+	create_tx(f, "t-1", "running", "2020-01-01T00:00:00Z");
+	assert_int_equal(spool_result_write(f->s, "t-1", 1, "", 0, "no\0pe",
+	    6), 0);
+	assert_int_equal(spool_exitcode_read(f->s, "t-1", &code), 0);
+	assert_int_equal(code, 1);
+	assert_int_equal(spool_file_read(f->s, "t-1", "stdout", 100, &buf,
+	    &len, &tr), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(spool_file_read(f->s, "t-1", "stderr", 100, &buf,
+	    &len, &tr), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(buf, "no\0pe", 6);
+	free(buf);
+	assert_int_equal(spool_result_write(f->s, "../x", 0, "", 0, "", 0),
+	    -EINVAL);
+
+	assert_int_equal(spool_metadata_read(f->s, "t-1", &m), 0);
+	assert_int_equal(spool_metadata_undetermined(f->s, "t-1", m,
+	    "gone"), 0);
+	cJSON_Delete(m);
+	assert_int_equal(spool_metadata_read(f->s, "t-1", &m), 0);
+	assert_true(spool_metadata_valid(m));
+	assert_string_equal(cJSON_GetObjectItem(m, "status")->valuestring,
+	    "undetermined");
+	assert_string_equal(cJSON_GetObjectItem(m,
+	    "execution_error")->valuestring, "gone");
+	cJSON_Delete(m);
+}
+
 struct owed_seen {
 	int n;
 	char tids[8][32];
@@ -893,6 +935,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(spool_atomic_write_no_temp,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_file_read_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(spool_result_and_undetermined,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_exitcode_parse,
 		    setup, teardown),

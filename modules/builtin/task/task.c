@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "builtin/tasklike.h"
-#include "engine/engine.h"
+#include "config/config.h"
 #include "exec/exec.h"
 #include "os/task_features.h"
 #include "base/log.h"
@@ -328,7 +328,7 @@ task_start(const struct module *m, struct job *job, char *err,
     size_t errlen)
 {
 	const cJSON *params = job_params(job);
-	struct engine *e = job_engine(job);
+	const struct module_env *env = job_env(job);
 	const char *feats[TASK_FEATURES_MAX];
 	struct fetch_file *files = NULL;
 	struct task_plan plan;
@@ -340,7 +340,7 @@ task_start(const struct module *m, struct job *job, char *err,
 	nf = task_features_probe(feats, TASK_FEATURES_MAX);
 	if (task_plan_make(params, feats, nf, &plan, err, errlen) != 0)
 		goto cleanup;
-	if (!engine_fetch(e)) {
+	if (!env->fetch) {
 		snprintf(err, errlen, "task downloads are not available (no "
 		    "ssl-cert configured)");
 		goto cleanup;
@@ -354,10 +354,10 @@ task_start(const struct module *m, struct job *job, char *err,
 	/* From here r belongs to the job: freed by task_run_cleanup. */
 	job_set_cleanup(job, task_run_cleanup, r);
 	r->job = job;
-	r->loop = engine_loop(e);
+	r->loop = env->loop;
 	r->blocking = !job_non_blocking(job);
 	r->input_method = plan.input_method;
-	r->parent = util_strdup(r->blocking ? engine_config(e)->task_cache_dir :
+	r->parent = util_strdup(r->blocking ? env->cfg->task_cache_dir :
 	    job_result_dir(job));
 	if (!r->parent) {
 		snprintf(err, errlen, "out of memory");
@@ -368,7 +368,7 @@ task_start(const struct module *m, struct job *job, char *err,
 	log_info(PART, "[%s] task %s: %s with %zu more file(s)",
 	    job_transaction_id(job), tasklike_param_str(params, "task"),
 	    files[0].filename, plan.n_libs);
-	if (!(r->tf = task_fetch_start(engine_fetch(e), files, r->n,
+	if (!(r->tf = task_fetch_start(env->fetch, files, r->n,
 	    task_fetched, r, err, errlen)))
 		goto cleanup;
 	rc = 0;

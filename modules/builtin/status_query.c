@@ -1,23 +1,39 @@
-/* status.c: the status query (pxp.md §6): the answer for one transaction
- * id from its spool files, finalizing an action that ended unseen.
- * Not recovery at startup (recover.c). */
-#include <errno.h>
+/* status_query.c: the answer to a status query (pxp.md §6), the
+ * decision table from a transaction's spool files to "unknown",
+ * "running", "success" or "failure" with exit code and output cut to fit
+ * the reply. It lives with the status module, not in the spool: it is the
+ * PXP meaning of the files (the spool stores them and knows nothing of
+ * PXP), and it asks exec whether an action still runs, which the spool may
+ * not. What only the engine knows (its jobs, finalizing one that ended
+ * unwatched) comes through env->jobs (module.h).
+ * Invariant: a query never leaves a transaction "running" whose process
+ * is gone; it becomes "undetermined", once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_int.h"
+#include "builtin/status.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
-#include "pcp/pxp.h"
+#include "exec/exec.h"
+#include "spool/spool.h"
 #include "base/util.h"
 
-#define PART "engine"
+#define PART "status"
+#define STATUS_NOT_RUNNING "task process is not running, but no output is " \
+    "available"
 
-/* ---- status query (pxp.md §6) ------------------------------------------ */
+/* Its process is gone without an exitcode: the outcome is lost. */
+static void
+status_undetermined(const struct module_env *env, const char *tid,
+    cJSON *meta, const char *why)
+{
+	spool_metadata_undetermined(env->spool, tid, meta, why);
+	log_warnx(PART, "[%s] %s", tid, why);
+}
 
 static char *
-engine__exec_error_json(const char *msg)
+status_exec_error_json(const char *msg)
 {
 	char *q = json_quote(msg);
 	char *s = q ? util_asprintf("{\"_error\":{\"kind\":\"puppetlabs.pxp-agent/"
@@ -61,7 +77,7 @@ status_add_text(cJSON *res, const char *key, const char *text, size_t len,
  * is repaired and cut between characters so that both, JSON-escaped as
  * cJSON prints them, take at most budget bytes; stderr gives way first. */
 static void
-status_add_output(struct engine *e, cJSON *res, const char *tid,
+status_add_output(const struct module_env *env, cJSON *res, const char *tid,
     const char *exec_error, size_t budget)
 {
 	char *out = NULL, *err = NULL;
@@ -72,12 +88,12 @@ status_add_output(struct engine *e, cJSON *res, const char *tid,
 	/* Escaping never shrinks text: budget bytes of a file are enough
 	 * to know whether it must be cut. */
 	if (exec_error) {
-		out = engine__exec_error_json(exec_error);
+		out = status_exec_error_json(exec_error);
 		out_len = out ? strlen(out) : 0;
-	} else if (spool_file_read(e->spool, tid, "stdout", budget, &out,
+	} else if (spool_file_read(env->spool, tid, "stdout", budget, &out,
 	    &out_len, &out_more) != 0)
 		out_len = 0;
-	if (spool_file_read(e->spool, tid, "stderr", budget, &err, &err_len,
+	if (spool_file_read(env->spool, tid, "stderr", budget, &err, &err_len,
 	    &err_more) != 0)
 		err_len = 0;
 	json_utf8_fit2(out, out_len, err, err_len, budget, &out_keep,
@@ -95,14 +111,14 @@ status_add_output(struct engine *e, cJSON *res, const char *tid,
  * changes while the module exits 0). Without the file (pxpd never leaves
  * a finished action without one), the results', else the stored status. */
 static int
-status_exitcode(struct engine *e, const char *tid, const cJSON *meta,
+status_exitcode(const struct module_env *env, const char *tid, const cJSON *meta,
     const char *stored)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(meta, "results"), "exitcode");
 	int exitcode;
 
-	if (spool_exitcode_read(e->spool, tid, &exitcode) == 0)
+	if (spool_exitcode_read(env->spool, tid, &exitcode) == 0)
 		return exitcode;
 	if (cJSON_IsNumber(code))
 		return code->valueint;
@@ -110,12 +126,13 @@ status_exitcode(struct engine *e, const char *tid, const cJSON *meta,
 }
 
 int
-engine__status_query(struct engine *e, const char *tid, size_t reserve,
+status_query(const struct module_env *env, const char *tid, size_t reserve,
     char **results_json, char *err, size_t errlen)
 {
+	const struct module_jobs *jobs = env->jobs;
 	cJSON *res = cJSON_CreateObject(), *meta = NULL;
 	const char *status, *stored;
-	size_t budget = engine__data_max(e), tid_keep, tid_esc;
+	size_t budget = env->data_max, tid_keep, tid_esc;
 	char *echo = NULL, *dir = NULL;
 	int exitcode;
 
@@ -135,57 +152,56 @@ engine__status_query(struct engine *e, const char *tid, size_t reserve,
 	/* An id that spool_tid_check refuses ("../x", "/", "", 100 000
 	 * characters) was never a transaction of ours: unknown like any id
 	 * never seen, decided without a look at the disk. */
-	if (spool_tid_check(tid, NULL, 0) != 0 || !spool_exists(e->spool, tid)) {
+	if (spool_tid_check(tid, NULL, 0) != 0 || !spool_exists(env->spool, tid)) {
 		status = "unknown";
-		status_add_output(e, res, tid, "found no results directory",
+		status_add_output(env, res, tid, "found no results directory",
 		    budget);
 		goto done;
 	}
-	if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta ||
+	if (spool_metadata_read(env->spool, tid, &meta) != 0 || !meta ||
 	    !spool_metadata_valid(meta) ||
-	    !engine_module_find(e, json_string_get(meta, "module"))) {
+	    !jobs->module_known(jobs->arg, json_string_get(meta, "module"))) {
 		status = "unknown";
-		status_add_output(e, res, tid, "the metadata of this transaction "
+		status_add_output(env, res, tid, "the metadata of this transaction "
 		    "is missing, invalid or names an unknown module", budget);
 		goto done;
 	}
 	/* An action that ended and was not processed yet is processed now. */
 	if (!strcmp(json_string_get(meta, "status"), "running") &&
-	    !engine__job_find(e, tid) &&
-	    engine__finalize(e, tid, meta, true) == 0) {
+	    !jobs->active(jobs->arg, tid) &&
+	    jobs->finalize(jobs->arg, tid, meta) == 0) {
 		cJSON_Delete(meta);
 		meta = NULL;
-		if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta) {
+		if (spool_metadata_read(env->spool, tid, &meta) != 0 || !meta) {
 			status = "unknown";
 			goto done;
 		}
 	}
 	stored = json_string_get(meta, "status");
 	if (!strcmp(stored, "running")) {
-		if (engine__job_find(e, tid) || ((dir = spool_path(e->spool,
-		    tid, NULL)) && exec_result_alive(dir, NULL) == 1)) {
+		if (jobs->active(jobs->arg, tid) || ((dir = spool_path(
+		    env->spool, tid, NULL)) && exec_result_alive(dir, NULL) == 1)) {
 			status = "running";
-			status_add_output(e, res, tid, NULL, budget);
+			status_add_output(env, res, tid, NULL, budget);
 		} else {
 			status = "unknown";
-			engine__undetermined(e, tid, meta, "task process is not "
-			    "running, but no output is available", false);
-			status_add_output(e, res, tid, "task process is not "
-			    "running, but no output is available", budget);
+			status_undetermined(env, tid, meta, STATUS_NOT_RUNNING);
+			status_add_output(env, res, tid, STATUS_NOT_RUNNING,
+			    budget);
 		}
 		goto done;
 	}
 	if (!strcmp(stored, "undetermined")) {
 		status = "unknown";
-		status_add_output(e, res, tid, json_string_get(meta, "execution_error"),
-		    budget);
+		status_add_output(env, res, tid, json_string_get(meta,
+		    "execution_error"), budget);
 		goto done;
 	}
-	exitcode = status_exitcode(e, tid, meta, stored);
+	exitcode = status_exitcode(env, tid, meta, stored);
 	cJSON_AddNumberToObject(res, "exitcode", exitcode);
 	status = (!strcmp(stored, "success") && exitcode == 0) ? "success" :
 	    "failure";
-	status_add_output(e, res, tid, json_string_get(meta, "execution_error"),
+	status_add_output(env, res, tid, json_string_get(meta, "execution_error"),
 	    budget);
 done:
 	cJSON_AddStringToObject(res, "status", status);
@@ -194,12 +210,4 @@ done:
 	*results_json = cJSON_PrintUnformatted(res);
 	cJSON_Delete(res);
 	return *results_json ? 0 : -1;
-}
-
-int
-engine_status_query(struct engine *e, const char *tid, size_t reserve,
-    char **results_json, char *err, size_t errlen)
-{
-	return engine__status_query(e, tid, reserve, results_json, err,
-	    errlen);
 }

@@ -1,0 +1,75 @@
+/* env.c: the environment every action shares (struct exec_env): the
+ * action-* defaults, and which sandbox this host gives actions, decided
+ * once at startup and said once in the log (each wrapper then applies it
+ * quietly). The probe itself is the platform's (os/linux/cgroup.c,
+ * os/cgroup_none.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/cgroup.h"
+#include "exec/exec.h"
+#include "base/log.h"
+
+#define PART "exec"
+
+void
+exec_env_probe(struct exec_env *env, const char *cgroup_mode)
+{
+	const struct exec_limits *l = &env->limits;
+	const char *mode = cgroup_mode ? cgroup_mode : "";
+	bool limited = l->memory_max > 0 || l->pids_max > 0 || l->cpu_max > 0;
+	char why[512];
+
+	env->cgroup_dir = NULL;
+	if (*mode && strcmp(mode, "off") != 0)
+		log_warnx(PART, "action-cgroup: unknown value '%s', taken as "
+		    "automatic", mode);
+	if (cgroup_probe(strcmp(mode, "off") != 0, &env->cgroup_dir, why,
+	    sizeof(why)) == 0) {
+		log_info(PART, "sandbox: %s", why);
+		return;
+	}
+	if (limited)
+		log_warnx(PART, "cgroup v2 not available (%s): falling back to "
+		    "rlimits", why);
+	else
+		log_info(PART, "cgroup v2 not available (%s): falling back to "
+		    "rlimits", why);
+	if (l->cpu_max > 0)
+		log_warnx(PART, "action-cpu-max is not enforced without cgroup "
+		    "v2 (RLIMIT_CPU counts CPU seconds, not a share)");
+	if (l->pids_max > 0 && (!l->user || !*l->user))
+		log_warnx(PART, "action-pids-max: RLIMIT_NPROC does not bind "
+		    "actions running as root (set action-user)");
+}
+
+void
+exec_env_apply(const struct exec_env *env, struct exec_spec *spec)
+{
+	const struct exec_limits *d = &env->limits;
+	struct exec_limits *l = &spec->limits;
+
+	if (!spec->timeout_s)
+		spec->timeout_s = env->timeout_s;
+	if (!spec->output_cap)
+		spec->output_cap = env->output_cap;
+	if (!l->memory_max)
+		l->memory_max = d->memory_max;
+	if (!l->pids_max)
+		l->pids_max = d->pids_max;
+	if (!l->cpu_max)
+		l->cpu_max = d->cpu_max;
+	l->no_new_privs = l->no_new_privs || d->no_new_privs;
+	if (!l->user)
+		l->user = d->user;
+	if (!l->group)
+		l->group = d->group;
+	l->cgroup_dir = env->cgroup_dir;
+}
+
+void
+exec_env_free(struct exec_env *env)
+{
+	free(env->cgroup_dir);
+	env->cgroup_dir = NULL;
+}
