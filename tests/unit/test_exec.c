@@ -23,7 +23,7 @@
 #include <uv.h>
 
 #include "exec/exec.h"
-#include "exec/exec_int.h"
+#include "os/posix/exec_posix.h"   /* EXEC__KILL_GRACE_S */
 
 struct outcome {
 	int calls;

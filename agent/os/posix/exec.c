@@ -1,9 +1,9 @@
-/* exec_posix.c: pxpd's side of running actions on POSIX. Spawns the
+/* exec.c: pxpd's side of running actions on POSIX. Spawns the
  * wrapper (`pxpd --exec-wrapper`) with uv_spawn and hands it the job on
  * stdin; collects a blocking run's output in memory under a cap; reads a
  * non-blocking run's outcome from its result dir; adopts wrappers an
- * earlier pxpd started; cancels. Not the wrapper (wrapper_posix.c) nor
- * the job format (exec.c).
+ * earlier pxpd started; cancels; says whether a result dir's wrapper
+ * lives. Not the wrapper (wrapper.c) nor the job format (exec/job.c).
  * Invariants: children only through uv_spawn, exit_cb and
  * uv_process_kill (kill(-pid) only for adopted wrappers, which have no
  * handle); every uv handle lives in struct exec_child, freed only when
@@ -20,7 +20,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "exec/exec_int.h"
+#include "os/posix/exec_posix.h"
 #include "base/log.h"
 
 #define PART "exec"

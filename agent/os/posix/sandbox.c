@@ -25,7 +25,7 @@
 #endif
 
 #include "exec/cgroup.h"
-#include "exec/exec_int.h"
+#include "os/posix/exec_posix.h"
 
 extern char **environ;
 

@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/exec_int.h"
+#include "os/posix/exec_posix.h"
 
 void
 exec__fds_close(int lo, int hi)

@@ -32,7 +32,7 @@
 #include <sys/prctl.h>
 #endif
 
-#include "exec/exec_int.h"
+#include "os/posix/exec_posix.h"
 
 #define WRAPPER_CHUNK    65536
 #define WRAPPER_POLL_MS  100
