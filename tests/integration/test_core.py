@@ -162,15 +162,28 @@ class Connection(PxpdTestCase):
                              **{"ssl-ca-cert": os.path.join(self.env.ca, "other-ca.pem")})
         else:
             self.start_agent([b.uri(1)], version=1, wait_ready=False)
-        self.env.wait_log("cannot connect to")
+        # The verification error itself, not any failure to connect.
+        self.env.wait_log("X509_V_ERR = 24: CA is not trusted")
         time.sleep(0.5)
         self.assertNotIn("associated with", self.env.pxpd_log())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
 
     def test_wrong_hostname_refused(self):
         b = self.env.broker(cert="wrongname")
         self.start_agent([b.uri(1)], version=1, wait_ready=False)
-        self.env.wait_log("cannot connect to")
+        self.env.wait_log("X509_V_ERR = 62: Hostname mismatch")
         self.assertNotIn("associated with", self.env.pxpd_log())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
+
+    def test_revoked_broker_refused(self):
+        """A broker whose certificate ssl-crl revokes is refused after the
+        handshake, before the websocket upgrade is sent."""
+        b = self.env.broker(cert="broker_revoked")
+        self.start_agent([b.uri(2)], version=2, wait_ready=False)
+        self.env.wait_log("certificate CN=broker.example (chain depth 0) is revoked by ssl-crl")
+        self.assertNotIn("connected to", self.env.pxpd_log())
+        self.assertNotIn("upgrade-request", b.events())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
 
     def test_revoked_agent_cert_refused(self):
         b = self.env.broker()
