@@ -225,6 +225,16 @@ class Connection(PxpdTestCase):
                                  r"wss://localhost:%d/pcp/ pcp://controller.example/controller "
                                  r"http://puppetlabs.com/rpc_blocking_request [0-9a-f-]{36}$" % b.port)
         self.assertNotIn("logged", text)
+        # A remote value with a newline and spaces cannot write a line or a
+        # field of its own (issue 10 item 12).
+        forged = "http://x/t\n[2026-01-01 00:00:00.000] AUTHORIZATION_SUCCESS forged"
+        self.env.controller(b, extra=["--message-type", forged], check=False, timeout_ms=2000)
+        wait_for(lambda: "forged" in open(access).read(), what="the forged type logged")
+        with open(access) as f:
+            text = f.read()
+        self.assertFalse([l for l in text.splitlines() if l.startswith("[2026-01-01")], text)
+        self.assertIn(r"http://x/t\x0a[2026-01-01\x2000:00:00.000]\x20AUTHORIZATION_SUCCESS"
+                      r"\x20forged", text)
 
     def test_sigusr2_reopens_log(self):
         b = self.env.broker()
