@@ -1,5 +1,8 @@
 /* test_backoff.c: full-jitter exponential backoff and the broker
- * connection's reconnect policy (struct reconnect). */
+ * connection's reconnect policy (struct reconnect). Every step of each
+ * sequence is checked over many independent draws (doubling, the cap, the
+ * floor, reset, and that each jitter covers its whole range evenly), not
+ * only the first delay. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,30 +10,115 @@
 
 #include <cmocka.h>
 
+#include <inttypes.h>
+#include <math.h>
+
 #include "base/backoff.h"
 
-static void
-test_ceiling_doubles_to_cap(void **state)
+/* Every step of a sequence, over many agents: AGENTS independent
+ * sequences (one seed each) draw STEPS delays; draws[n] holds step n of
+ * all of them. */
+#define AGENTS 2000
+#define STEPS 12
+
+static uint64_t draws[STEPS][AGENTS];
+
+static uint64_t
+seed_of(int agent)
 {
-	struct backoff b;
-	uint64_t d;
-	int i, n;
+	return (uint64_t)(agent + 1) * 0x9e3779b97f4a7c15ULL;
+}
 
-	backoff_init(&b, 2000, 60000, 250, 42);
-	/* The n-th delay never exceeds min(cap, base * 2^n) nor goes below
-	 * the floor. */
-	for (n = 0; n < 12; n++) {
-		uint64_t ceil = 2000ULL << n;
+/* The draws of one step are uniform over exactly [lo, hi]: none outside,
+ * both ends (nearly) reached, the mean in the middle, and each tenth of
+ * the range holds about a tenth of them (200 expected, +-30%; the
+ * standard deviation is about 13). lo == hi: every draw is that value. */
+static void
+assert_uniform(int step, const uint64_t *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t min = UINT64_MAX, max = 0, w = hi - lo;
+	double sum = 0, mid = (lo + hi) / 2.0;
+	int bins[10] = { 0 }, i;
 
-		if (ceil > 60000)
-			ceil = 60000;
-		d = backoff_next(&b);
-		assert_true(d >= 250);
-		assert_true(d <= ceil);
+	for (i = 0; i < AGENTS; i++) {
+		if (d[i] < lo || d[i] > hi)
+			fail_msg("step %d: %" PRIu64 " outside [%" PRIu64 ", %"
+			    PRIu64 "]", step, d[i], lo, hi);
+		min = d[i] < min ? d[i] : min;
+		max = d[i] > max ? d[i] : max;
+		sum += (double)d[i];
+		if (w > 0)
+			bins[(d[i] - lo) * 10 / (w + 1)]++;
 	}
-	/* Capped forever after, even after a very long outage. */
-	for (i = 0; i < 1000; i++)
-		assert_true(backoff_next(&b) <= 60000);
+	if (w == 0)
+		return;
+	if (min > lo + w / 50 || max < hi - w / 50)
+		fail_msg("step %d: draws span only [%" PRIu64 ", %" PRIu64 "] "
+		    "of [%" PRIu64 ", %" PRIu64 "]", step, min, max, lo, hi);
+	if (fabs(sum / AGENTS - mid) > 0.03 * (double)w)
+		fail_msg("step %d: mean %.0f, not near %.0f", step,
+		    sum / AGENTS, mid);
+	for (i = 0; i < 10; i++)
+		if (bins[i] < AGENTS / 10 * 7 / 10 ||
+		    bins[i] > AGENTS / 10 * 13 / 10)
+			fail_msg("step %d: tenth %d of the range holds %d of %d "
+			    "draws", step, i, bins[i], AGENTS);
+}
+
+/* base 2 s, cap 60 s, floor 250 ms: the n-th delay is uniform over
+ * [floor, min(cap, base * 2^n)], and the ceiling doubles at every step
+ * until the cap clips it (64 s -> 60 s), then stays there. */
+static void
+test_every_step_doubles_to_the_cap(void **state)
+{
+	static const uint64_t ceil_ms[STEPS] = { 2000, 4000, 8000, 16000,
+	    32000, 60000, 60000, 60000, 60000, 60000, 60000, 60000 };
+	uint64_t d, max = 0;
+	int a, n, i;
+
+	for (a = 0; a < AGENTS; a++) {
+		struct backoff b;
+
+		backoff_init(&b, 2000, 60000, 250, seed_of(a));
+		for (n = 0; n < STEPS; n++)
+			draws[n][a] = backoff_next(&b);
+	}
+	for (n = 0; n < STEPS; n++)
+		assert_uniform(n, draws[n], 250, ceil_ms[n]);
+	/* Capped forever after, even after a very long outage (the
+	 * attempt counter saturates; the ceiling cannot overflow). */
+	for (a = 0; a < 10; a++) {
+		struct backoff b;
+
+		backoff_init(&b, 2000, 60000, 250, seed_of(a));
+		for (i = 0; i < 1000; i++) {
+			d = backoff_next(&b);
+			assert_true(d >= 250 && d <= 60000);
+			if (i >= STEPS && d > max)
+				max = d;
+		}
+	}
+	assert_true(max >= 59000);
+}
+
+/* The floor never lifts a delay above its step's ceiling: with a base
+ * below the floor the first steps are their ceilings exactly. */
+static void
+test_floor_below_the_ceiling_only(void **state)
+{
+	static const uint64_t lo[] = { 100, 200, 250, 250, 250, 250 };
+	static const uint64_t hi[] = { 100, 200, 400, 800, 1000, 1000 };
+	int a, n;
+
+	for (a = 0; a < AGENTS; a++) {
+		struct backoff b;
+
+		backoff_init(&b, 100, 1000, 250, seed_of(a));
+		for (n = 0; n < 6; n++)
+			draws[n][a] = backoff_next(&b);
+	}
+	for (n = 0; n < 6; n++)
+		assert_uniform(n, draws[n], lo[n], hi[n]);
 }
 
 static void
@@ -54,31 +142,47 @@ test_jitter_spreads_a_fleet(void **state)
 	assert_int_equal(buckets[2], 0);    /* never past the first ceiling */
 }
 
+/* After a reset the sequence starts again from its first step. */
 static void
 test_reset_starts_again(void **state)
 {
-	struct backoff b;
-	int i;
+	int a, n, i;
 
-	backoff_init(&b, 1000, 64000, 100, 7);
-	for (i = 0; i < 10; i++)
-		backoff_next(&b);
-	backoff_reset(&b);
-	assert_true(backoff_next(&b) <= 1000);
+	for (a = 0; a < AGENTS; a++) {
+		struct backoff b;
+
+		backoff_init(&b, 1000, 64000, 100, seed_of(a));
+		for (i = 0; i < 10; i++)
+			backoff_next(&b);
+		backoff_reset(&b);
+		for (n = 0; n < 3; n++)
+			draws[n][a] = backoff_next(&b);
+	}
+	assert_uniform(0, draws[0], 100, 1000);
+	assert_uniform(1, draws[1], 100, 2000);
+	assert_uniform(2, draws[2], 100, 4000);
 }
 
 static void
 test_rand_bounds(void **state)
 {
 	struct backoff b;
-	int i;
+	uint64_t r;
+	int seen[4] = { 0 }, i;
 
 	backoff_init(&b, 1, 1, 0, 0);   /* seed 0 is replaced, never stuck */
 	for (i = 0; i < 1000; i++) {
-		uint64_t r = backoff_rand(&b, 5000, 10000);
-
+		r = backoff_rand(&b, 5000, 10000);
 		assert_true(r >= 5000 && r <= 10000);
 	}
+	/* Both ends are drawn: every value of a small range comes up. */
+	for (i = 0; i < 1000; i++) {
+		r = backoff_rand(&b, 5, 8);
+		assert_true(r >= 5 && r <= 8);
+		seen[r - 5]++;
+	}
+	for (i = 0; i < 4; i++)
+		assert_true(seen[i] > 150);
 	assert_int_equal(backoff_rand(&b, 7, 7), 7);
 	assert_int_equal(backoff_rand(&b, 9, 3), 9);
 }
@@ -174,17 +278,60 @@ test_reconnect_handshake_failures_back_off(void **state)
 		assert_true(reconnect_delay(&r, RECONNECT_UNREACHABLE) >= 237);
 }
 
+/* The reconnect policy's steps over many agents: handshake failures
+ * double from the spread to the cap and start again after a success;
+ * polls of a refusing broker keep a phase drawn uniformly in the spread,
+ * each poll uniform over spread +-5%; a lost session draws a new phase. */
+static void
+test_reconnect_every_step(void **state)
+{
+	static const uint64_t hs_ceil[] = { 10000, 20000, 40000, 60000, 60000 };
+	int a, n;
+
+	for (a = 0; a < AGENTS; a++) {
+		struct reconnect r;
+
+		reconnect_init(&r, 10000, 60000, seed_of(a));
+		for (n = 0; n < 5; n++)
+			draws[n][a] = reconnect_delay(&r, RECONNECT_HANDSHAKE);
+		reconnect_success(&r);
+		draws[5][a] = reconnect_delay(&r, RECONNECT_HANDSHAKE);
+	}
+	for (n = 0; n < 5; n++)
+		assert_uniform(n, draws[n], 250, hs_ceil[n]);
+	assert_uniform(5, draws[5], 250, 10000);
+
+	for (a = 0; a < AGENTS; a++) {
+		struct reconnect r;
+
+		reconnect_init(&r, 10000, 60000, seed_of(a));
+		for (n = 0; n < 4; n++)
+			draws[n][a] = reconnect_delay(&r,
+			    RECONNECT_UNREACHABLE);
+		reconnect_success(&r);
+		draws[4][a] = reconnect_delay(&r, RECONNECT_LOST);
+		draws[5][a] = reconnect_delay(&r, RECONNECT_UNREACHABLE);
+	}
+	assert_uniform(0, draws[0], 250, 10000);
+	for (n = 1; n < 4; n++)
+		assert_uniform(n, draws[n], 9500, 10500);
+	assert_uniform(4, draws[4], 250, 10000);
+	assert_uniform(5, draws[5], 9500, 10500);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ceiling_doubles_to_cap),
+		cmocka_unit_test(test_every_step_doubles_to_the_cap),
+		cmocka_unit_test(test_floor_below_the_ceiling_only),
 		cmocka_unit_test(test_jitter_spreads_a_fleet),
 		cmocka_unit_test(test_reset_starts_again),
 		cmocka_unit_test(test_rand_bounds),
 		cmocka_unit_test(test_reconnect_fleet_spread),
 		cmocka_unit_test(test_reconnect_polls_keep_their_phase),
 		cmocka_unit_test(test_reconnect_handshake_failures_back_off),
+		cmocka_unit_test(test_reconnect_every_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
