@@ -142,6 +142,15 @@ class CheckLayoutTest(unittest.TestCase):
                 self.fresh()
                 self.assert_fails(rel, '#include "%s"\n' % h, arrow)
 
+    def test_other_spellings_of_an_include(self):
+        for text in ('#include <conn/conn.h>\n',
+                     '#include "../conn/conn.h"\n',
+                     '  #  include "conn/conn.h"\n'):
+            with self.subTest(text=text):
+                self.fresh()
+                self.assert_fails("agent/pcp/codec.c", text,
+                                  "pcp may not call conn")
+
     def test_posix_header_in_shared_code(self):
         for rel, h in (("agent/exec/exec.h", "unistd.h"),
                        ("agent/pcp/codec.c", "sys/stat.h"),

@@ -151,7 +151,7 @@ def findings(root, rel):
         if not m:
             continue
         quote, target = m.groups()
-        if quote == "<":
+        if quote == "<" and target.split("/")[0] not in HEADER_PARTS:
             if is_shared(rel) and POSIX_HEADERS.search(target):
                 yield no, target, ("POSIX header in shared code: go "
                                    "through os/")
