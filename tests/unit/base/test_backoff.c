@@ -86,7 +86,7 @@ test_every_step_doubles_to_the_cap(void **state)
 	for (n = 0; n < STEPS; n++)
 		assert_uniform(n, draws[n], 250, ceil_ms[n]);
 	/* Capped forever after, even after a very long outage (the
-	 * attempt counter saturates; the ceiling cannot overflow). */
+	 * attempt counter saturates at 64), and the cap is still drawn. */
 	for (a = 0; a < 10; a++) {
 		struct backoff b;
 
