@@ -1,5 +1,7 @@
 #!/bin/sh
 # run-tests.sh: every test of pxpd, as CI runs them (.ci/run):
+#   0. the layout check (tests/check-layout.py: who may include whom, no
+#      POSIX header in shared code), before anything is built;
 #   1. unit + integration tests (ctest) on the default build;
 #   2. the same suite under AddressSanitizer + UBSan;
 #   3. the libFuzzer harnesses for a bounded time (clang);
@@ -11,6 +13,10 @@ sh tests/setup-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==== %s ====\n' "$*"; }
+
+step "layout check (agent/README.md's arrows; allowed: tests/layout-allow.txt)"
+python3 tests/check-layout.py
+python3 tests/check-layout-test.py -q
 
 step "default build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -163,3 +163,37 @@ util_asprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+char *
+util_log_escape(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(in ? in : "");
+	size_t o = 0;
+
+	if (!outlen)
+		return out;
+	for (; *p; p++) {
+		size_t need = (*p <= ' ' || *p == 0x7f || *p == '\\') ? 4 : 1;
+
+		if (o + need + 3 >= outlen && (o + need >= outlen || p[1])) {
+			/* not room for this and a "..." mark */
+			if (outlen > 4) {
+				while (o + 4 > outlen)
+					o--;
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (need == 4) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}

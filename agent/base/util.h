@@ -24,6 +24,10 @@ uint64_t util_random64(void);
 uint64_t util_now_ms(void);
 
 char *util_strdup(const char *s);          /* NULL-safe */
+/* A remote value made safe for a line of a log: bytes below 0x21, 0x7f
+ * and '\\' become \xNN, so a peer cannot end a line, forge a field or
+ * hide one. At most outlen - 1 bytes; "..." marks a cut. Returns out. */
+char *util_log_escape(const char *in, char *out, size_t outlen);
 /* malloc'd printf; NULL on allocation failure */
 char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -65,6 +65,7 @@ struct pxpd_config {
 	char *audit_logfile;                /* "" = off */
 	long connect_splay;                 /* s: first connect waits random [0, splay] (default 0) */
 	long reconnect_spread;              /* s: see struct reconnect (backoff.h) */
+	long crl_expiry_grace;              /* s: tls_crl_load() */
 	long reconnect_backoff_cap;
 	char *policy_file;                  /* "" = everything allowed */
 	/* Sandbox and limits of every action (0 / "" = none) */

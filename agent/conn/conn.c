@@ -329,7 +329,8 @@ conn_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	    (uint64_t)cfg->reconnect_backoff_cap * 1000, util_random64());
 	c->round_left = cfg->n_broker_ws_uris;
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
-	    !(c->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
+	    !(c->crl = tls_crl_load(cfg->ssl_ca_cert, cfg->ssl_crl,
+	    cfg->crl_expiry_grace, err, errlen)))
 		goto fail;
 	if (cfg->log_pcp_access && !(c->access = linelog_open(
 	    cfg->pcp_access_logfile, err, errlen)))

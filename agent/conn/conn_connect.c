@@ -160,12 +160,20 @@ conn__connect_timeout(uv_timer_t *t)
 	    "no TCP connection within connection-timeout");
 }
 
-/* lws's CLIENT_CONNECTION_ERROR, with its reason. */
+/* lws's CLIENT_CONNECTION_ERROR, with its reason (bounded, without the
+ * newline lws ends it with). */
 void
 conn__lws_failed(struct conn *c, const char *why)
 {
+	char text[256];
+	size_t n;
+
+	snprintf(text, sizeof(text), "%s", why && *why ? why : "unknown error");
+	n = strlen(text);
+	while (n && (unsigned char)text[n - 1] <= ' ')
+		text[--n] = '\0';
 	conn__attempt_failed(c, c->tcp_up ? RECONNECT_HANDSHAKE :
-	    RECONNECT_UNREACHABLE, why ? why : "unknown error");
+	    RECONNECT_UNREACHABLE, text);
 }
 
 static void

@@ -84,7 +84,7 @@ conn__encode_send(struct conn *c, const struct pcp_out *in)
 void
 conn__access_log(struct conn *c, const struct pcp_msg *m)
 {
-	char now[UTIL_TIME_LEN], *line;
+	char now[UTIL_TIME_LEN], *line, from[300], type[300], id[300];
 
 	if (!c->access)
 		return;
@@ -92,9 +92,13 @@ conn__access_log(struct conn *c, const struct pcp_msg *m)
 	/* "2016-02-19T10:09:18.283Z" -> "2016-02-19 10:09:18.283" */
 	now[10] = ' ';
 	now[strlen(now) - 1] = '\0';
+	/* The remote values, escaped: a newline or space in them must not
+	 * write a line or a field of its own. */
 	line = m ? util_asprintf("[%s] AUTHORIZATION_SUCCESS %s %s %s %s", now,
-	    c->cfg->broker_ws_uris[c->broker], m->sender ? m->sender :
-	    PCP_SERVER_URI, m->message_type, m->id) :
+	    c->cfg->broker_ws_uris[c->broker], util_log_escape(m->sender ?
+	    m->sender : PCP_SERVER_URI, from, sizeof(from)),
+	    util_log_escape(m->message_type, type, sizeof(type)),
+	    util_log_escape(m->id, id, sizeof(id))) :
 	    util_asprintf("[%s] DESERIALIZATION_ERROR %s unknown unknown "
 	    "unknown", now, c->cfg->broker_ws_uris[c->broker]);
 	if (line)

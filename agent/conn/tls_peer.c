@@ -1,9 +1,11 @@
-/* tls_peer.c: checks of an lws peer certificate (tls_peer.h).
- * The DER bytes come from lws's LWS_TLS_CERT_INFO_DER_RAW. */
+/* tls_peer.c: checks of an lws peer certificate (tls_peer.h), on the
+ * chain mbedTLS kept of the handshake (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE,
+ * reached through lws_tls_mbedtls_ssl_context, cmake/patches). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libwebsockets.h>
 #include <mbedtls/ssl.h>
@@ -15,11 +17,46 @@
 #include "conn/tls_peer.h"
 
 struct tls_crl {
-	mbedtls_x509_crl crl;
+	/* ssl-ca-cert split: the chain is rebuilt up to a self-signed root,
+	 * so that an intermediate of the bundle is checked against its
+	 * issuer's CRL instead of being trusted as an anchor. */
+	mbedtls_x509_crt roots, inter;
+	mbedtls_x509_crl crl;     /* every CRL of ssl-crl */
+	long grace_s;             /* a CRL past its nextUpdate still counts */
 };
 
+static bool
+tls__self_signed(const mbedtls_x509_crt *x)
+{
+	return x->subject_raw.len == x->issuer_raw.len &&
+	    !memcmp(x->subject_raw.p, x->issuer_raw.p, x->issuer_raw.len);
+}
+
+/* Sorts the CA file into roots and intermediates; a bundle without a
+ * self-signed root keeps all of it as anchors (as the handshake does). */
+static int
+tls__ca_split(struct tls_crl *c, const char *path)
+{
+	mbedtls_x509_crt all;
+	const mbedtls_x509_crt *x;
+	int rc, nroots = 0;
+
+	mbedtls_x509_crt_init(&all);
+	if ((rc = mbedtls_x509_crt_parse_file(&all, path)) < 0)
+		goto out;
+	for (x = &all; x && x->version; x = x->next)
+		nroots += tls__self_signed(x);
+	for (x = &all; x && x->version && rc >= 0; x = x->next)
+		rc = mbedtls_x509_crt_parse_der(!nroots || tls__self_signed(x) ?
+		    &c->roots : &c->inter, x->raw.p, x->raw.len);
+out:
+	mbedtls_x509_crt_free(&all);
+	return rc < 0 ? rc : 0;
+}
+
 struct tls_crl *
-tls_crl_load(const char *path, char *err, size_t errlen)
+tls_crl_load(const char *ca_path, const char *crl_path, long grace_s,
+    char *err, size_t errlen)
 {
 	struct tls_crl *c = calloc(1, sizeof(*c));
 	int rc;
@@ -28,10 +65,19 @@ tls_crl_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	mbedtls_x509_crt_init(&c->roots);
+	mbedtls_x509_crt_init(&c->inter);
 	mbedtls_x509_crl_init(&c->crl);
-	if ((rc = mbedtls_x509_crl_parse_file(&c->crl, path)) != 0) {
+	c->grace_s = grace_s;
+	if ((rc = tls__ca_split(c, ca_path)) < 0) {
+		snprintf(err, errlen, "cannot load CA %s (mbedTLS -0x%04x)",
+		    ca_path, (unsigned)-rc);
+		tls_crl_free(c);
+		return NULL;
+	}
+	if ((rc = mbedtls_x509_crl_parse_file(&c->crl, crl_path)) != 0) {
 		snprintf(err, errlen, "cannot load CRL %s (mbedTLS -0x%04x)",
-		    path, (unsigned)-rc);
+		    crl_path, (unsigned)-rc);
 		tls_crl_free(c);
 		return NULL;
 	}
@@ -43,41 +89,128 @@ tls_crl_free(struct tls_crl *crl)
 {
 	if (!crl)
 		return;
+	mbedtls_x509_crt_free(&crl->roots);
+	mbedtls_x509_crt_free(&crl->inter);
 	mbedtls_x509_crl_free(&crl->crl);
 	free(crl);
 }
 
-/* Certificates are a few KiB; 16 KiB leaves room for large RSA keys. */
-#define PEER_DER_MAX 16384
-
-/* The peer's leaf certificate, parsed into crt; 0 or -1. */
-static int
-tls__peer_crt(struct lws *wsi, mbedtls_x509_crt *crt)
+static int64_t
+tls__epoch(const mbedtls_x509_time *t)
 {
-	union lws_tls_cert_info_results *r;
-	int rc = -1;
+	struct tm tm;
 
-	if (!(r = malloc(sizeof(*r) + PEER_DER_MAX)))
-		return -1;
-	if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_DER_RAW, r,
-	    PEER_DER_MAX) == 0 && mbedtls_x509_crt_parse_der(crt,
-	    (const unsigned char *)r->ns.name, (size_t)r->ns.len) == 0)
-		rc = 0;
-	free(r);
-	return rc;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = t->year - 1900;
+	tm.tm_mon = t->mon - 1;
+	tm.tm_mday = t->day;
+	tm.tm_hour = t->hour;
+	tm.tm_min = t->min;
+	tm.tm_sec = t->sec;
+	return (int64_t)timegm(&tm);
 }
 
-static bool
-tls__revoked(const mbedtls_x509_crt *crt, const struct tls_crl *crl)
+/* What the chain's verification says about revocation. */
+struct tls__verdict {
+	char revoked[160];        /* subject of a revoked certificate */
+	int revoked_depth;
+	bool crl_expired, crl_untrusted;
+};
+
+static int
+tls__vrfy(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
-	/* A CRL file may hold several CRLs; each speaks for its own issuer. */
-	for (const mbedtls_x509_crl *l = &crl->crl; l && l->version; l = l->next)
-		if (crt->issuer_raw.len == l->issuer_raw.len &&
-		    memcmp(crt->issuer_raw.p, l->issuer_raw.p,
-		    crt->issuer_raw.len) == 0 &&
-		    mbedtls_x509_crt_is_revoked(crt, l))
-			return true;
-	return false;
+	struct tls__verdict *v = arg;
+
+	if ((*flags & MBEDTLS_X509_BADCERT_REVOKED) && !v->revoked[0]) {
+		if (mbedtls_x509_dn_gets(v->revoked, sizeof(v->revoked),
+		    &crt->subject) < 0)
+			snprintf(v->revoked, sizeof(v->revoked), "?");
+		v->revoked_depth = depth;
+	}
+	v->crl_expired |= (*flags & MBEDTLS_X509_BADCRL_EXPIRED) != 0;
+	v->crl_untrusted |= (*flags & MBEDTLS_X509_BADCRL_NOT_TRUSTED) != 0;
+	return 0;
+}
+
+/* The CRL that is furthest past its nextUpdate among those issued by a
+ * CA of the chain (a stale CRL of an unrelated CA does not matter). */
+static const mbedtls_x509_crl *
+tls__most_overdue(const struct tls_crl *c, const mbedtls_x509_crt *chain,
+    int64_t *overdue)
+{
+	const mbedtls_x509_crl *l, *worst = NULL;
+	const mbedtls_x509_crt *x;
+	int64_t now = (int64_t)time(NULL), o;
+
+	*overdue = 0;
+	for (l = &c->crl; l && l->version; l = l->next)
+		for (x = chain; x && x->version; x = x->next)
+			if (x->issuer_raw.len == l->issuer_raw.len &&
+			    !memcmp(x->issuer_raw.p, l->issuer_raw.p,
+			    l->issuer_raw.len) &&
+			    (o = now - tls__epoch(&l->next_update)) > *overdue) {
+				*overdue = o;
+				worst = l;
+			}
+	return worst;
+}
+
+static int
+tls__revocation(const struct tls_crl *c, const mbedtls_x509_crt *peer,
+    char *why, size_t len)
+{
+	struct tls__verdict v;
+	const mbedtls_x509_crl *l = NULL;
+	const mbedtls_x509_crt *x;
+	mbedtls_x509_crt chain;
+	uint32_t flags = 0;
+	int64_t overdue = 0;
+	char issuer[160];
+	int rc = 0;
+
+	memset(&v, 0, sizeof(v));
+	/* What the peer sent, then the bundle's intermediates: mbedTLS builds
+	 * the path from the leaf to a root with them and checks each
+	 * certificate on it against the CRL of its issuer. The name was
+	 * checked in the handshake. */
+	mbedtls_x509_crt_init(&chain);
+	for (x = peer; x && x->version && rc == 0; x = x->next)
+		rc = mbedtls_x509_crt_parse_der(&chain, x->raw.p, x->raw.len);
+	for (x = &c->inter; x && x->version && rc == 0; x = x->next)
+		rc = mbedtls_x509_crt_parse_der(&chain, x->raw.p, x->raw.len);
+	if (rc != 0) {
+		mbedtls_x509_crt_free(&chain);
+		snprintf(why, len, "cannot read its certificate chain");
+		return -1;
+	}
+	(void)mbedtls_x509_crt_verify(&chain, (mbedtls_x509_crt *)&c->roots,
+	    (mbedtls_x509_crl *)&c->crl, NULL, &flags, tls__vrfy, &v);
+	if (v.crl_expired)
+		l = tls__most_overdue(c, &chain, &overdue);
+	mbedtls_x509_crt_free(&chain);
+	if (v.revoked[0]) {
+		snprintf(why, len, "certificate %s (chain depth %d) is revoked "
+		    "by ssl-crl", v.revoked, v.revoked_depth);
+		return -1;
+	}
+	if (v.crl_untrusted) {
+		snprintf(why, len, "ssl-crl holds a CRL that is not signed by "
+		    "the CA it names");
+		return -1;
+	}
+	if (v.crl_expired && l && overdue > c->grace_s) {
+		if (mbedtls_x509_dn_gets(issuer, sizeof(issuer), &l->issuer) < 0)
+			snprintf(issuer, sizeof(issuer), "?");
+		snprintf(why, len, "the CRL of %s in ssl-crl expired on "
+		    "%04d-%02d-%02d %02d:%02d:%02d UTC (nextUpdate; "
+		    "crl-expiry-grace %ld s): fetch a new CRL", issuer,
+		    l->next_update.year, l->next_update.mon, l->next_update.day,
+		    l->next_update.hour, l->next_update.min, l->next_update.sec,
+		    c->grace_s);
+		return -1;
+	}
+	return 0;
 }
 
 /* mbedTLS lets an IP literal match a DNS SAN spelled like it, or the CN
@@ -109,23 +242,24 @@ int
 tls_peer_check(struct lws *wsi, const char *host, const struct tls_crl *crl,
     char *why, size_t len)
 {
-	mbedtls_x509_crt crt;
-	int rc = -1;
+	mbedtls_ssl_context *ssl = lws_tls_mbedtls_ssl_context(wsi);
+	const mbedtls_x509_crt *peer = ssl ? mbedtls_ssl_get_peer_cert(ssl) :
+	    NULL;
 
 	if (!crl && !(host && resolve_is_ip(host)))
 		return 0;
-	mbedtls_x509_crt_init(&crt);
-	if (tls__peer_crt(wsi, &crt) != 0)
+	if (!peer) {
 		snprintf(why, len, "cannot read the certificate it presented");
-	else if (crl && tls__revoked(&crt, crl))
-		snprintf(why, len, "its certificate is revoked by ssl-crl");
-	else if (host && resolve_is_ip(host) && !tls__ip_san(&crt, host))
+		return -1;
+	}
+	if (crl && tls__revocation(crl, peer, why, len) != 0)
+		return -1;
+	if (host && resolve_is_ip(host) && !tls__ip_san(peer, host)) {
 		snprintf(why, len, "its certificate has no IP address SAN %s "
 		    "(an address never matches a DNS name or the CN)", host);
-	else
-		rc = 0;
-	mbedtls_x509_crt_free(&crt);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -135,24 +269,4 @@ tls_peer_session(struct lws *wsi, char *buf, size_t len)
 
 	snprintf(buf, len, "%s %s", ssl ? mbedtls_ssl_get_version(ssl) : "?",
 	    ssl ? mbedtls_ssl_get_ciphersuite(ssl) : "?");
-}
-
-int
-tls_peer_cn(struct lws *wsi, char *cn, size_t len)
-{
-	union lws_tls_cert_info_results *r;
-	int rc = -1;
-
-	if (!len || !(r = malloc(sizeof(*r) + len)))
-		return -1;
-	if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_COMMON_NAME, r,
-	    len) == 0) {
-		size_t n = (size_t)r->ns.len < len - 1 ? (size_t)r->ns.len : len - 1;
-
-		memcpy(cn, r->ns.name, n);
-		cn[n] = '\0';
-		rc = 0;
-	}
-	free(r);
-	return rc;
 }

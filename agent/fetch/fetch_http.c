@@ -627,7 +627,8 @@ fetch__http_init(struct fetch *f, char *err, size_t errlen)
 	uv_handle_type t;
 
 	if (cfg->ssl_crl && *cfg->ssl_crl &&
-	    !(f->crl = tls_crl_load(cfg->ssl_crl, err, errlen)))
+	    !(f->crl = tls_crl_load(cfg->ssl_ca_cert, cfg->ssl_crl,
+	    cfg->crl_expiry_grace, err, errlen)))
 		return -1;
 	if (cfg->master_proxy && *cfg->master_proxy &&
 	    resolve_proxy_parse(cfg->master_proxy, &f->proxy) != 0) {

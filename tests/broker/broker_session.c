@@ -62,6 +62,9 @@ session_filter(struct broker *b, struct broker_session *s, struct lws *wsi)
 	s->b = b;
 	s->wsi = wsi;
 	n = lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI);
+	/* Every upgrade request that arrives, so tests can tell that a client
+	 * gave up before sending one. */
+	broker_event(b, "upgrade-request %s", n > 0 ? path : "-");
 	if (n <= 0 || session_path_parse(s, path) != 0) {
 		broker_event(b, "refuse bad-path %s", n > 0 ? path : "-");
 		b->stats.refused++;

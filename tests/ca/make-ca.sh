@@ -15,6 +15,12 @@
 #   broker_wrongip.pem            SAN DNS:localhost, IP:127.0.0.2, IP:::2
 #   broker_cnip.pem               CN 127.0.0.1, no SAN
 #   broker_rsa.pem                as broker.pem, RSA 2048 key
+#   broker_revoked.pem            as broker.pem, revoked in crl.pem
+#   int-ca.pem int2-ca.pem        intermediates of ca (int2-ca revoked)
+#   broker_int{,2}.pem            broker leaves of them
+#   ca_bundle.pem                 ca + both intermediates
+#   crl_all.pem                   crl.pem + the intermediates' CRLs
+#   crl_expired.pem               ca's CRL, nextUpdate 2 days ago
 #   wrongname.pem                 CN wrongname.example, no localhost SAN
 #   agent01.pem agent02.pem       CN agent01.example / agent02.example
 #   controller.pem                CN controller.example
@@ -161,12 +167,52 @@ leaf_new ca broker_cnip 127.0.0.1 DNS:unused ext_leaf_nosan
 # An RSA key: servers limited to TLS 1.2 sign with rsa_pss_rsae with it.
 KEYGEN=rsa_key_new leaf_new ca broker_rsa broker.example "$broker_san"
 
-CADIR=$work/ca SAN=DNS:unused openssl ca -batch -config "$work/openssl.cnf" \
-    -cert "$out/ca.pem" -keyfile "$out/ca_key.pem" \
-    -revoke "$out/revoked.pem" 2>/dev/null
-CADIR=$work/ca SAN=DNS:unused openssl ca -batch -gencrl \
-    -config "$work/openssl.cnf" -cert "$out/ca.pem" \
-    -keyfile "$out/ca_key.pem" -out "$out/crl.pem" 2>/dev/null
+leaf_new ca broker_revoked broker.example "$broker_san"
+
+# Intermediates, as Puppet 6+ CAs have: int-ca is good, int2-ca is revoked
+# by the root.
+int_new() {
+	d="$work/$1"
+	mkdir -p "$d/new"
+	: > "$d/index.txt"
+	echo 2000 > "$d/serial"
+	echo 2000 > "$d/crlnumber"
+	key_new "$out/$1_key.pem"
+	CADIR=$d SAN=DNS:unused openssl req -new -config "$work/openssl.cnf" \
+	    -key "$out/$1_key.pem" -subj "/CN=$2" -out "$d/ca.csr"
+	CADIR=$work/ca SAN=DNS:unused openssl ca -batch -notext \
+	    -config "$work/openssl.cnf" -cert "$out/ca.pem" \
+	    -keyfile "$out/ca_key.pem" -startdate "$start" -days $days \
+	    -extensions ext_ca -in "$d/ca.csr" -out "$out/$1.pem" 2>/dev/null
+}
+crl_new() {  # crl_new CA OUT [openssl ca options]
+	c=$1 o=$2
+	shift 2
+	CADIR=$work/$c SAN=DNS:unused openssl ca -batch -gencrl \
+	    -config "$work/openssl.cnf" -cert "$out/$c.pem" \
+	    -keyfile "$out/${c}_key.pem" -out "$o" "$@" 2>/dev/null
+}
+int_new int-ca "pxpd test intermediate"
+int_new int2-ca "pxpd revoked intermediate"
+leaf_new int-ca broker_int broker.example "$broker_san"
+leaf_new int2-ca broker_int2 broker.example "$broker_san"
+# The agent's CA bundle holds the intermediates, as Puppet's ca.pem does.
+cat "$out/ca.pem" "$out/int-ca.pem" "$out/int2-ca.pem" > "$out/ca_bundle.pem"
+
+for r in revoked broker_revoked int2-ca; do
+	CADIR=$work/ca SAN=DNS:unused openssl ca -batch \
+	    -config "$work/openssl.cnf" -cert "$out/ca.pem" \
+	    -keyfile "$out/ca_key.pem" -revoke "$out/$r.pem" 2>/dev/null
+done
+crl_new ca "$out/crl.pem"
+crl_new int-ca "$work/int-ca.crl"
+crl_new int2-ca "$work/int2-ca.crl"
+# Every CRL of the hierarchy in one file, as Puppet's crl.pem holds them.
+cat "$out/crl.pem" "$work/int-ca.crl" "$work/int2-ca.crl" > "$out/crl_all.pem"
+# The root's CRL, due two days ago (nextUpdate in the past).
+crl_new ca "$out/crl_expired.pem" \
+    -crl_lastupdate "$(date -u -d '10 days ago' +%Y%m%d%H%M%SZ)" \
+    -crl_nextupdate "$(date -u -d '2 days ago' +%Y%m%d%H%M%SZ)"
 
 # An unrelated CA: its leaves must be refused by anyone trusting ca.pem,
 # even when they claim an identity the real CA issued (agent01.example).

@@ -1,8 +1,9 @@
-/* exec_job_fuzz.c: the wrapper's job parser (exec__job_parse, agent/exec.c)
+/* exec_job_fuzz.c: the wrapper's job parser (exec__job_parse,
+ * agent/exec/job.c)
  * on arbitrary bytes: it must never crash, leak or read past len, and a
  * job it accepts must have the shape the wrapper relies on (NULL-ended
  * args and env, "K=V" entries, an input as long as input_len, a cap).
- * Links exec.c and cJSON only. */
+ * Links exec/job.c and cJSON only. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

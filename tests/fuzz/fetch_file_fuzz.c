@@ -1,5 +1,5 @@
 /* fetch_file_fuzz.c: fetch_file_parse() and the request text built from
- * what it accepts (agent/fetch_file.c) on arbitrary JSON: no crash, no
+ * what it accepts (agent/fetch/fetch_file.c) on arbitrary JSON: no crash, no
  * leak, no read out of bounds, and every accepted file keeps its promises
  * (a plain relative name, 64 hex digits, a request path that fits the
  * request line). Links fetch_file.c and cJSON only. */

@@ -1,5 +1,5 @@
 /* schema_fuzz.c: libFuzzer harness for JSON Schema draft 4
- * (agent/schema*.c). Input: "<schema JSON>\n---\n<value JSON>", or,
+ * (modules/extmod/schema*.c). Input: "<schema JSON>\n---\n<value JSON>", or,
  * without the separator, the first line is the schema and the rest the
  * value. Any pair must check and validate without crashing, with 0 or -1,
  * a terminated message exactly when -1, and the same answer twice. When

@@ -162,15 +162,28 @@ class Connection(PxpdTestCase):
                              **{"ssl-ca-cert": os.path.join(self.env.ca, "other-ca.pem")})
         else:
             self.start_agent([b.uri(1)], version=1, wait_ready=False)
-        self.env.wait_log("cannot connect to")
+        # The verification error itself, not any failure to connect.
+        self.env.wait_log("X509_V_ERR = 24: CA is not trusted")
         time.sleep(0.5)
         self.assertNotIn("associated with", self.env.pxpd_log())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
 
     def test_wrong_hostname_refused(self):
         b = self.env.broker(cert="wrongname")
         self.start_agent([b.uri(1)], version=1, wait_ready=False)
-        self.env.wait_log("cannot connect to")
+        self.env.wait_log("X509_V_ERR = 62: Hostname mismatch")
         self.assertNotIn("associated with", self.env.pxpd_log())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
+
+    def test_revoked_broker_refused(self):
+        """A broker whose certificate ssl-crl revokes is refused after the
+        handshake, before the websocket upgrade is sent."""
+        b = self.env.broker(cert="broker_revoked")
+        self.start_agent([b.uri(2)], version=2, wait_ready=False)
+        self.env.wait_log("certificate CN=broker.example (chain depth 0) is revoked by ssl-crl")
+        self.assertNotIn("connected to", self.env.pxpd_log())
+        self.assertNotIn("upgrade-request", b.events())
+        self.assertNotIn("connect pcp://agent01.example/agent", b.events())
 
     def test_revoked_agent_cert_refused(self):
         b = self.env.broker()
@@ -212,6 +225,16 @@ class Connection(PxpdTestCase):
                                  r"wss://localhost:%d/pcp/ pcp://controller.example/controller "
                                  r"http://puppetlabs.com/rpc_blocking_request [0-9a-f-]{36}$" % b.port)
         self.assertNotIn("logged", text)
+        # A remote value with a newline and spaces cannot write a line or a
+        # field of its own (issue 10 item 12).
+        forged = "http://x/t\n[2026-01-01 00:00:00.000] AUTHORIZATION_SUCCESS forged"
+        self.env.controller(b, extra=["--message-type", forged], check=False, timeout_ms=2000)
+        wait_for(lambda: "forged" in open(access).read(), what="the forged type logged")
+        with open(access) as f:
+            text = f.read()
+        self.assertFalse([l for l in text.splitlines() if l.startswith("[2026-01-01")], text)
+        self.assertIn(r"http://x/t\x0a[2026-01-01\x2000:00:00.000]\x20AUTHORIZATION_SUCCESS"
+                      r"\x20forged", text)
 
     def test_sigusr2_reopens_log(self):
         b = self.env.broker()

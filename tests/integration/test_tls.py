@@ -77,6 +77,71 @@ class BrokerByAddress(PxpdTestCase):
         self.assertRegex(self.env.pxpd_log(), r"TLS to wss://localhost:\d+/pcp2/: TLSv1\.3 TLS1-3-")
 
 
+class Revocation(PxpdTestCase):
+    """ssl-crl covers every certificate of the peer's chain (Puppet 6+ CAs
+    have an intermediate) and a CRL past its nextUpdate refuses the peer,
+    for the broker and for the file server. The check runs after TLS and
+    before the upgrade or request leaves."""
+
+    def crl(self, name):
+        return os.path.join(self.env.ca, name)
+
+    def refused(self, b, text, **cfg):
+        self.start_agent([b.uri(2)], version=2, wait_ready=False, **cfg)
+        self.env.wait_log(text, timeout=15)
+        self.assertNotIn("connected to", self.env.pxpd_log())
+        self.assertNotIn("upgrade-request", b.events())
+
+    def bundle(self):
+        # The intermediates reach the agent through its CA bundle, as
+        # Puppet's ca.pem carries them.
+        return {"ssl-crl": self.crl("crl_all.pem"), "ssl-ca-cert": self.crl("ca_bundle.pem")}
+
+    def test_intermediate_chain_connects(self):
+        b = self.env.broker(cert="broker_int")
+        self.start_agent([b.uri(2)], version=2, **self.bundle())
+
+    def test_revoked_intermediate_refused(self):
+        b = self.env.broker(cert="broker_int2")
+        self.refused(b, "certificate CN=pxpd revoked intermediate (chain depth 1) is "
+                     "revoked by ssl-crl", **self.bundle())
+
+    def test_revoked_leaf_refused(self):
+        b = self.env.broker(cert="broker_revoked")
+        self.refused(b, "certificate CN=broker.example (chain depth 0) is revoked by ssl-crl",
+                     **{"ssl-crl": self.crl("crl_all.pem")})
+
+    def test_expired_crl_refused(self):
+        b = self.env.broker()
+        self.refused(b, "the CRL of CN=pxpd test CA in ssl-crl expired on",
+                     **{"ssl-crl": self.crl("crl_expired.pem")})
+
+    def test_expired_crl_within_grace(self):
+        b = self.env.broker()
+        self.start_agent([b.uri(2)], version=2, **{"ssl-crl": self.crl("crl_expired.pem"),
+                                                   "crl-expiry-grace": 3 * 86400})
+
+    def test_file_server_revoked_refused(self):
+        b = self.env.broker()
+        for cert in ("broker_revoked", "broker_int2"):
+            fs = FileServer(self.env, cert=cert)
+            try:
+                obj = fs.file_obj("init.sh", "tasks/revmod/init.sh", TASK)
+                agent = self.start_agent([b.uri(2)], version=2,
+                                         **dict(self.bundle(), **{"master-uris": [fs.uri]}))
+                rc, lines, _ = self.env.controller(
+                    b, version=2, module="task", action="run",
+                    params={"task": "revmod", "input": {}, "files": [obj],
+                            "metadata": {"input_method": "stdin"}}, timeout_ms=30000)
+                l = [x for x in lines if x["message_type"] != "rpc_provisional_response"][-1]
+                self.assertEqual(l["message_type"], "rpc_error_message", l)
+                self.assertIn("is revoked by ssl-crl", l["data"]["description"])
+                self.assertEqual(fs.requests("GET"), [])
+                self.assertEqual(agent.stop(), 0)
+            finally:
+                fs.stop()
+
+
 class Resolver(PxpdTestCase):
     def test_name_resolved_then_addresses_in_order(self):
         """A name the system resolver knows (/etc/hosts: localhost) is

@@ -5,7 +5,8 @@
  * and processes, killing what a failed or timed-out action left, and
  * cgroup v2 when this machine has a delegated subtree (else: the probe
  * must say why not, and the rlimits are what binds). Each test ends
- * with uv_loop_close() == 0. */
+ * with uv_loop_close() == 0; the fixture (loop, temp dir, outcome) is
+ * exec_fixture.c, shared with test_exec.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,81 +26,14 @@
 #include "exec/cgroup.h"
 #include "exec/exec.h"
 #include "exec/exec_int.h"
+#include "exec_fixture.h"
 
 #define MIB (1024ULL * 1024)
 
-struct fixture {
-	uv_loop_t loop;
-	char dir[64];
-	int calls;
-	struct exec_result r;
-	char *out, *err;
-};
-
-static void
-on_done(void *arg, const struct exec_result *r)
-{
-	struct fixture *f = arg;
-
-	f->calls++;
-	f->r = *r;
-	f->out = strdup(r->out != NULL ? r->out : "");
-	f->err = strdup(r->err != NULL ? r->err : "");
-	assert_non_null(f->out);
-	assert_non_null(f->err);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *bin = getenv("PXPD_BIN");
-
-	assert_non_null(f);
-	assert_non_null(bin);
-	assert_int_equal(setenv("PXPD_WRAPPER_BIN", bin, 1), 0);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	strcpy(f->dir, "/tmp/pxpd-test-sandbox-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f->out);
-	free(f->err);
-	free(f);
-	return 0;
-}
-
-/* Runs spec to its end; the outcome is in f. */
-static void
-run(struct fixture *f, const struct exec_spec *spec)
-{
-	char err[256] = "";
-
-	free(f->out);
-	free(f->err);
-	f->out = f->err = NULL;
-	f->calls = 0;
-	if (exec_start(&f->loop, spec, on_done, f, err, sizeof(err)) == NULL)
-		fail_msg("exec_start: %s", err);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(f->calls, 1);
-}
-
 /* sh -c script, blocking, with limits l. */
 static void
-run_sh(struct fixture *f, const char *script, const struct exec_limits *l)
+run_sh(struct exec_fixture *f, const char *script,
+    const struct exec_limits *l)
 {
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -107,7 +41,7 @@ run_sh(struct fixture *f, const char *script, const struct exec_limits *l)
 
 	if (l != NULL)
 		spec.limits = *l;
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 }
 
 static bool
@@ -131,38 +65,12 @@ is_root(void)
 	return geteuid() == 0;
 }
 
-static bool
-pgid_gone(long pgid)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (kill(-(pid_t)pgid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static bool
-pid_gone(long pid)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 /* ---- environment ----------------------------------------------------- */
 
 static void
 sandbox_env_allow_list(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *env[] = { "PT_message=hello", "TZ=Europe/Oslo", NULL };
 	const char *args[] = { NULL };
 	struct exec_spec spec = { .executable = "env", .args = args,
@@ -174,7 +82,7 @@ sandbox_env_allow_list(void **state)
 	assert_int_equal(setenv("https_proxy", "http://proxy:3128", 1), 0);
 	assert_int_equal(setenv("LD_PRELOAD", "", 1), 0);
 	assert_int_equal(setenv("TZ", "UTC", 1), 0);
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	unsetenv("SECRET_TOKEN");
 	unsetenv("LC_TIME");
 	unsetenv("https_proxy");
@@ -199,14 +107,14 @@ sandbox_env_allow_list(void **state)
 static void
 sandbox_env_default_path(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char *path = strdup(getenv("PATH"));
 	const char *args[] = { NULL };
 	struct exec_spec spec = { .executable = "/usr/bin/env", .args = args };
 
 	assert_non_null(path);
 	unsetenv("PATH");
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	setenv("PATH", path, 1);
 	free(path);
 	assert_int_equal(f->r.exitcode, 0);
@@ -219,7 +127,7 @@ sandbox_env_default_path(void **state)
 static void
 sandbox_umask_077_file_modes(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	mode_t old = umask(0);
 
 	run_sh(f, "umask; touch file; mkdir dir; stat -c '%a' file dir", NULL);
@@ -231,7 +139,7 @@ sandbox_umask_077_file_modes(void **state)
 static void
 sandbox_no_new_privs(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_limits l = { .no_new_privs = true };
 
 	run_sh(f, "grep NoNewPrivs /proc/self/status", &l);
@@ -248,33 +156,28 @@ sandbox_no_new_privs(void **state)
 static void
 sandbox_only_stdio_open(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	/* ls lists the shell's descriptors (a glob would see its own
 	 * directory fd, a pipe or redirection the shell's). */
 	const char *script = "ls /proc/$$/fd; true";
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .result_dir = f->dir };
-	char path[128], buf[256] = "";
-	FILE *fp;
-	size_t n;
+	char *s;
 
 	run_sh(f, script, NULL);
 	assert_string_equal(f->out, "0\n1\n2\n");
-	run(f, &spec);
-	snprintf(path, sizeof(path), "%s/stdout", f->dir);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	assert_string_equal(buf, "0\n1\n2\n");
+	exec_fixture_run(f, &spec);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "0\n1\n2\n");
+	free(s);
 }
 
 static void
 sandbox_private_workdir(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct stat st;
 	char *nl;
 
@@ -294,11 +197,9 @@ sandbox_private_workdir(void **state)
 static void
 file_owner_is_root(const char *dir, const char *name)
 {
-	char path[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(stat(path, &st), 0);
+	exec_fixture_stat(dir, name, &st);
 	assert_int_equal(st.st_uid, 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
@@ -306,7 +207,7 @@ file_owner_is_root(const char *dir, const char *name)
 static void
 sandbox_run_as_nobody(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "id -u; id -g; echo \"$HOME $USER "
 	    "$LOGNAME\"; stat -c '%u %a' .; pwd; touch mine", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -319,7 +220,7 @@ sandbox_run_as_nobody(void **state)
 
 	if (!is_root())
 		skip();
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	assert_int_equal(f->r.exitcode, 0);
 	snprintf(path, sizeof(path), "%s/stdout", f->dir);
 	assert_non_null(fp = fopen(path, "r"));
@@ -345,7 +246,7 @@ sandbox_run_as_nobody(void **state)
 static void
 sandbox_run_as_group_only(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_limits l = { .group = "nogroup" };
 
 	if (!is_root())
@@ -358,14 +259,13 @@ sandbox_run_as_group_only(void **state)
 static void
 sandbox_run_as_unknown_user(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "echo ran", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .limits = { .user = "pxpd-no-such-user" } };
-	char path[256], buf[512] = "";
-	FILE *fp;
+	char *s;
 
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	assert_int_equal(f->r.exitcode, EXEC_EXIT_NOT_STARTED);
 	assert_string_equal(f->out, "");
 	assert_non_null(strstr(f->err, "cannot run the action as user "
@@ -374,17 +274,16 @@ sandbox_run_as_unknown_user(void **state)
 	spec.result_dir = f->dir;
 	spec.limits.user = NULL;
 	spec.limits.group = "pxpd-no-such-group";
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	assert_int_equal(f->r.exitcode, EXEC_EXIT_NOT_STARTED);
-	snprintf(path, sizeof(path), "%s/stderr", f->dir);
-	assert_non_null(fp = fopen(path, "r"));
-	assert_true(fread(buf, 1, sizeof(buf) - 1, fp) > 0);
-	fclose(fp);
-	assert_non_null(strstr(buf, "'pxpd-no-such-group': no such group"));
-	snprintf(path, sizeof(path), "%s/stdout", f->dir);
-	assert_non_null(fp = fopen(path, "r"));
-	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, fp), 0);
-	fclose(fp);
+	s = exec_fixture_slurp(f->dir, "stderr", NULL);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "'pxpd-no-such-group': no such group"));
+	free(s);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
 }
 
 /* ---- rlimits (the fallback without cgroup v2) ------------------------ */
@@ -392,7 +291,7 @@ sandbox_run_as_unknown_user(void **state)
 static void
 sandbox_rlimit_memory(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_limits l = { .memory_max = 100 * MIB };
 	const char *py = "exec python3 -c 'x = bytearray(500 << 20); "
 	    "print(\"allocated\")'";
@@ -418,7 +317,7 @@ sandbox_rlimit_memory(void **state)
 static void
 sandbox_rlimit_pids_fork_bomb(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_limits l = { .pids_max = 20, .user = "nobody" };
 	uint64_t t0;
 	long pgid;
@@ -435,14 +334,14 @@ sandbox_rlimit_pids_fork_bomb(void **state)
 	assert_non_null(strstr(f->err, "fork"));
 	pgid = atol(f->out);
 	assert_true(pgid > 1);
-	assert_true(pgid_gone(pgid));
+	assert_true(exec_fixture_group_gone(pgid));
 }
 
 /* Also as nobody and killed for time: nothing of the tree is left. */
 static void
 sandbox_timeout_kills_tree_as_nobody(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "sleep 100 & echo $$ $!; sleep 100",
 	    NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -451,11 +350,11 @@ sandbox_timeout_kills_tree_as_nobody(void **state)
 
 	if (!is_root())
 		skip();
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	assert_true(f->r.timed_out);
 	assert_int_equal(sscanf(f->out, "%ld %ld", &leader, &bg), 2);
-	assert_true(pgid_gone(leader));
-	assert_true(pid_gone(bg));
+	assert_true(exec_fixture_group_gone(leader));
+	assert_true(exec_fixture_pid_gone(bg));
 }
 
 /* ---- cgroup v2 ------------------------------------------------------- */
@@ -497,7 +396,7 @@ sandbox_cgroup_parsers(void **state)
 static void
 sandbox_cgroup_or_fallback(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_limits l = { .memory_max = 100 * MIB, .pids_max = 20,
 	    .cpu_max = 50 };
 	const char *args[] = { "-c", "setsid sleep 100 & echo $!; "
@@ -544,15 +443,16 @@ sandbox_cgroup_or_fallback(void **state)
 	assert_int_equal(stat(path, &st), -1);
 	/* cgroup.kill: the setsid'd sleep is outside the process group. */
 	spec.limits = l;
-	run(f, &spec);
+	exec_fixture_run(f, &spec);
 	assert_true(f->r.timed_out);
 	escaped = atol(f->out);
 	assert_true(escaped > 1);
-	assert_true(pid_gone(escaped));
+	assert_true(exec_fixture_pid_gone(escaped));
 	free(dir);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, exec_fixture_setup, \
+    exec_fixture_teardown)
 
 int
 main(void)

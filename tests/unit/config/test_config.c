@@ -534,6 +534,18 @@ config_bad_values(void **state)
 	write_conf(f, ",\"association-timeout\":-1");
 	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
 	assert_non_null(strstr(f->err, "association-timeout"));
+	/* 0 would never connect or associate (issue 10 item 14). */
+	write_conf(f, ",\"association-timeout\":0");
+	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
+	assert_string_equal(f->err, "association-timeout: must be between 1 "
+	    "and 2147483647 (got 0)");
+	write_conf(f, ",\"connection-timeout\":0");
+	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);
+	assert_string_equal(f->err, "connection-timeout: must be between 1 "
+	    "and 86400 (got 0)");
+	write_conf(f, "");
+	assert_int_equal(load(f, "--connection-timeout", "0", NULL),
+	    PXPD_EXIT_CONFIG);
 
 	write_conf(f, ",\"max-concurrent-actions\":0");
 	assert_int_equal(load(f, NULL), PXPD_EXIT_CONFIG);

@@ -1,5 +1,5 @@
-/* test_pxp.c: the PXP request check and reply builders (agent/pxp.c) and
- * the JSON string escaper (agent/jsonutil.c). */
+/* test_pxp.c: the PXP request check and reply builders (agent/pcp/pxp.c)
+ * and the JSON string escaper (agent/base/jsonutil.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

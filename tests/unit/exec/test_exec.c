@@ -1,9 +1,10 @@
 /* test_exec.c: running actions through the real wrapper (the pxpd binary
  * named by PXPD_BIN) on a real libuv loop: exit codes, stdin, output in
  * memory and in result files, output caps, timeouts and cancels killing
- * the whole process tree, exec failures, adopting a wrapper again, and
+ * the whole process tree, exec failures, adopting a wrapper again,
  * whether the wrapper of a result dir lives (exec_result_alive). The
- * job codec is in test_exec_job.c. Each test ends with
+ * job codec is in test_exec_job.c; the fixture (loop, temp dir, outcome)
+ * is exec_fixture.c, shared with test_sandbox.c. Each test ends with
  * uv_loop_close() == 0. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,149 +25,15 @@
 
 #include "exec/exec.h"
 #include "os/posix/exec_posix.h"   /* EXEC__KILL_GRACE_S */
-
-struct outcome {
-	int calls;
-	struct exec_result r;
-	char *out, *err;
-};
-
-struct fixture {
-	uv_loop_t loop;
-	char dir[64];
-	struct outcome o;
-};
-
-static void
-on_done(void *arg, const struct exec_result *r)
-{
-	struct outcome *o = arg;
-
-	o->calls++;
-	o->r = *r;
-	o->out = r->out != NULL ? malloc(r->out_len + 1) : NULL;
-	o->err = r->err != NULL ? malloc(r->err_len + 1) : NULL;
-	if (o->out != NULL) {
-		memcpy(o->out, r->out, r->out_len + 1);
-		assert_int_equal(o->out[r->out_len], '\0');
-	}
-	if (o->err != NULL) {
-		memcpy(o->err, r->err, r->err_len + 1);
-		assert_int_equal(o->err[r->err_len], '\0');
-	}
-	o->r.out = o->out;
-	o->r.err = o->err;
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *bin = getenv("PXPD_BIN");
-
-	assert_non_null(f);
-	/* The test binary is not pxpd: the wrapper is the real binary. */
-	assert_non_null(bin);
-	assert_int_equal(setenv("PXPD_WRAPPER_BIN", bin, 1), 0);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	strcpy(f->dir, "/tmp/pxpd-test-exec-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	/* No handle may be left behind by the exec layer. */
-	assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f->o.out);
-	free(f->o.err);
-	free(f);
-	return 0;
-}
-
-static struct exec_child *
-start(struct fixture *f, const struct exec_spec *spec)
-{
-	char err[256] = "";
-	struct exec_child *c = exec_start(&f->loop, spec, on_done, &f->o, err,
-	    sizeof(err));
-
-	if (c == NULL)
-		fail_msg("exec_start: %s", err);
-	return c;
-}
-
-static void
-run(struct fixture *f)
-{
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(f->o.calls, 1);
-}
-
-/* Whole small file as a string; NULL when missing. Caller frees. */
-static char *
-slurp(const char *dir, const char *name, size_t *len)
-{
-	char path[256], *buf;
-	FILE *fp;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	buf = calloc(1, 1 << 20);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 20) - 1, fp);
-	fclose(fp);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
+#include "exec_fixture.h"
 
 static mode_t
 file_mode(const char *dir, const char *name)
 {
-	char path[256];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(stat(path, &st), 0);
+	exec_fixture_stat(dir, name, &st);
 	return st.st_mode & 07777;
-}
-
-/* Polls (the processes are reaped by init or the wrapper, not us). */
-static bool
-group_gone(pid_t pgid)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (kill(-pgid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static bool
-pid_gone(pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (kill(pid, 0) < 0 && errno == ESRCH)
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 /* ---- blocking -------------------------------------------------------- */
@@ -174,40 +41,38 @@ pid_gone(pid_t pid)
 static void
 exec_blocking_exit_code_and_output(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "echo out; echo err >&2; exit 3", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 3);
-	assert_string_equal(f->o.out, "out\n");
-	assert_int_equal(f->o.r.out_len, 4);
-	assert_string_equal(f->o.err, "err\n");
-	assert_false(f->o.r.out_truncated);
-	assert_false(f->o.r.err_truncated);
-	assert_false(f->o.r.timed_out);
-	assert_false(f->o.r.cancelled);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 3);
+	assert_string_equal(f->out, "out\n");
+	assert_int_equal(f->r.out_len, 4);
+	assert_string_equal(f->err, "err\n");
+	assert_false(f->r.out_truncated);
+	assert_false(f->r.err_truncated);
+	assert_false(f->r.timed_out);
+	assert_false(f->r.cancelled);
 }
 
 static void
 exec_blocking_stdin_reaches_action(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *input = "{\"message\":\"hello\"}\n\xc3\xa9";
 	struct exec_spec spec = { .executable = "cat", .input = input,
 	    .input_len = strlen(input) };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_string_equal(f->o.out, input);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_string_equal(f->out, input);
 }
 
 static void
 exec_blocking_env_args_and_cwd(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char cwd[128];
 	const char *args[] = { "-c", "printf '%s|%s|%s|' \"$PXPD_T\" \"$1\" "
 	    "\"$HOME\"; pwd", "sh", "an arg with spaces", NULL };
@@ -217,11 +82,10 @@ exec_blocking_env_args_and_cwd(void **state)
 	char want[256];
 
 	snprintf(cwd, sizeof(cwd), "%s/work", f->dir);
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	snprintf(want, sizeof(want), "set|an arg with spaces|/nowhere|%s\n",
 	    cwd);
-	assert_string_equal(f->o.out, want);
+	assert_string_equal(f->out, want);
 	/* An explicit cwd is created and left in place. */
 	assert_int_equal(access(cwd, F_OK), 0);
 }
@@ -229,24 +93,23 @@ exec_blocking_env_args_and_cwd(void **state)
 static void
 exec_blocking_private_tmp_dir_removed(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "pwd; touch leftover; mkdir sub; "
 	    "touch sub/x", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_non_null(strstr(f->o.out, "/pxpd-exec-"));
-	f->o.out[strlen(f->o.out) - 1] = '\0';
-	assert_int_equal(access(f->o.out, F_OK), -1);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_non_null(strstr(f->out, "/pxpd-exec-"));
+	f->out[strlen(f->out) - 1] = '\0';
+	assert_int_equal(access(f->out, F_OK), -1);
 	assert_int_equal(errno, ENOENT);
 }
 
 static void
 exec_blocking_big_input_not_read(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	size_t n = 8u << 20;
 	char *input = malloc(n);
 	const char *args[] = { "-c", "exit 0", NULL };
@@ -257,17 +120,16 @@ exec_blocking_big_input_not_read(void **state)
 	memset(input, 'x', n);
 	spec.input = input;
 	spec.input_len = n;
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	free(input);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_false(f->o.r.timed_out);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_false(f->r.timed_out);
 }
 
 static void
 exec_blocking_big_input_read(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	size_t n = 8u << 20;
 	char *input = malloc(n);
 	struct exec_spec spec = { .executable = "wc", .timeout_s = 30 };
@@ -278,71 +140,66 @@ exec_blocking_big_input_read(void **state)
 	spec.args = args;
 	spec.input = input;
 	spec.input_len = n;
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	free(input);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_int_equal(atol(f->o.out), (long)n);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_int_equal(atol(f->out), (long)n);
 }
 
 static void
 exec_blocking_output_cap(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "yes | head -c 10485760; "
 	    "yes e | head -c 100 >&2", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .output_cap = 1u << 20, .timeout_s = 30 };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_true(f->o.r.out_truncated);
-	assert_int_equal(f->o.r.out_len, 1u << 20);
-	assert_int_equal(strlen(f->o.out), 1u << 20);
-	assert_memory_equal(f->o.out, "y\ny\ny\n", 6);
-	assert_false(f->o.r.err_truncated);
-	assert_int_equal(f->o.r.err_len, 100);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_true(f->r.out_truncated);
+	assert_int_equal(f->r.out_len, 1u << 20);
+	assert_int_equal(strlen(f->out), 1u << 20);
+	assert_memory_equal(f->out, "y\ny\ny\n", 6);
+	assert_false(f->r.err_truncated);
+	assert_int_equal(f->r.err_len, 100);
 }
 
 static void
 exec_blocking_exact_cap_not_truncated(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "printf 12345678", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .output_cap = 8 };
 
-	start(f, &spec);
-	run(f);
-	assert_string_equal(f->o.out, "12345678");
-	assert_false(f->o.r.out_truncated);
+	exec_fixture_run(f, &spec);
+	assert_string_equal(f->out, "12345678");
+	assert_false(f->r.out_truncated);
 }
 
 static void
 exec_blocking_not_found(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_spec spec = { .executable = "/nonexistent/pxpd-nothing" };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, EXEC_EXIT_NOT_STARTED);
-	assert_string_equal(f->o.out, "");
-	assert_non_null(strstr(f->o.err, "Executable '/nonexistent/pxpd-"
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, EXEC_EXIT_NOT_STARTED);
+	assert_string_equal(f->out, "");
+	assert_non_null(strstr(f->err, "Executable '/nonexistent/pxpd-"
 	    "nothing' failed to run: No such file or directory"));
 }
 
 static void
 exec_blocking_killed_by_signal(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "kill -9 $$", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 128 + SIGKILL);
 }
 
 /* Whatever pxpd's umask, the action runs with 077 (the sandbox: what
@@ -350,15 +207,14 @@ exec_blocking_killed_by_signal(void **state)
 static void
 exec_action_umask_077(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "umask", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
 	mode_t old = umask(022);
 
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	umask(old);
-	assert_string_equal(f->o.out, "0077\n");
+	assert_string_equal(f->out, "0077\n");
 }
 
 /* A background child keeping the output pipe open does not hold the
@@ -366,7 +222,7 @@ exec_action_umask_077(void **state)
 static void
 exec_blocking_background_child_holding_pipe(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char script[256], *s;
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
@@ -375,12 +231,11 @@ exec_blocking_background_child_holding_pipe(void **state)
 
 	snprintf(script, sizeof(script), "sleep 30 & echo $! > %s/bg; "
 	    "echo hi", f->dir);
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
-	assert_string_equal(f->o.out, "hi\n");
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 0);
+	assert_string_equal(f->out, "hi\n");
 	assert_true(uv_hrtime() - t0 < 10000000000ull);
-	s = slurp(f->dir, "bg", NULL);
+	s = exec_fixture_slurp(f->dir, "bg", NULL);
 	assert_non_null(s);
 	bg = atol(s);
 	free(s);
@@ -392,7 +247,7 @@ exec_blocking_background_child_holding_pipe(void **state)
 static void
 exec_fds_not_inherited(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "for p in $$ $PPID; do "
 	    "[ -e /proc/$p/fd/200 ] && echo leak $p; done; echo checked",
 	    NULL };
@@ -407,10 +262,9 @@ exec_fds_not_inherited(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(dup2(fd, 200), 200);
 	close(fd);
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	close(200);
-	s = slurp(f->dir, "stdout", NULL);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
 	assert_string_equal(s, "checked\n");
 	free(s);
 }
@@ -418,9 +272,9 @@ exec_fds_not_inherited(void **state)
 /* ---- timeouts and cancel --------------------------------------------- */
 
 static void
-read_pids(struct fixture *f, pid_t *leader, pid_t *bg)
+read_pids(struct exec_fixture *f, pid_t *leader, pid_t *bg)
 {
-	char *s = slurp(f->dir, "pids", NULL);
+	char *s = exec_fixture_slurp(f->dir, "pids", NULL);
 	long a = 0, b = 0;
 
 	assert_non_null(s);
@@ -434,7 +288,7 @@ read_pids(struct fixture *f, pid_t *leader, pid_t *bg)
 static void
 exec_timeout_kills_tree(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char script[256];
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -444,24 +298,23 @@ exec_timeout_kills_tree(void **state)
 
 	snprintf(script, sizeof(script), "sleep 100 & echo $$ $! > %s/pids; "
 	    "echo started; sleep 100", f->dir);
-	start(f, &spec);
-	run(f);
-	assert_true(f->o.r.timed_out);
-	assert_false(f->o.r.cancelled);
-	assert_int_equal(f->o.r.exitcode, 128 + SIGTERM);
-	assert_string_equal(f->o.out, "started\n");
+	exec_fixture_run(f, &spec);
+	assert_true(f->r.timed_out);
+	assert_false(f->r.cancelled);
+	assert_int_equal(f->r.exitcode, 128 + SIGTERM);
+	assert_string_equal(f->out, "started\n");
 	/* SIGTERM was enough: no grace period spent. */
 	assert_true(uv_hrtime() - t0 < 4000000000ull);
 	read_pids(f, &leader, &bg);
 	/* The action led its own group; nothing of it is left. */
-	assert_true(group_gone(leader));
-	assert_true(pid_gone(bg));
+	assert_true(exec_fixture_group_gone(leader));
+	assert_true(exec_fixture_pid_gone(bg));
 }
 
 static void
 exec_timeout_sigkill_after_grace(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char script[256];
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -473,27 +326,26 @@ exec_timeout_sigkill_after_grace(void **state)
 	/* Ignored SIGTERM is inherited: only SIGKILL ends these. */
 	snprintf(script, sizeof(script), "trap '' TERM; sleep 100 & "
 	    "echo $$ $! > %s/pids; sleep 100", f->dir);
-	start(f, &spec);
-	run(f);
+	exec_fixture_run(f, &spec);
 	dt = uv_hrtime() - t0;
-	assert_true(f->o.r.timed_out);
-	assert_int_equal(f->o.r.exitcode, 128 + SIGKILL);
+	assert_true(f->r.timed_out);
+	assert_int_equal(f->r.exitcode, 128 + SIGKILL);
 	assert_true(dt >= (uint64_t)(1 + EXEC__KILL_GRACE_S) * 1000000000ull -
 	    200000000ull);
 	read_pids(f, &leader, &bg);
-	assert_true(group_gone(leader));
-	assert_true(pid_gone(bg));
-	s = slurp(f->dir, "stderr", NULL);
+	assert_true(exec_fixture_group_gone(leader));
+	assert_true(exec_fixture_pid_gone(bg));
+	s = exec_fixture_slurp(f->dir, "stderr", NULL);
 	assert_non_null(strstr(s, "timed out after 1 s"));
 	free(s);
 	assert_int_equal(access(f->dir, F_OK), 0);
-	s = slurp(f->dir, "timed_out", NULL);
+	s = exec_fixture_slurp(f->dir, "timed_out", NULL);
 	assert_non_null(s);
 	free(s);
 }
 
 struct cancel_ctx {
-	struct fixture *f;
+	struct exec_fixture *f;
 	struct exec_child *c;
 	uv_timer_t timer;
 	int tries;
@@ -504,7 +356,7 @@ static void
 cancel_on_timer(uv_timer_t *t)
 {
 	struct cancel_ctx *x = t->data;
-	char *s = slurp(x->f->dir, "pids", NULL);
+	char *s = exec_fixture_slurp(x->f->dir, "pids", NULL);
 	bool ready = s != NULL && strchr(s, '\n') != NULL;
 
 	free(s);
@@ -515,7 +367,7 @@ cancel_on_timer(uv_timer_t *t)
 }
 
 static void
-cancel_case(struct fixture *f, bool nonblocking)
+cancel_case(struct exec_fixture *f, bool nonblocking)
 {
 	char script[256];
 	const char *args[] = { "-c", script, NULL };
@@ -526,17 +378,17 @@ cancel_case(struct fixture *f, bool nonblocking)
 
 	snprintf(script, sizeof(script), "sleep 100 & echo $$ $! > %s/pids; "
 	    "sleep 100", f->dir);
-	x.c = start(f, &spec);
+	x.c = exec_fixture_start(f, &spec);
 	uv_timer_init(&f->loop, &x.timer);
 	x.timer.data = &x;
 	uv_timer_start(&x.timer, cancel_on_timer, 10, 10);
-	run(f);
-	assert_true(f->o.r.cancelled);
-	assert_false(f->o.r.timed_out);
-	assert_int_equal(f->o.r.exitcode, 128 + SIGTERM);
+	exec_fixture_wait(f);
+	assert_true(f->r.cancelled);
+	assert_false(f->r.timed_out);
+	assert_int_equal(f->r.exitcode, 128 + SIGTERM);
 	read_pids(f, &leader, &bg);
-	assert_true(group_gone(leader));
-	assert_true(pid_gone(bg));
+	assert_true(exec_fixture_group_gone(leader));
+	assert_true(exec_fixture_pid_gone(bg));
 }
 
 static void
@@ -548,11 +400,11 @@ exec_cancel_blocking_kills_tree(void **state)
 static void
 exec_cancel_nonblocking_kills_tree(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char *s;
 
 	cancel_case(f, true);
-	s = slurp(f->dir, "exitcode", NULL);
+	s = exec_fixture_slurp(f->dir, "exitcode", NULL);
 	assert_string_equal(s, "143");
 	free(s);
 }
@@ -562,7 +414,7 @@ exec_cancel_nonblocking_kills_tree(void **state)
 static void
 exec_nonblocking_result_files(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "echo out; echo err >&2; echo $PPID > "
 	    "\"$D/ppid\"; exit 7", NULL };
 	char env0[128];
@@ -573,22 +425,21 @@ exec_nonblocking_result_files(void **state)
 	size_t len;
 
 	snprintf(env0, sizeof(env0), "D=%s", f->dir);
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 7);
-	assert_null(f->o.r.out);
-	s = slurp(f->dir, "exitcode", &len);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 7);
+	assert_null(f->r.out);
+	s = exec_fixture_slurp(f->dir, "exitcode", &len);
 	assert_string_equal(s, "7");
 	free(s);
-	s = slurp(f->dir, "stdout", NULL);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
 	assert_string_equal(s, "out\n");
 	free(s);
-	s = slurp(f->dir, "stderr", NULL);
+	s = exec_fixture_slurp(f->dir, "stderr", NULL);
 	assert_string_equal(s, "err\n");
 	free(s);
 	/* pid names the wrapper, the action's parent. */
-	s = slurp(f->dir, "pid", NULL);
-	p = slurp(f->dir, "ppid", NULL);
+	s = exec_fixture_slurp(f->dir, "pid", NULL);
+	p = exec_fixture_slurp(f->dir, "ppid", NULL);
 	assert_non_null(s);
 	assert_non_null(p);
 	assert_int_equal(s[strlen(s) - 1], '\n');
@@ -600,24 +451,23 @@ exec_nonblocking_result_files(void **state)
 	assert_int_equal(file_mode(f->dir, "stderr"), 0600);
 	assert_int_equal(file_mode(f->dir, "exitcode"), 0600);
 	assert_int_equal(access(f->dir, F_OK), 0);
-	s = slurp(f->dir, "timed_out", NULL);
+	s = exec_fixture_slurp(f->dir, "timed_out", NULL);
 	assert_null(s);
 }
 
 static void
 exec_nonblocking_output_cap_marker(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "yes | head -c 300000", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .result_dir = f->dir, .output_cap = 1000 };
 	char *s;
 	size_t len;
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
-	s = slurp(f->dir, "stdout", &len);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, 0);
+	s = exec_fixture_slurp(f->dir, "stdout", &len);
 	assert_int_equal(len, 1000 + strlen("\n[pxpd: output truncated after "
 	    "1000 bytes]\n"));
 	assert_string_equal(s + 1000, "\n[pxpd: output truncated after 1000 "
@@ -628,19 +478,18 @@ exec_nonblocking_output_cap_marker(void **state)
 static void
 exec_nonblocking_not_found(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	struct exec_spec spec = { .executable = "pxpd-no-such-command",
 	    .result_dir = f->dir };
 	char *s;
 
-	start(f, &spec);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, EXEC_EXIT_NOT_STARTED);
-	s = slurp(f->dir, "stderr", NULL);
+	exec_fixture_run(f, &spec);
+	assert_int_equal(f->r.exitcode, EXEC_EXIT_NOT_STARTED);
+	s = exec_fixture_slurp(f->dir, "stderr", NULL);
 	assert_non_null(strstr(s, "Executable 'pxpd-no-such-command' failed "
 	    "to run: No such file or directory"));
 	free(s);
-	s = slurp(f->dir, "exitcode", NULL);
+	s = exec_fixture_slurp(f->dir, "exitcode", NULL);
 	assert_string_equal(s, "127");
 	free(s);
 }
@@ -651,7 +500,7 @@ exec_nonblocking_not_found(void **state)
 static void
 exec_nonblocking_action_writes_output(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char script[256];
 	const char *args[] = { "-c", script, NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
@@ -660,36 +509,35 @@ exec_nonblocking_action_writes_output(void **state)
 
 	snprintf(script, sizeof(script), "echo lost; printf mine > %s/stdout; "
 	    "printf 0 > %s/exitcode; exit 5", f->dir, f->dir);
-	start(f, &spec);
-	run(f);
-	s = slurp(f->dir, "stdout", NULL);
+	exec_fixture_run(f, &spec);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
 	assert_string_equal(s, "mine");
 	free(s);
-	s = slurp(f->dir, "exitcode", NULL);
+	s = exec_fixture_slurp(f->dir, "exitcode", NULL);
 	assert_string_equal(s, "5");
 	free(s);
-	assert_int_equal(f->o.r.exitcode, 5);
+	assert_int_equal(f->r.exitcode, 5);
 }
 
 /* ---- adopt ----------------------------------------------------------- */
 
 static void
-adopt(struct fixture *f)
+adopt(struct exec_fixture *f)
 {
 	char err[256] = "";
-	struct exec_child *c = exec_adopt(&f->loop, f->dir, on_done, &f->o,
-	    err, sizeof(err));
+	struct exec_child *c = exec_adopt(&f->loop, f->dir,
+	    exec_fixture_on_done, f, err, sizeof(err));
 
 	if (c == NULL)
 		fail_msg("exec_adopt: %s", err);
 	/* Never from inside exec_adopt. */
-	assert_int_equal(f->o.calls, 0);
+	assert_int_equal(f->calls, 0);
 }
 
 static void
 exec_adopt_running_wrapper(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "sleep 1; echo late; exit 5", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .result_dir = f->dir };
@@ -697,23 +545,26 @@ exec_adopt_running_wrapper(void **state)
 	char *s = NULL;
 	int i;
 
-	c = start(f, &spec);
+	c = exec_fixture_start(f, &spec);
 	/* As pxpd stopping: no callback, the wrapper carries on. */
 	exec_abandon(c);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(f->o.calls, 0);
+	assert_int_equal(f->calls, 0);
 	/* The wrapper writes its pid first thing; give it that moment. */
-	for (i = 0; i < 500 && (s = slurp(f->dir, "pid", NULL)) == NULL; i++)
+	for (i = 0; i < 500; i++) {
+		if ((s = exec_fixture_slurp(f->dir, "pid", NULL)) != NULL)
+			break;
 		usleep(10000);
+	}
 	assert_non_null(s);
 	free(s);
-	s = slurp(f->dir, "exitcode", NULL);
+	s = exec_fixture_slurp(f->dir, "exitcode", NULL);
 	assert_null(s);
 	adopt(f);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 5);
-	assert_false(f->o.r.cancelled);
-	s = slurp(f->dir, "stdout", NULL);
+	exec_fixture_wait(f);
+	assert_int_equal(f->r.exitcode, 5);
+	assert_false(f->r.cancelled);
+	s = exec_fixture_slurp(f->dir, "stdout", NULL);
 	assert_string_equal(s, "late\n");
 	free(s);
 }
@@ -721,7 +572,7 @@ exec_adopt_running_wrapper(void **state)
 static void
 exec_adopt_already_finished(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	FILE *fp;
 	char path[128];
 
@@ -731,8 +582,8 @@ exec_adopt_already_finished(void **state)
 	fputs("0\n", fp);
 	fclose(fp);
 	adopt(f);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, 0);
+	exec_fixture_wait(f);
+	assert_int_equal(f->r.exitcode, 0);
 }
 
 static void
@@ -744,7 +595,7 @@ exit_noop(uv_process_t *p, int64_t status, int sig)
 static void
 exec_adopt_dead_without_exitcode(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	uv_process_t p;
 	uv_process_options_t opt = { 0 };
 	char *argv[] = { "/bin/true", NULL }, path[128];
@@ -763,17 +614,17 @@ exec_adopt_dead_without_exitcode(void **state)
 	fprintf(fp, "%d\n", p.pid);
 	fclose(fp);
 	adopt(f);
-	run(f);
-	assert_int_equal(f->o.r.exitcode, -1);
+	exec_fixture_wait(f);
+	assert_int_equal(f->r.exitcode, -1);
 }
 
 static void
 exec_adopt_nothing_to_watch(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char err[256] = "";
 
-	assert_null(exec_adopt(&f->loop, f->dir, on_done, &f->o, err,
+	assert_null(exec_adopt(&f->loop, f->dir, exec_fixture_on_done, f, err,
 	    sizeof(err)));
 	assert_non_null(strstr(err, "pid"));
 }
@@ -781,13 +632,13 @@ exec_adopt_nothing_to_watch(void **state)
 static void
 exec_abandon_blocking_no_callback(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "echo hi", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args };
 
-	exec_abandon(start(f, &spec));
+	exec_abandon(exec_fixture_start(f, &spec));
 	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(f->o.calls, 0);
+	assert_int_equal(f->calls, 0);
 }
 
 static void
@@ -829,31 +680,31 @@ put_pid(const char *dir, long pid)
 static void
 exec_result_alive_wrapper(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	const char *args[] = { "-c", "sleep 30", NULL };
 	struct exec_spec spec = { .executable = "/bin/sh", .args = args,
 	    .result_dir = f->dir };
-	struct exec_child *c = start(f, &spec);
+	struct exec_child *c = exec_fixture_start(f, &spec);
 	long pid = 0;
 	char *s = NULL;
 	int i;
 
-	for (i = 0; i < 500 && (s = slurp(f->dir, "pid", NULL)) == NULL; i++)
+	for (i = 0; i < 500 && (s = exec_fixture_slurp(f->dir, "pid", NULL)) == NULL; i++)
 		usleep(10000);
 	assert_non_null(s);
 	free(s);
 	assert_int_equal(exec_result_alive(f->dir, &pid), 1);
 	assert_true(pid > 1);
 	assert_int_equal(exec_cancel(c), 0);
-	run(f);
-	assert_true(f->o.r.cancelled);
+	exec_fixture_wait(f);
+	assert_true(f->r.cancelled);
 	assert_int_equal(exec_result_alive(f->dir, NULL), 0);
 }
 
 static void
 exec_result_alive_dead_pid(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	uv_process_t p;
 	uv_process_options_t opt = { 0 };
 	char *argv[] = { "/bin/true", NULL };
@@ -876,7 +727,7 @@ exec_result_alive_dead_pid(void **state)
 static void
 exec_result_alive_other_process(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	uv_process_t p;
 	uv_process_options_t opt = { 0 };
 	char *argv[] = { "/bin/sleep", "30", NULL };
@@ -895,7 +746,7 @@ exec_result_alive_other_process(void **state)
 static void
 exec_result_alive_no_pid(void **state)
 {
-	struct fixture *f = *state;
+	struct exec_fixture *f = *state;
 	char path[256], target[256], big[200];
 	long pid = -99;
 
@@ -922,7 +773,8 @@ exec_result_alive_no_pid(void **state)
 	assert_int_equal(pid, -99);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, exec_fixture_setup, \
+    exec_fixture_teardown)
 
 int
 main(void)

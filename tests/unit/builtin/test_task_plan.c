@@ -1,7 +1,7 @@
-/* test_task_plan.c: the pure side of the task module (modules/task_plan.c):
- * request checks, implementation / input-method / file choice, lib file
- * expansion, the task's parameters and PT_* environment; and the path
- * checks of modules/task_fs.c. */
+/* test_task_plan.c: the pure side of the task module
+ * (modules/builtin/task/task_plan.c): request checks, implementation /
+ * input-method / file choice, lib file expansion, the task's parameters
+ * and PT_* environment; and the path checks of task_fs.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* test_extmod.c: external modules (agent/extmod.c, extmod_load.c) with
+/* test_extmod.c: external modules (modules/extmod/extmod.c, extmod_load.c) with
  * real /bin/sh module files in a temp modules-dir on a real libuv loop:
  * which files load and the one log line each broken one gets; the params
  * check; output processing; and whole requests through the engine, exec

@@ -1,4 +1,4 @@
-/* test_exec_job.c: the wrapper's job codec (exec.c): round trip of a
+/* test_exec_job.c: the wrapper's job codec (exec/job.c): round trip of a
  * spec and its limits, refusal of specs it cannot carry, strict and
  * bounded parsing of bad job text, and the pid and exitcode file
  * formats. Pure: no

@@ -1,6 +1,7 @@
 /* nginx_helper.h: a real HTTPS file server for unit tests: Debian's nginx
  * on loopback with mutual TLS, standing in for puppetserver's file
- * service (tests/unit/test_fetch.c). Everything lives in one temp dir. */
+ * service (tests/unit/fetch/test_fetch.c). Everything lives in one temp
+ * dir. */
 #ifndef PXPD_TEST_NGINX_HELPER_H
 #define PXPD_TEST_NGINX_HELPER_H
 

@@ -1,5 +1,5 @@
-/* test_codec.c: PCP v1 binary codec (agent/codec_v1.c) and the shared
- * helpers in agent/codec.c: the wire examples from pcp.md and
+/* test_codec.c: PCP v1 binary codec (agent/pcp/codec_v1.c) and the shared
+ * helpers in agent/pcp/codec.c: the wire examples from pcp.md and
  * broker-observed.md, round trips, and every malformed-frame rule of
  * pcp.md §3. The v2 JSON codec is in test_codec_v2.c. */
 #include <setjmp.h>
