@@ -13,7 +13,6 @@
 #include "config/config.h"
 #include "os/daemon.h"
 #include "engine/engine.h"
-#include "extmod/extmod.h"
 #include "exec/exec.h"
 #include "fetch/fetch.h"
 #include "base/log.h"
@@ -97,42 +96,17 @@ pxpd_on_signal(uv_signal_t *s, int signum)
 	pxpd_stop(p, PXPD_EXIT_OK);
 }
 
-/* External modules answer their `metadata` call asynchronously; the
- * engine adopts earlier actions and the connection starts once all are
- * known, so no request meets a half-loaded module table. */
+/* Every module is known and earlier actions are adopted: the
+ * connection may start, so no request meets a half-loaded module table. */
 static void
-pxpd_modules_done(void *arg)
+pxpd_engine_ready(void *arg)
 {
 	struct pxpd *p = arg;
 
 	if (p->stopping)
 		return;
-	engine_start(p->engine);
 	fetch_cache_purge_start(p->fetch, p->cfg.task_cache_purge_ttl_s);
 	conn_start(p->conn);
-}
-
-static void
-pxpd_module_loaded(void *arg, struct module *m)
-{
-	struct pxpd *p = arg;
-
-	if (p->engine)
-		engine_module_add(p->engine, m);
-	else
-		m->free(m);
-}
-
-static void
-pxpd_modules_load(struct pxpd *p)
-{
-	int rc = extmod_load(&p->loop, &p->cfg, pxpd_module_loaded,
-	    pxpd_modules_done, p);
-
-	if (rc != 0) {
-		log_warnx(PART, "external modules not loaded: %s", uv_strerror(rc));
-		pxpd_modules_done(p);
-	}
 }
 
 static void
@@ -286,7 +260,7 @@ main(int argc, char **argv)
 		pxpd_stop(&p, PXPD_EXIT_CONFIG);
 		goto run;
 	}
-	pxpd_modules_load(&p);
+	engine_modules_load(p.engine, pxpd_engine_ready, &p);
 run:
 	uv_run(&p.loop, UV_RUN_DEFAULT);
 	conn_free(p.conn);

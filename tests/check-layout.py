@@ -33,7 +33,9 @@ import sys
 # (private) headers.
 ARROWS = {
     "entry":   {"config", "conn", "engine", "base", "os",
-                "exec"},      # exec: the wrapper mode is a second entry
+                "exec",       # the wrapper mode is a second entry, and
+                              # entry makes the actions' exec environment
+                "fetch"},     # entry makes the shared fetch service
     "conn":    {"pcp", "config", "base", "os"},
     "engine":  {"pcp", "modules", "spool", "config", "base", "os"},
     "modules": {"exec", "fetch", "spool", "config", "base", "os"},

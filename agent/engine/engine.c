@@ -1,9 +1,9 @@
 /* engine.c: PXP request pipeline (pxp.md §3): parse, validate, route to a
  * module, reply; the module registry. Jobs and their outcomes live in
- * job.c, recovery in recover.c, owed responses in owed.c, status and
- * cancel in status.c and cancel.c, the purge timers in purge.c, output
- * streaming in stream.c. Not the wire format (codec), not the socket
- * (conn).
+ * job.c, loading external modules in load.c, recovery in recover.c, owed
+ * responses in owed.c, the status module's view in status_view.c, cancel
+ * in cancel.c, the spool purge timer in purge.c, output streaming in
+ * stream.c. Not the wire format (codec), not the socket (conn).
  * Invariant: every accepted request ends in exactly one reply or error. */
 #include <errno.h>
 #include <limits.h>
@@ -430,13 +430,6 @@ engine_reopen_logs(struct engine *e)
 		log_warn(PART, "audit-logfile: cannot reopen");
 }
 
-void
-engine_start(struct engine *e)
-{
-	engine__recover(e);
-	engine__purge_start(e);
-}
-
 struct spool *engine_spool(const struct engine *e) { return e->spool; }
 
 void
@@ -446,6 +439,7 @@ engine_free(struct engine *e)
 
 	if (!e)
 		return;
+	engine__loader_forget(e);
 	/* Running actions are left to their wrappers; a restart adopts them. */
 	while (e->jobs) {
 		if (e->jobs->child)

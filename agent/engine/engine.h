@@ -33,9 +33,14 @@ struct engine_services {
 struct engine *engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
     const struct engine_services *svc, engine_send_cb send, void *send_arg,
     char *err, size_t errlen);
-/* Once every module is registered: adopts or finalizes the actions of an
- * earlier pxpd found in the spool and starts the purge timer. */
-void engine_start(struct engine *e);
+/* Loads the external modules of modules-dir after the built-ins; once
+ * every one is known (loaded or refused), adopts or finalizes the actions
+ * of an earlier pxpd found in the spool, starts the purge timer, and
+ * calls ready(arg), from the loop (at once when the load could not
+ * start). Never after engine_free. */
+typedef void (*engine_ready_cb)(void *arg);
+void engine_modules_load(struct engine *e, engine_ready_cb ready,
+    void *arg);
 /* Registers a module (built-ins first: the first of a name wins).
  * The engine does not free static modules. Returns 0 or -1 (clash). */
 int engine_module_add(struct engine *e, const struct module *m);

@@ -64,6 +64,7 @@ struct engine {
 	const struct exec_env *exec; /* borrowed from entry; NULL: none */
 	struct module_env env;      /* what the modules get (job_env) */
 	struct module_jobs jobs_view; /* env.jobs (status_view.c) */
+	struct engine_loader *loader; /* load.c, while modules load */
 	int closing;                /* timers still closing in engine_free */
 };
 
@@ -110,6 +111,9 @@ void engine__recover(struct engine *e);
  * records (and sends) the owed response. Returns 0 when the metadata is
  * final afterwards. */
 int engine__finalize(struct engine *e, const char *tid, cJSON *meta);
+
+/* load.c: the loader, if any, must not reach e any more (engine_free). */
+void engine__loader_forget(struct engine *e);
 
 /* owed.c */
 void engine__owed_flush(struct engine *e);
