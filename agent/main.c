@@ -1,8 +1,7 @@
-/* main.c: wires pxpd together: flags and config, log, daemon, signals,
+/* main.c: wires pxpd together: flags and config, log, daemon, service events,
  * the shared services (task downloads, the actions' sandbox), the
  * connection and the engine on one libuv loop. No logic of its own
  * beyond start-up and shutdown order. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +11,13 @@
 #include "conn/conn.h"
 #include "config/config.h"
 #include "os/daemon.h"
+#include "os/service.h"
 #include "engine/engine.h"
 #include "exec/exec.h"
 #include "fetch/fetch.h"
 #include "base/log.h"
 
 #define PART "main"
-#define MAX_SIGNALS 8
 
 struct pxpd {
 	uv_loop_t loop;
@@ -28,8 +27,7 @@ struct pxpd {
 	struct fetch *fetch;
 	struct exec_env exec_env;
 	struct daemon_lock *lock;
-	uv_signal_t signals[MAX_SIGNALS];
-	int n_signals;
+	struct service *service;    /* stop and reopen from the system */
 	int exit_code;
 	bool stopping;
 };
@@ -78,21 +76,19 @@ pxpd_send(void *arg, const struct pcp_out *o)
 }
 
 static void
-pxpd_on_signal(uv_signal_t *s, int signum)
+pxpd_on_service(void *arg, enum service_event ev, const char *what)
 {
-	struct pxpd *p = s->data;
-	const int *r;
+	struct pxpd *p = arg;
 
-	for (r = daemon_reopen_signals; *r; r++)
-		if (*r == signum) {
-			log_info(PART, "signal %d: reopening log files", signum);
-			log_reopen();
-			if (p->engine)
-				engine_reopen_logs(p->engine);
-			conn_reopen_logs(p->conn);
-			return;
-		}
-	log_info(PART, "signal %d: stopping", signum);
+	if (ev == SERVICE_EVENT_REOPEN) {
+		log_info(PART, "%s: reopening log files", what);
+		log_reopen();
+		if (p->engine)
+			engine_reopen_logs(p->engine);
+		conn_reopen_logs(p->conn);
+		return;
+	}
+	log_info(PART, "%s: stopping", what);
 	pxpd_stop(p, PXPD_EXIT_OK);
 }
 
@@ -110,22 +106,14 @@ pxpd_engine_ready(void *arg)
 }
 
 static void
-pxpd_signal_closed(uv_handle_t *h)
-{
-	(void)h;
-}
-
-static void
 pxpd_stop(struct pxpd *p, int exit_code)
 {
-	int i;
-
 	if (p->stopping)
 		return;
 	p->stopping = true;
 	p->exit_code = exit_code;
-	for (i = 0; i < p->n_signals; i++)
-		uv_close((uv_handle_t *)&p->signals[i], pxpd_signal_closed);
+	service_stop(p->service);
+	p->service = NULL;
 	/* The connection goes first: it may still call into the engine;
 	 * the services last: the jobs' cleanups cancel what they wait for. */
 	conn_stop(p->conn);
@@ -155,25 +143,6 @@ pxpd_exec_env(struct pxpd *p)
 	x->limits.group = c->action_group && *c->action_group ?
 	    c->action_group : NULL;
 	exec_env_probe(x, c->action_cgroup);
-}
-
-static int
-pxpd_signals_start(struct pxpd *p)
-{
-	const int *lists[] = { daemon_stop_signals, daemon_reopen_signals };
-	size_t l;
-	const int *s;
-
-	daemon_signals_ignore();
-	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
-		for (s = lists[l]; *s && p->n_signals < MAX_SIGNALS; s++) {
-			uv_signal_t *h = &p->signals[p->n_signals++];
-
-			uv_signal_init(&p->loop, h);
-			h->data = p;
-			uv_signal_start(h, pxpd_on_signal, *s);
-		}
-	return 0;
 }
 
 int
@@ -235,7 +204,7 @@ main(int argc, char **argv)
 	    p.cfg.common_name, p.cfg.pcp_version);
 
 	uv_loop_init(&p.loop);
-	pxpd_signals_start(&p);
+	p.service = service_start(&p.loop, pxpd_on_service, &p);
 	conn_lws_log_init();
 	if (!(p.fetch = fetch_new(&p.loop, &p.cfg, err, sizeof(err)))) {
 		log_fatalx(PART, "%s", err);

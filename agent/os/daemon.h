@@ -1,6 +1,6 @@
-/* daemon.h: the OS service glue: detaching, the single-instance lock
- * (pidfile), and which signals mean what. daemon_posix.c now; a Windows
- * service is daemon_win.c behind the same calls. */
+/* daemon.h: the OS service glue: detaching and the single-instance lock
+ * (pidfile). os/posix/daemon.c now; a Windows service is os/win/
+ * behind the same calls. Stop and reopen events are service.h's. */
 #ifndef PXPD_DAEMON_H
 #define PXPD_DAEMON_H
 
@@ -18,12 +18,6 @@ struct daemon_lock *daemon_lock_take(const char *path, char *err,
     size_t errlen);
 /* Releases the lock and removes the pidfile. NULL does nothing. */
 void daemon_lock_release(struct daemon_lock *l);
-
-/* Signals handled through uv_signal_t; the lists end with 0. */
-extern const int daemon_stop_signals[];     /* SIGINT SIGTERM SIGQUIT */
-extern const int daemon_reopen_signals[];   /* SIGUSR2 (logrotate) */
-/* Ignore terminal and hangup signals as pxp-agent does. */
-void daemon_signals_ignore(void);
 
 /* Gives freed heap memory back to the OS (after a large action output
  * was processed), so a burst does not stay in pxpd's RSS. */

@@ -1,10 +1,9 @@
-/* daemon_posix.c: daemon.h for POSIX: fork/setsid, an fcntl-locked
- * pidfile, signal lists. Runs before the event loop starts, so the
+/* daemon.c: daemon.h for POSIX: fork/setsid, an fcntl-locked pidfile
+ * (signals are service.c's). Runs before the event loop starts, so the
  * blocking calls here are fine. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@ struct daemon_lock {
 	int fd;
 	char *path;
 };
-
-const int daemon_stop_signals[] = { SIGINT, SIGTERM, SIGQUIT, 0 };
-const int daemon_reopen_signals[] = { SIGUSR2, 0 };
-
-void
-daemon_signals_ignore(void)
-{
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGTSTP, SIG_IGN);
-	signal(SIGTTOU, SIG_IGN);
-	signal(SIGTTIN, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 int
 daemon_detach(char *err, size_t errlen)
