@@ -2,20 +2,11 @@
  * when the connection is ready again, and clearing one once it went out
  * whole. Recording them is job.c's (engine__nb_finish); the files
  * are the spool's (spool/owed.c). */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "engine/engine_int.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
-#include "pcp/pxp.h"
-#include "base/util.h"
 
 #define PART "engine"
-
-/* ---- owed responses ---------------------------------------------------- */
 
 static void
 engine__owed_one(void *arg, const char *tid, const cJSON *owed)

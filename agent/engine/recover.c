@@ -18,14 +18,15 @@
 #include "base/util.h"
 
 #define PART "engine"
+#define RECOVER_NOT_RUNNING "task process is not running, but no output " \
+    "is available"
 
 static bool
 meta_notify(const cJSON *m)
 {
-	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "notify_outcome"));
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m,
+	    "notify_outcome"));
 }
-
-/* ---- finalizing from the spool ----------------------------------------- */
 
 /* The outcome is lost: "undetermined", and the requester (when it asked
  * to be told) gets an RPC error, recorded as owed first. */
@@ -52,18 +53,19 @@ engine__undetermined(struct engine *e, const char *tid, cJSON *meta,
 int
 engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 {
+	const char *status = json_string_get(meta, "status");
+	const char *module = json_string_get(meta, "module");
 	const struct module *mod;
 	struct action_output o;
 	char *out = NULL, *err = NULL, *results = NULL, *error = NULL;
 	size_t cap = (size_t)e->cfg->max_message_size;
 	int code;
 
-	if (strcmp(json_string_get(meta, "status") ? json_string_get(meta, "status") : "",
-	    "running") != 0)
+	if (strcmp(status ? status : "", "running") != 0)
 		return 0;
 	if (spool_exitcode_read(e->spool, tid, &code) != 0)
 		return -1;
-	mod = engine_module_find(e, json_string_get(meta, "module"));
+	mod = module ? engine_module_find(e, module) : NULL;
 	memset(&o, 0, sizeof(o));
 	o.exitcode = code;
 	o.non_blocking = true;      /* only non-blocking actions have a spool */
@@ -78,9 +80,9 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 	o.err = err ? err : "";
 	if (!mod || !mod->results)
 		error = util_asprintf("unknown module '%s' for this transaction",
-		    json_string_get(meta, "module"));
-	else if (mod->results(mod, json_string_get(meta, "action"), &o, &results,
-	    &error) != 0 && !error)
+		    module);
+	else if (mod->results(mod, json_string_get(meta, "action"), &o,
+	    &results, &error) != 0 && !error)
 		error = util_strdup("invalid results");
 	free(out);
 	free(err);
@@ -93,7 +95,7 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 	return 0;
 }
 
-/* ---- adopting what an earlier pxpd left running ------------------------ */
+/* ---- adopting what an earlier pxpd left running ---- */
 
 static void
 engine__adopted_done(void *arg, const struct exec_result *r)
@@ -107,8 +109,7 @@ engine__adopted_done(void *arg, const struct exec_result *r)
 	    meta) {
 		if (engine__finalize(e, j->transaction_id, meta) != 0)
 			engine__undetermined(e, j->transaction_id, meta,
-			    "task process is not running, but no output is "
-			    "available");
+			    RECOVER_NOT_RUNNING);
 	}
 	cJSON_Delete(meta);
 	j->finished = true;
@@ -124,6 +125,7 @@ engine__recover_one(void *arg, const char *tid)
 {
 	struct engine *e = arg;
 	cJSON *meta = NULL;
+	const char *module;
 	char err[256];
 	struct job *j;
 	char *dir = NULL;
@@ -147,17 +149,17 @@ engine__recover_one(void *arg, const char *tid)
 		goto out;
 	}
 	if (!alive) {
-		engine__undetermined(e, tid, meta, "task process is not running, "
-		    "but no output is available");
+		engine__undetermined(e, tid, meta, RECOVER_NOT_RUNNING);
 		goto out;
 	}
-	j = engine__job_new(e, tid, json_string_get(meta, "module"),
-	    json_string_get(meta, "action"), json_string_get(meta, "request_id"),
-	    json_string_get(meta, "requester"), NULL, NULL, true, meta_notify(meta));
+	module = json_string_get(meta, "module");
+	j = engine__job_new(e, tid, module, json_string_get(meta, "action"),
+	    json_string_get(meta, "request_id"), json_string_get(meta,
+	    "requester"), NULL, NULL, true, meta_notify(meta));
 	if (!j)
 		goto out;
 	j->adopted = true;
-	j->mod = engine_module_find(e, json_string_get(meta, "module"));
+	j->mod = engine_module_find(e, module);
 	j->child = exec_adopt(e->loop, j->result_dir, engine__adopted_done, j,
 	    err, sizeof(err));
 	if (!j->child) {

@@ -73,7 +73,8 @@ struct exec_result {
  * sandbox found once at startup. Entry (agent/main.c) fills the defaults,
  * calls exec_env_probe, and hands it through the engine to job_run. */
 struct exec_env {
-	struct exec_limits limits;   /* defaults; strings borrowed; no cgroup_dir */
+	struct exec_limits limits;   /* defaults (strings borrowed); not
+	                                cgroup_dir, which is below */
 	long timeout_s;              /* default; 0: none */
 	size_t output_cap;           /* default; 0: EXEC_OUTPUT_CAP_DEFAULT */
 	/* The delegated cgroup v2 directory actions get cgroups under;

@@ -152,7 +152,8 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 	/* An id that spool_tid_check refuses ("../x", "/", "", 100 000
 	 * characters) was never a transaction of ours: unknown like any id
 	 * never seen, decided without a look at the disk. */
-	if (spool_tid_check(tid, NULL, 0) != 0 || !spool_exists(env->spool, tid)) {
+	if (spool_tid_check(tid, NULL, 0) != 0 ||
+	    !spool_exists(env->spool, tid)) {
 		status = "unknown";
 		status_add_output(env, res, tid, "found no results directory",
 		    budget);
@@ -179,8 +180,9 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 	}
 	stored = json_string_get(meta, "status");
 	if (!strcmp(stored, "running")) {
-		if (jobs->active(jobs->arg, tid) || ((dir = spool_path(
-		    env->spool, tid, NULL)) && exec_result_alive(dir, NULL) == 1)) {
+		dir = spool_path(env->spool, tid, NULL);
+		if (jobs->active(jobs->arg, tid) ||
+		    (dir && exec_result_alive(dir, NULL) == 1)) {
 			status = "running";
 			status_add_output(env, res, tid, NULL, budget);
 		} else {
@@ -201,8 +203,8 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 	cJSON_AddNumberToObject(res, "exitcode", exitcode);
 	status = (!strcmp(stored, "success") && exitcode == 0) ? "success" :
 	    "failure";
-	status_add_output(env, res, tid, json_string_get(meta, "execution_error"),
-	    budget);
+	status_add_output(env, res, tid, json_string_get(meta,
+	    "execution_error"), budget);
 done:
 	cJSON_AddStringToObject(res, "status", status);
 	cJSON_Delete(meta);

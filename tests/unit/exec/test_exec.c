@@ -534,6 +534,22 @@ adopt(struct exec_fixture *f)
 	assert_int_equal(f->calls, 0);
 }
 
+/* The wrapper writes its pid first thing; give it that moment. */
+static void
+wait_pid_file(struct exec_fixture *f)
+{
+	char *s = NULL;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if ((s = exec_fixture_slurp(f->dir, "pid", NULL)) != NULL)
+			break;
+		usleep(10000);
+	}
+	assert_non_null(s);
+	free(s);
+}
+
 static void
 exec_adopt_running_wrapper(void **state)
 {
@@ -543,21 +559,13 @@ exec_adopt_running_wrapper(void **state)
 	    .result_dir = f->dir };
 	struct exec_child *c;
 	char *s = NULL;
-	int i;
 
 	c = exec_fixture_start(f, &spec);
 	/* As pxpd stopping: no callback, the wrapper carries on. */
 	exec_abandon(c);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(f->calls, 0);
-	/* The wrapper writes its pid first thing; give it that moment. */
-	for (i = 0; i < 500; i++) {
-		if ((s = exec_fixture_slurp(f->dir, "pid", NULL)) != NULL)
-			break;
-		usleep(10000);
-	}
-	assert_non_null(s);
-	free(s);
+	wait_pid_file(f);
 	s = exec_fixture_slurp(f->dir, "exitcode", NULL);
 	assert_null(s);
 	adopt(f);
@@ -686,13 +694,8 @@ exec_result_alive_wrapper(void **state)
 	    .result_dir = f->dir };
 	struct exec_child *c = exec_fixture_start(f, &spec);
 	long pid = 0;
-	char *s = NULL;
-	int i;
 
-	for (i = 0; i < 500 && (s = exec_fixture_slurp(f->dir, "pid", NULL)) == NULL; i++)
-		usleep(10000);
-	assert_non_null(s);
-	free(s);
+	wait_pid_file(f);
 	assert_int_equal(exec_result_alive(f->dir, &pid), 1);
 	assert_true(pid > 1);
 	assert_int_equal(exec_cancel(c), 0);

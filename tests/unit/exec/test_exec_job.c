@@ -252,48 +252,68 @@ exec_small_files_parse(void **state)
 
 /* The one pid file parser (the spool had a second one with other rules:
  * its cases are here). Our own format: nothing before the number, white
- * space after it, pid 2 and up. */
+ * space after it, pid 2 and up; a NUL or '+' is garbage in either file. */
 static void
 exec_pid_file_rules(void **state)
 {
 	static const struct {
 		const char *text;
+		size_t len;                 /* 0: strlen(text) */
+		bool exitcode;              /* else a pid file */
 		int rc;
-		long pid;
-	} pids[] = {
-		{ "1234\n", 0, 1234 }, { "1234", 0, 1234 },
-		{ "77 \r\n\t", 0, 77 }, { "2\n", 0, 2 },
-		{ "2147483647\n", 0, 2147483647 }, { "", -1, 0 },
-		{ "\n", -1, 0 }, { "0\n", -1, 0 }, { "1\n", -1, 0 },
-		{ "-5\n", -1, 0 }, { "12x\n", -1, 0 },
-		{ " 12\n", -1, 0 }, { "+12", -1, 0 },
-		{ "12 13\n", -1, 0 }, { "2147483648\n", -1, 0 },
-		{ "99999999999999999999999\n", -1, 0 },
+		long value;
+	} files[] = {
+		{ "1234\n", 0, false, 0, 1234 }, { "1234", 0, false, 0, 1234 },
+		{ "77 \r\n\t", 0, false, 0, 77 }, { "2\n", 0, false, 0, 2 },
+		{ "2147483647\n", 0, false, 0, 2147483647 },
+		{ "", 0, false, -1, 0 }, { "\n", 0, false, -1, 0 },
+		{ "0\n", 0, false, -1, 0 }, { "1\n", 0, false, -1, 0 },
+		{ "-5\n", 0, false, -1, 0 }, { "12x\n", 0, false, -1, 0 },
+		{ " 12\n", 0, false, -1, 0 }, { "+12", 0, false, -1, 0 },
+		{ "12 13\n", 0, false, -1, 0 },
+		{ "2147483648\n", 0, false, -1, 0 },
+		{ "99999999999999999999999\n", 0, false, -1, 0 },
 		{ "0000000000000000000000000000000000000000000000000000000000"
-		  "000000000001\n", -1, 0 },  /* longer than a pid file */
+		  "000000000001\n", 0, false, -1, 0 },  /* longer than a pid file */
+		{ "12\0 34", 6, false, -1, 0 }, { "12\0", 3, false, -1, 0 },
+		{ "0\0 1", 4, true, -1, 0 }, { "+1", 0, true, -1, 0 },
 	};
-	size_t i;
+	size_t i, len;
 	long pid;
-	int code;
+	int code, rc;
 
 	(void)state;
-	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
-		pid = -99;
-		if (exec__pid_parse(pids[i].text, strlen(pids[i].text),
-		    &pid) != pids[i].rc)
-			fail_msg("pid '%s': wrong rc", pids[i].text);
-		if (pids[i].rc == 0)
-			assert_int_equal(pid, pids[i].pid);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		pid = code = -99;
+		len = files[i].len ? files[i].len : strlen(files[i].text);
+		rc = files[i].exitcode ? exec__exitcode_parse(files[i].text, len,
+		    &code) : exec__pid_parse(files[i].text, len, &pid);
+		if (rc != files[i].rc)
+			fail_msg("case %zu '%s': wrong rc", i, files[i].text);
+		if (rc == 0)
+			assert_int_equal(files[i].exitcode ? code : pid,
+			    files[i].value);
 	}
-	/* A NUL in the middle is garbage too, for both files. */
-	assert_int_equal(exec__pid_parse("12\0 34", 6, &pid), -1);
-	assert_int_equal(exec__pid_parse("12\0", 3, &pid), -1);
-	assert_int_equal(exec__exitcode_parse("0\0 1", 4, &code), -1);
-	assert_int_equal(exec__exitcode_parse("+1", 2, &code), -1);
+}
+
+static void
+assert_applied(const struct exec_spec *s, long timeout_s, size_t cap,
+    unsigned long long memory, long pids, long cpu, const char *user,
+    const char *group)
+{
+	assert_int_equal(s->timeout_s, timeout_s);
+	assert_int_equal(s->output_cap, cap);
+	assert_int_equal(s->limits.memory_max, memory);
+	assert_int_equal(s->limits.pids_max, pids);
+	assert_int_equal(s->limits.cpu_max, cpu);
+	assert_true(s->limits.no_new_privs);
+	assert_string_equal(s->limits.user, user);
+	assert_string_equal(s->limits.group, group);
+	assert_null(s->limits.cgroup_dir);
 }
 
 /* The action-* defaults fill what a module left unset, never what it
- * set; the cgroup is the environment's. */
+ * set; the cgroup is the environment's ("off": none). */
 static void
 exec_env_defaults(void **state)
 {
@@ -309,24 +329,9 @@ exec_env_defaults(void **state)
 	exec_env_probe(&env, "off");
 	assert_null(env.cgroup_dir);
 	exec_env_apply(&env, &spec);
-	assert_int_equal(spec.timeout_s, 60);
-	assert_int_equal(spec.output_cap, 1000);
-	assert_int_equal(spec.limits.memory_max, 100);
-	assert_int_equal(spec.limits.pids_max, 50);
-	assert_int_equal(spec.limits.cpu_max, 20);
-	assert_true(spec.limits.no_new_privs);
-	assert_string_equal(spec.limits.user, "nobody");
-	assert_string_equal(spec.limits.group, "nogroup");
-	assert_null(spec.limits.cgroup_dir);
+	assert_applied(&spec, 60, 1000, 100, 50, 20, "nobody", "nogroup");
 	exec_env_apply(&env, &tight);
-	assert_int_equal(tight.timeout_s, 5);
-	assert_int_equal(tight.output_cap, 10);
-	assert_int_equal(tight.limits.memory_max, 1);
-	assert_int_equal(tight.limits.pids_max, 2);
-	assert_int_equal(tight.limits.cpu_max, 3);
-	assert_true(tight.limits.no_new_privs);
-	assert_string_equal(tight.limits.user, "me");
-	assert_string_equal(tight.limits.group, "us");
+	assert_applied(&tight, 5, 10, 1, 2, 3, "me", "us");
 	exec_env_free(&env);
 	exec_env_free(&env);
 }
