@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "exec/cgroup.h"
-#include "os/daemon.h"
+#include "os/os.h"
 #include "engine/engine_int.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
@@ -475,7 +475,7 @@ engine__exec_done(void *arg, const struct exec_result *r)
 		free(results);
 	free(error);
 	if (o.out_len + o.err_len > ((size_t)1 << 20))
-		daemon_memory_trim();
+		os_memory_trim();
 }
 
 void

@@ -1,6 +1,7 @@
 /* daemon.h: the OS service glue: detaching, the single-instance lock
- * (pidfile), and which signals mean what. daemon_posix.c now; a Windows
- * service is daemon_win.c behind the same calls. */
+ * (pidfile), and which signals mean what. os/posix/daemon.c now; a
+ * Windows service is os/win/daemon.c behind the same calls. Files, the
+ * system log and the rest of the platform are os.h's. */
 #ifndef PXPD_DAEMON_H
 #define PXPD_DAEMON_H
 
@@ -24,9 +25,5 @@ extern const int daemon_stop_signals[];     /* SIGINT SIGTERM SIGQUIT */
 extern const int daemon_reopen_signals[];   /* SIGUSR2 (logrotate) */
 /* Ignore terminal and hangup signals as pxp-agent does. */
 void daemon_signals_ignore(void);
-
-/* Gives freed heap memory back to the OS (after a large action output
- * was processed), so a burst does not stay in pxpd's RSS. */
-void daemon_memory_trim(void);
 
 #endif

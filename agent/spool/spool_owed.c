@@ -1,6 +1,6 @@
 /* spool_owed.c: the spool-wide walks: owed responses (write, clear,
  * replay in order), the transaction listing and the purge. Per-transaction
- * files are spool.c's, system calls spool_fs_posix.c's; delivering an owed
+ * files are spool.c's, system calls os.h's; delivering an owed
  * response is the engine's. Invariants: an owed file is written durably
  * (fsync) since it is the only copy of an undelivered result; its seq is
  * strictly greater than every seq on disk when it was written; purge never
@@ -11,6 +11,7 @@
 
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
 
@@ -84,6 +85,26 @@ owed__entries_free(struct owed_entry *v, size_t n)
 	free(v);
 }
 
+int
+spool__list_tids(struct spool *s, char ***names, size_t *n)
+{
+	size_t i, kept = 0;
+	int rc;
+
+	if ((rc = os_dir_list(s->dir, OS_FTYPE_DIR, names, n)) != 0)
+		return rc;
+	/* Anything else in the spool (a probe, a person's notes) is no
+	 * transaction. */
+	for (i = 0; i < *n; i++) {
+		if (spool_tid_check((*names)[i], NULL, 0) == 0)
+			(*names)[kept++] = (*names)[i];
+		else
+			free((*names)[i]);
+	}
+	*n = kept;
+	return 0;
+}
+
 /* Every readable owed file as (tid, seq), sorted by seq; raises
  * s->owed_seq to the highest seq seen. Unreadable ones are logged and
  * left on disk for a person to look at. */
@@ -99,7 +120,7 @@ owed__collect(struct spool *s, struct owed_entry **out, size_t *nout)
 
 	*out = NULL;
 	*nout = 0;
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	if (n && !(v = calloc(n, sizeof(*v)))) {
 		rc = -ENOMEM;
@@ -129,7 +150,7 @@ owed__collect(struct spool *s, struct owed_entry **out, size_t *nout)
 	v = NULL;
 cleanup:
 	owed__entries_free(v, cnt);
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return rc;
 }
 
@@ -185,21 +206,21 @@ spool_owed_write(struct spool *s, const char *tid, const char *type,
 		goto cleanup;
 	/* A blocking transaction has no directory; its owed reply gets one,
 	 * removed again by spool_owed_clear. */
-	rc = spool__fs_mkdir(dir, 0700);
+	rc = os_create_private(dir, OS_FTYPE_DIR, NULL);
 	if (rc == 0)
 		made_dir = true;
 	else if (rc != -EEXIST)
 		goto cleanup;
-	if ((rc = spool__fs_write_atomic(path, text, strlen(text), true)) != 0)
+	if ((rc = os_write_atomic(path, text, strlen(text), true)) != 0)
 		goto cleanup;
 	/* The file itself is safe now; a failed sync of the new directory's
 	 * entry is no reason to report the write failed. */
 	if (made_dir)
-		spool__fs_sync_dir(s->dir);
+		os_dir_sync(s->dir);
 	s->owed_seq = seq;
 cleanup:
 	if (rc != 0 && made_dir)
-		spool__fs_rmdir(dir);
+		os_rmdir(dir);
 	free(qtype);
 	free(qtarget);
 	free(text);
@@ -221,13 +242,13 @@ spool_owed_clear(struct spool *s, const char *tid)
 		rc = -ENOMEM;
 		goto cleanup;
 	}
-	rc = spool__fs_unlink(path);
+	rc = os_unlink(path);
 	if (rc == -ENOENT)
 		rc = 0;
 	/* Only succeeds for a directory spool_owed_write made for a blocking
 	 * transaction: any other one still holds its metadata. */
 	if (rc == 0)
-		spool__fs_rmdir(dir);
+		os_rmdir(dir);
 cleanup:
 	free(dir);
 	free(path);
@@ -265,11 +286,11 @@ spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
 	int rc;
 
 	/* A snapshot first, so cb may create or remove directories. */
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++)
 		cb(arg, names[i]);
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return 0;
 }
 
@@ -322,7 +343,7 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 	if (ttl_s == 0)                 /* "0d": purging is off */
 		return 0;
 	cutoff = (int64_t)(util_now_ms() / 1000) - (int64_t)ttl_s;
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (busy && busy(arg, names[i]))
@@ -334,7 +355,7 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 			continue;
 		if (!(path = spool_path(s, names[i], NULL)))
 			continue;
-		if ((rc = spool_rmtree(path)) == 0) {
+		if ((rc = os_rmtree_at(path)) == 0) {
 			log_debug("spool", "%s: purged", names[i]);
 			gone++;
 		} else {
@@ -343,6 +364,6 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 		}
 		free(path);
 	}
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return gone;
 }
