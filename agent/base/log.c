@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "base/util.h"
 #include "os/os.h"
 
 enum log_dest {
@@ -231,14 +231,11 @@ log_emit(enum log_level level, const char *part, const char *suffix,
 	whole = n >= 0 && (size_t)n < sizeof(msg);
 
 	if (sink.dest != LOG_DEST_SYSLOG) {
-		struct timespec ts;
-		struct tm tm;
+		char now[UTIL_TIME_LEN];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    ".%06ldZ %s ", ts.tv_nsec / 1000, level_tags[level]);
+		util_time_iso_us(now);
+		len = (size_t)snprintf(line, sizeof(line), "%s %s ", now,
+		    level_tags[level]);
 	}
 	if (part != NULL && *part != '\0') {
 		line[len++] = '[';
