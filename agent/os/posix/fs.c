@@ -57,21 +57,28 @@ os_file_info(struct os_file *f, struct os_fileinfo *out)
 	return 0;
 }
 
+char *
+os__path_dup(const char *path)
+{
+	char *p = util_strdup(path);
+	size_t len = p ? strlen(p) : 0;
+
+	while (len > 1 && p[len - 1] == '/')
+		p[--len] = '\0';
+	return p;
+}
+
 int
 os_mkdir_p(const char *path, int parent_mode, int leaf_mode)
 {
 	struct stat st;
 	char *p, *c;
-	size_t len;
 	int rc = 0;
 
 	if (!path || !*path)
 		return -EINVAL;
-	if (!(p = util_strdup(path)))
+	if (!(p = os__path_dup(path)))
 		return -ENOMEM;
-	len = strlen(p);
-	while (len > 1 && p[len - 1] == '/')
-		p[--len] = '\0';
 	for (c = p + 1; *c != '\0'; c++) {
 		if (*c != '/' || c[-1] == '/')
 			continue;

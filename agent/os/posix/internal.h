@@ -14,5 +14,8 @@ struct os_file {
 /* Wraps fd (taking it over: closed on failure). NULL when out of
  * memory. */
 struct os_file *os__file_new(int fd);
+/* A malloc'd copy of path without its trailing slashes ("/" stays);
+ * NULL when out of memory. */
+char *os__path_dup(const char *path);
 
 #endif

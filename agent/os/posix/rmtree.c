@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "os/os.h"
-#include "base/util.h"
+#include "os/posix/internal.h"
 
 /* Deeper trees are left alone: every level holds a descriptor open. */
 #define RMTREE_DEPTH_MAX 128
@@ -98,16 +97,12 @@ os_rmtree_at(const char *path)
 	struct stat st;
 	char *copy, *slash, *base;
 	const char *parent;
-	size_t len;
 	int pfd, rc;
 
 	if (!path || !*path)
 		return -EINVAL;
-	if (!(copy = util_strdup(path)))
+	if (!(copy = os__path_dup(path)))
 		return -ENOMEM;
-	len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
 	if ((slash = strrchr(copy, '/'))) {
 		*slash = '\0';
 		base = slash + 1;

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +23,12 @@
 #include <unistd.h>
 
 #include "os/os.h"
+#include "os_fixture.h"
 
-#define PATH_BUF 256
+#define PATH_BUF OS_FIXTURE_PATH
 
 struct fx {
-	char root[64];          /* mkdtemp dir */
+	struct os_fixture base;
 	char outside[96];       /* root/outside: must survive every test */
 	char tree[96];          /* root/tree: what is removed */
 };
@@ -81,18 +81,14 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char path[PATH_BUF];
-	FILE *fp;
 
 	assert_non_null(f);
-	strcpy(f->root, "/tmp/pxpd-test-rmtree-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	snprintf(f->outside, sizeof(f->outside), "%s/outside", f->root);
-	snprintf(f->tree, sizeof(f->tree), "%s/tree", f->root);
+	os_fixture_init(&f->base);
+	snprintf(f->outside, sizeof(f->outside), "%s/outside", f->base.root);
+	snprintf(f->tree, sizeof(f->tree), "%s/tree", f->base.root);
 	assert_int_equal(mkdir(f->outside, 0700), 0);
 	snprintf(path, sizeof(path), "%s/precious", f->outside);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("keep me", fp);
-	assert_int_equal(fclose(fp), 0);
+	os_fixture_put(path, "keep me");
 	snprintf(path, sizeof(path), "%s/sub", f->outside);
 	assert_int_equal(mkdir(path, 0700), 0);
 	memset(&swap, 0, sizeof(swap));
@@ -104,20 +100,10 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-	assert_int_equal(system(cmd), 0);
+	os_fixture_fini(&f->base);
 	free(f);
 	return 0;
-}
-
-static bool
-exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
 }
 
 /* outside/ still holds exactly what setup put there. */
@@ -125,19 +111,12 @@ static void
 outside_intact(struct fx *f)
 {
 	char path[PATH_BUF];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
 
 	snprintf(path, sizeof(path), "%s/precious", f->outside);
-	assert_true(exists(path));
+	assert_string_equal(os_fixture_slurp(path), "keep me");
 	snprintf(path, sizeof(path), "%s/sub", f->outside);
-	assert_true(exists(path));
-	assert_non_null(d = opendir(f->outside));
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	assert_int_equal(n, 2);
+	assert_true(os_fixture_exists(path));
+	assert_int_equal(os_fixture_entries(f->outside), 2);
 }
 
 /* tree/rel as a directory (parents made). */
@@ -175,13 +154,26 @@ os_rmtree_at_dir_symlink_removed_target_kept(void **state)
 	assert_int_equal(chmod(path, 0500), 0);   /* no write bit: goes too */
 
 	assert_int_equal(os_rmtree_at(f->tree), 0);
-	assert_false(exists(f->tree));
+	assert_false(os_fixture_exists(f->tree));
 	outside_intact(f);
 
 	/* A root that is itself a symlink to a directory: only the link. */
 	assert_int_equal(symlink(f->outside, f->tree), 0);
 	assert_int_equal(os_rmtree_at(f->tree), 0);
-	assert_false(exists(f->tree));
+	assert_false(os_fixture_exists(f->tree));
+	outside_intact(f);
+}
+
+/* Removes the tree while the walk's open of `name` finds it swapped for
+ * a symlink to outside/: the tree must go, outside/ must not. */
+static void
+remove_with_swap(struct fx *f, const char *name)
+{
+	swap.name = name;
+	swap.to = f->outside;
+	assert_int_equal(os_rmtree_at(f->tree), 0);
+	assert_int_equal(swap.fired, 1);
+	assert_false(os_fixture_exists(f->tree));
 	outside_intact(f);
 }
 
@@ -192,15 +184,9 @@ os_rmtree_at_swapped_dir_not_followed(void **state)
 
 	tree_dir(f, "a/victim/inner");
 	tree_dir(f, "b");
-	swap.name = "victim";
-	swap.to = f->outside;
-
-	assert_int_equal(os_rmtree_at(f->tree), 0);
-	assert_int_equal(swap.fired, 1);
-	/* The symlink went, and the directory moved aside in the middle of
-	 * the walk was found again by the rescan. */
-	assert_false(exists(f->tree));
-	outside_intact(f);
+	/* The symlink goes; the directory moved aside in the middle of the
+	 * walk is found again by the rescan and goes too. */
+	remove_with_swap(f, "victim");
 }
 
 static void
@@ -211,15 +197,10 @@ os_rmtree_at_swapped_root_not_followed(void **state)
 
 	tree_dir(f, "x/y");
 	/* The root itself, between its lstat and its open. */
-	swap.name = "tree";
-	swap.to = f->outside;
-	assert_int_equal(os_rmtree_at(f->tree), 0);
-	assert_int_equal(swap.fired, 1);
-	assert_false(exists(f->tree));
-	outside_intact(f);
+	remove_with_swap(f, "tree");
 	/* What was moved away is no longer at the path: left alone. */
 	snprintf(moved, sizeof(moved), "%s-moved/x/y", f->tree);
-	assert_true(exists(moved));
+	assert_true(os_fixture_exists(moved));
 }
 
 static void
@@ -232,19 +213,19 @@ os_rmtree_at_bad_and_missing_roots(void **state)
 	assert_int_equal(os_rmtree_at(""), -EINVAL);
 	assert_int_equal(os_rmtree_at("/"), -EINVAL);
 	assert_int_equal(os_rmtree_at("."), -EINVAL);
-	snprintf(path, sizeof(path), "%s/..", f->root);
+	snprintf(path, sizeof(path), "%s/..", f->base.root);
 	assert_int_equal(os_rmtree_at(path), -EINVAL);
-	snprintf(path, sizeof(path), "%s/.", f->root);
+	snprintf(path, sizeof(path), "%s/.", f->base.root);
 	assert_int_equal(os_rmtree_at(path), -EINVAL);
 	assert_int_equal(os_rmtree_at(f->tree), -ENOENT);
 	/* Trailing slashes name the same tree; a plain file goes too. */
 	tree_dir(f, "t");
 	snprintf(path, sizeof(path), "%s//", f->tree);
 	assert_int_equal(os_rmtree_at(path), 0);
-	assert_false(exists(f->tree));
+	assert_false(os_fixture_exists(f->tree));
 	snprintf(path, sizeof(path), "%s/precious", f->outside);
 	assert_int_equal(os_rmtree_at(path), 0);
-	assert_false(exists(path));
+	assert_false(os_fixture_exists(path));
 }
 
 int
