@@ -8,15 +8,13 @@
 #include "base/log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <syslog.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "base/util.h"
+#include "os/os.h"
 
 enum log_dest {
 	LOG_DEST_STDERR,
@@ -26,10 +24,10 @@ enum log_dest {
 
 static struct {
 	enum log_dest dest;
-	int fd;                 /* the file, when dest is LOG_DEST_FILE */
+	struct os_file *file;   /* when dest is LOG_DEST_FILE */
 	char *path;             /* kept for log_reopen */
 	enum log_level level;
-} sink = { LOG_DEST_STDERR, -1, NULL, LOG_LVL_INFO };
+} sink = { LOG_DEST_STDERR, NULL, NULL, LOG_LVL_INFO };
 
 static const char *const level_names[] = {
 	"trace", "debug", "info", "warning", "error", "fatal", "none",
@@ -38,21 +36,6 @@ static const char *const level_names[] = {
 /* Fixed width so that the message column lines up. */
 static const char *const level_tags[] = {
 	"TRACE", "DEBUG", "INFO ", "WARN ", "ERROR", "FATAL", "NONE ",
-};
-
-static const struct {
-	const char *name;
-	int value;
-} facilities[] = {
-	{ "kern", LOG_KERN }, { "user", LOG_USER }, { "mail", LOG_MAIL },
-	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
-	{ "syslog", LOG_SYSLOG }, { "lpr", LOG_LPR }, { "news", LOG_NEWS },
-	{ "uucp", LOG_UUCP }, { "cron", LOG_CRON },
-	{ "authpriv", LOG_AUTHPRIV }, { "ftp", LOG_FTP },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
 int
@@ -81,69 +64,38 @@ log_level_name(enum log_level l)
 int
 log_facility_parse(const char *name)
 {
-	size_t i;
-
-	if (name == NULL)
-		return -1;
-	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
-		if (strcasecmp(name, facilities[i].name) == 0)
-			return facilities[i].value;
-	return -1;
+	return os_syslog_facility(name);
 }
 
-/* mkdir -p of the directory part of path; existing dirs are left alone. */
+/* The main log is pxp-agent's: its directory 0750, the file 0640. */
 static int
-log_parent_make(const char *path)
+log_file_open(const char *path, struct os_file **out)
 {
-	char buf[4096];
-	char *p, *slash;
+	int rc;
 
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	slash = strrchr(buf, '/');
-	if (slash == NULL || slash == buf)
-		return 0;
-	*slash = '\0';
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
-static int
-log_file_open(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-	return fd < 0 ? -errno : fd;
+	if ((rc = os_mkdir_parent(path, OS_MODE_DIR_GROUP)) < 0)
+		return rc;
+	return os_file_open(path, OS_OPEN_APPEND, OS_MODE_FILE_GROUP, out);
 }
 
 void
 log_close(void)
 {
-	if (sink.dest == LOG_DEST_FILE && sink.fd >= 0)
-		close(sink.fd);
+	if (sink.dest == LOG_DEST_FILE)
+		os_file_close(sink.file);
 	if (sink.dest == LOG_DEST_SYSLOG)
-		closelog();
+		os_syslog_close();
 	free(sink.path);
 	sink.path = NULL;
-	sink.fd = -1;
+	sink.file = NULL;
 	sink.dest = LOG_DEST_STDERR;
 }
 
 int
 log_open(const char *dest, enum log_level level, const char *facility)
 {
-	int fd, fac, rc;
+	struct os_file *file;
+	int fac, rc;
 	char *path;
 
 	if ((unsigned)level > LOG_LVL_NONE)
@@ -158,26 +110,22 @@ log_open(const char *dest, enum log_level level, const char *facility)
 		if (fac < 0)
 			return -EINVAL;
 		log_close();
-		/* LOG_NDELAY: connect now, before a chroot or sandbox could
-		 * hide /dev/log. */
-		openlog("pxpd", LOG_PID | LOG_NDELAY, fac);
+		os_syslog_open("pxpd", fac);
 		sink.dest = LOG_DEST_SYSLOG;
 		sink.level = level;
 		return 0;
 	}
 	if (*dest == '\0')
 		return -EINVAL;
-	if ((rc = log_parent_make(dest)) < 0)
-		return rc;
 	if ((path = strdup(dest)) == NULL)
 		return -ENOMEM;
-	if ((fd = log_file_open(dest)) < 0) {
+	if ((rc = log_file_open(dest, &file)) < 0) {
 		free(path);
-		return fd;
+		return rc;
 	}
 	log_close();
 	sink.dest = LOG_DEST_FILE;
-	sink.fd = fd;
+	sink.file = file;
 	sink.path = path;
 	sink.level = level;
 	return 0;
@@ -186,19 +134,18 @@ log_open(const char *dest, enum log_level level, const char *facility)
 int
 log_reopen(void)
 {
-	int fd, old, rc;
+	struct os_file *file, *old;
+	int rc;
 
 	if (sink.dest != LOG_DEST_FILE)
 		return 0;
 	/* Open the new file before closing the old one so that a failure
 	 * (full disk, removed directory) leaves logging where it was. */
-	if ((rc = log_parent_make(sink.path)) < 0)
+	if ((rc = log_file_open(sink.path, &file)) < 0)
 		return rc;
-	if ((fd = log_file_open(sink.path)) < 0)
-		return fd;
-	old = sink.fd;
-	sink.fd = fd;
-	close(old);
+	old = sink.file;
+	sink.file = file;
+	os_file_close(old);
 	return 0;
 }
 
@@ -248,36 +195,21 @@ log_escape_append(char *out, size_t *len, size_t cap, const char *src)
 	return true;
 }
 
-static int
+static enum os_syslog_prio
 log_syslog_priority(enum log_level level)
 {
 	switch (level) {
 	case LOG_LVL_TRACE:
 	case LOG_LVL_DEBUG:
-		return LOG_DEBUG;
+		return OS_SYSLOG_DEBUG;
 	case LOG_LVL_INFO:
-		return LOG_INFO;
+		return OS_SYSLOG_INFO;
 	case LOG_LVL_WARNING:
-		return LOG_WARNING;
+		return OS_SYSLOG_WARNING;
 	case LOG_LVL_ERROR:
-		return LOG_ERR;
+		return OS_SYSLOG_ERR;
 	default:
-		return LOG_CRIT;
-	}
-}
-
-static void
-log_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;         /* nowhere left to report it */
-		}
-		buf += n;
-		len -= (size_t)n;
+		return OS_SYSLOG_CRIT;
 	}
 }
 
@@ -299,14 +231,11 @@ log_emit(enum log_level level, const char *part, const char *suffix,
 	whole = n >= 0 && (size_t)n < sizeof(msg);
 
 	if (sink.dest != LOG_DEST_SYSLOG) {
-		struct timespec ts;
-		struct tm tm;
+		char now[UTIL_TIME_LEN];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		len = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    ".%06ldZ %s ", ts.tv_nsec / 1000, level_tags[level]);
+		util_time_iso_us(now);
+		len = (size_t)snprintf(line, sizeof(line), "%s %s ", now,
+		    level_tags[level]);
 	}
 	if (part != NULL && *part != '\0') {
 		line[len++] = '[';
@@ -328,12 +257,13 @@ log_emit(enum log_level level, const char *part, const char *suffix,
 
 	if (sink.dest == LOG_DEST_SYSLOG) {
 		line[len] = '\0';
-		syslog(log_syslog_priority(level), "%s", line);
+		os_syslog_write(log_syslog_priority(level), line);
 		return;
 	}
 	line[len++] = '\n';
-	log_write_all(sink.dest == LOG_DEST_FILE ? sink.fd : STDERR_FILENO,
-	    line, len);
+	/* A failure has nowhere left to be reported. */
+	(void)os_file_write(sink.dest == LOG_DEST_FILE ? sink.file :
+	    os_file_stderr(), line, len);
 }
 
 void

@@ -8,13 +8,13 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "os/os.h"
 
 #define F(field) offsetof(struct pxpd_config, field)
 #define CF (CONFIG_F_CLI | CONFIG_F_FILE)
@@ -313,16 +313,15 @@ config__defaults_apply(struct pxpd_config *cfg, bool root, const char *home)
 	return 0;
 }
 
-static const char *
+/* malloc'd; NULL when unknown. */
+static char *
 config_home(void)
 {
 	const char *home = getenv("HOME");
-	struct passwd *pw;
 
 	if (home != NULL && *home == '/')
-		return home;
-	pw = getpwuid(geteuid());
-	return pw != NULL && pw->pw_dir != NULL ? pw->pw_dir : NULL;
+		return strdup(home);
+	return config__passwd_home();
 }
 
 /* HorseWhisperer (pxp-agent's parser) takes integers as plain digits. */
@@ -524,8 +523,8 @@ config_load(struct pxpd_config *cfg, int argc, char **argv,
 	struct config__ctx ctx = { .cfg = cfg, .err = err, .errlen = errlen };
 	const char **cli_vals = NULL;
 	enum config_cli_action action;
-	const char *home = NULL;
-	bool root = geteuid() == 0, explicit;
+	char *home = NULL;
+	bool root = os_user_privileged(), explicit;
 	size_t cf;
 	int rc;
 
@@ -588,6 +587,7 @@ config_load(struct pxpd_config *cfg, int argc, char **argv,
 	}
 	rc = PXPD_EXIT_OK;
 cleanup:
+	free(home);
 	free(ctx.in_file);
 	free(ctx.on_cli);
 	free(cli_vals);

@@ -10,38 +10,50 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include <uv.h>
+
+#include "os/os.h"
+
+char *
+config__passwd_home(void)
+{
+	uv_passwd_t pw;
+	char *home;
+
+	if (uv_os_get_passwd(&pw) != 0)
+		return NULL;
+	home = pw.homedir ? strdup(pw.homedir) : NULL;
+	uv_os_free_passwd(&pw);
+	return home;
+}
 
 char *
 config__tilde_expand(const char *path)
 {
 	const char *home;
-	struct passwd *pw;
+	char *db = NULL, *out;
 	size_t hl, pl;
-	char *out;
 
 	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
 		return strdup(path);    /* ~user is not expanded (pxp-agent) */
 	home = getenv("HOME");
-	if (home == NULL || *home == '\0') {
-		pw = getpwuid(geteuid());
-		home = pw != NULL ? pw->pw_dir : NULL;
-	}
+	if (home == NULL || *home == '\0')
+		home = db = config__passwd_home();
 	if (home == NULL)
 		return strdup(path);
 	hl = strlen(home);
 	pl = strlen(path + 1);
-	if ((out = malloc(hl + pl + 1)) == NULL)
-		return NULL;
-	memcpy(out, home, hl);
-	memcpy(out + hl, path + 1, pl + 1);
+	if ((out = malloc(hl + pl + 1)) != NULL) {
+		memcpy(out, home, hl);
+		memcpy(out + hl, path + 1, pl + 1);
+	}
+	free(db);
 	return out;
 }
 
@@ -294,39 +306,15 @@ config__finish(struct config__ctx *ctx)
 	return config__tls_check(ctx);
 }
 
-/* mkdir -p with mode for every missing component. */
-static int
-config_mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (p = buf + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, mode) != 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (c == '\0' || p[1] == '\0')
-			break;
-	}
-	return 0;
-}
-
 static int
 config_dir_check(const char *key, const char *path, bool must_exist,
     bool create, char *err, size_t errlen)
 {
-	struct stat st;
+	struct os_fileinfo info;
 	int rc;
 
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
+	if (os_path_info(path, true, &info) == 0) {
+		if (info.type == OS_FTYPE_DIR)
 			return 0;
 		snprintf(err, errlen, "the %s '%s' is not a directory", key,
 		    path);
@@ -336,7 +324,8 @@ config_dir_check(const char *key, const char *path, bool must_exist,
 		snprintf(err, errlen, "the %s '%s' does not exist", key, path);
 		return PXPD_EXIT_CONFIG;
 	}
-	if (create && (rc = config_mkdir_p(path, 0750)) < 0) {
+	if (create && (rc = os_mkdir_p(path, OS_MODE_DIR_GROUP,
+	    OS_MODE_DIR_GROUP)) < 0) {
 		snprintf(err, errlen, "failed to create the %s '%s': %s", key,
 		    path, strerror(-rc));
 		return PXPD_EXIT_CONFIG;
@@ -349,7 +338,7 @@ config_dirs_prepare(const struct pxpd_config *cfg, bool create, char *err,
     size_t errlen)
 {
 	char probe[PATH_MAX], *slash, dir[PATH_MAX];
-	struct stat st;
+	struct os_fileinfo info;
 	int rc;
 
 	if ((rc = config_dir_check("modules-dir", cfg->modules_dir, true,
@@ -363,10 +352,11 @@ config_dirs_prepare(const struct pxpd_config *cfg, bool create, char *err,
 		return rc;
 
 	/* Writable: create and remove a probe directory, as pxp-agent. */
-	if (stat(cfg->spool_dir, &st) == 0) {
+	if (os_path_info(cfg->spool_dir, true, &info) == 0) {
 		snprintf(probe, sizeof(probe), "%s/.pxpd-probe-%ld-%ld",
-		    cfg->spool_dir, (long)getpid(), (long)time(NULL));
-		if (mkdir(probe, 0750) != 0 || rmdir(probe) != 0) {
+		    cfg->spool_dir, (long)uv_os_getpid(), (long)time(NULL));
+		if (os_create_private(probe, OS_FTYPE_DIR, NULL) != 0 ||
+		    os_rmdir(probe) != 0) {
 			snprintf(err, errlen, "the spool-dir '%s' is not "
 			    "writable", cfg->spool_dir);
 			return PXPD_EXIT_CONFIG;
@@ -374,7 +364,8 @@ config_dirs_prepare(const struct pxpd_config *cfg, bool create, char *err,
 	}
 
 	if (!cfg->foreground && *cfg->pidfile != '\0') {
-		if (stat(cfg->pidfile, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (os_path_info(cfg->pidfile, true, &info) == 0 &&
+		    info.type != OS_FTYPE_REG) {
 			snprintf(err, errlen, "the PID file '%s' is not a "
 			    "regular file", cfg->pidfile);
 			return PXPD_EXIT_CONFIG;

@@ -13,12 +13,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "os/os.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
@@ -320,13 +319,13 @@ cleanup:
 int
 config__file_apply(struct config__ctx *ctx, const char *path, bool explicit)
 {
-	struct stat st;
+	struct os_fileinfo info;
 	char *buf = NULL;
 	size_t len = 0;
-	ssize_t n;
-	int fd = -1, rc;
+	bool truncated;
+	int rc;
 
-	if (stat(path, &st) != 0 && errno == ENOENT) {
+	if (os_path_info(path, true, &info) == -ENOENT) {
 		/* The default file may be absent: defaults plus flags can be
 		 * enough. A file named with --config-file must be there. */
 		if (!explicit)
@@ -337,51 +336,25 @@ config__file_apply(struct config__ctx *ctx, const char *path, bool explicit)
 	if (!config_suffix_ok(path))
 		return config__err(ctx, PXPD_EXIT_PARSE,
 		    "config-file: '%s' must end with .conf or .json", path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = config__err(ctx, PXPD_EXIT_PARSE,
-		    "config-file: cannot read '%s': %s", path, strerror(errno));
-		goto cleanup;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = config__err(ctx, PXPD_EXIT_PARSE,
+	/* Read to EOF rather than trusting the size: the file may grow. */
+	rc = os_read_file(path, true, CONFIG_FILE_MAX, &buf, &len, &truncated);
+	if (rc == -EINVAL)
+		return config__err(ctx, PXPD_EXIT_PARSE,
 		    "config-file: '%s' is not a regular file", path);
-		goto cleanup;
-	}
-	if (st.st_size > CONFIG_FILE_MAX) {
+	if (rc == -ENOMEM)
+		return config__err(ctx, PXPD_EXIT_FAILURE, "out of memory");
+	if (rc != 0)
+		return config__err(ctx, PXPD_EXIT_PARSE,
+		    "config-file: cannot read '%s': %s", path, strerror(-rc));
+	if (truncated) {
 		rc = config__err(ctx, PXPD_EXIT_PARSE,
 		    "config-file: '%s' is larger than %d bytes", path,
 		    CONFIG_FILE_MAX);
 		goto cleanup;
 	}
-	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		rc = config__err(ctx, PXPD_EXIT_FAILURE, "out of memory");
-		goto cleanup;
-	}
-	/* Read to EOF rather than trusting st_size: the file may grow. */
-	while (len <= CONFIG_FILE_MAX &&
-	    (n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = config__err(ctx, PXPD_EXIT_PARSE,
-			    "config-file: cannot read '%s': %s", path,
-			    strerror(errno));
-			goto cleanup;
-		}
-		len += (size_t)n;
-	}
-	if (len > CONFIG_FILE_MAX) {
-		rc = config__err(ctx, PXPD_EXIT_PARSE,
-		    "config-file: '%s' is larger than %d bytes", path,
-		    CONFIG_FILE_MAX);
-		goto cleanup;
-	}
-	buf[len] = '\0';
 	ctx->cfg->config_file_found = true;
 	rc = config__json_apply(ctx, buf, len, path);
 cleanup:
-	if (fd >= 0)
-		close(fd);
 	free(buf);
 	return rc;
 }

@@ -81,6 +81,9 @@ int config__json_apply(struct config__ctx *ctx, const char *text,
 int config__finish(struct config__ctx *ctx);
 /* "~" or "~/x" -> $HOME/x; malloc'd, NULL on allocation failure */
 char *config__tilde_expand(const char *path);
+/* The effective user's home from the user database (not $HOME);
+ * malloc'd, NULL when unknown. */
+char *config__passwd_home(void);
 
 /* config_tls.c: ssl-* files exist, parse and match; sets common_name */
 int config__tls_check(struct config__ctx *ctx);

@@ -9,14 +9,11 @@
 #include "config/config_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
@@ -24,6 +21,8 @@
 #include <mbedtls/x509_crl.h>
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
+
+#include "os/os.h"
 
 static int
 config_tls_warn(struct config__ctx *ctx, const char *fmt, ...)
@@ -57,8 +56,9 @@ static int
 config_tls_file(struct config__ctx *ctx, const char *key, const char *path,
     bool required)
 {
-	struct stat st;
-	int fd;
+	struct os_fileinfo info;
+	struct os_file *f;
+	int rc;
 
 	if (*path == '\0') {
 		if (!required)
@@ -66,17 +66,17 @@ config_tls_file(struct config__ctx *ctx, const char *key, const char *path,
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "%s: must be defined", key);
 	}
-	if (stat(path, &st) != 0)
+	if (os_path_info(path, true, &info) != 0)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "%s: file '%s' not found", key, path);
-	if (!S_ISREG(st.st_mode))
+	if (info.type != OS_FTYPE_REG)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "%s: '%s' is not a regular file", key, path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((rc = os_file_open(path, OS_OPEN_READ, 0, &f)) != 0)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "%s: file '%s' not readable (%s)", key, path,
-		    strerror(errno));
-	close(fd);
+		    strerror(-rc));
+	os_file_close(f);
 	return 0;
 }
 
@@ -141,7 +141,7 @@ config__tls_check(struct config__ctx *ctx)
 	mbedtls_x509_crl crl;
 	mbedtls_pk_context key;
 	char msg[256];
-	struct stat st;
+	struct os_fileinfo info;
 	uint32_t flags = 0;
 	int ret, rc;
 
@@ -207,11 +207,11 @@ config__tls_check(struct config__ctx *ctx)
 	}
 	/* Puppet keeps private keys 0640 with a private group, so only
 	 * access by others (or group write) deserves a word. */
-	if (stat(cfg->ssl_key, &st) == 0 &&
-	    (st.st_mode & (S_IRWXO | S_IWGRP)) != 0 &&
+	if (os_path_info(cfg->ssl_key, true, &info) == 0 &&
+	    (info.perm & 027) != 0 &&       /* others: any; group: write */
 	    (rc = config_tls_warn(ctx, "ssl-key: '%s' is accessible by other "
 	    "users (mode %04o); chmod 0600 or 0640 it", cfg->ssl_key,
-	    (unsigned)(st.st_mode & 07777))) != 0)
+	    info.perm)) != 0)
 		goto cleanup;
 
 	if (*cfg->ssl_crl != '\0' &&

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "os/daemon.h"
+#include "os/os.h"
 #include "engine/engine_int.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
@@ -465,7 +465,7 @@ engine__exec_done(void *arg, const struct exec_result *r)
 		free(results);
 	free(error);
 	if (o.out_len + o.err_len > ((size_t)1 << 20))
-		daemon_memory_trim();
+		os_memory_trim();
 }
 
 int

@@ -6,22 +6,17 @@
  * are checked before any path is built); callbacks run from a uv timer,
  * never inside fetch_get nor inside an lws callback; a dl is freed only in
  * its last close_cb, and the struct fetch only once its last dl is. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "fetch/fetch_int.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "os/os.h"
 
 #define HASH_CHUNK (64 * 1024)
 
@@ -92,40 +87,45 @@ fetch__check_work(uv_work_t *req)
 	struct fetch_dl *dl = req->data;
 	mbedtls_sha256_context h;
 	unsigned char *buf, digest[32];
-	struct stat st;
-	ssize_t n;
-	int fd;
+	struct os_fileinfo info;
+	struct os_file *file;
+	size_t n;
+	int rc;
 
 	dl->check_rc = 0;
-	if ((fd = open(dl->dest, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		dl->check_rc = -errno;
+	if ((rc = os_file_open(dl->dest, OS_OPEN_READ | OS_OPEN_NOFOLLOW, 0,
+	    &file)) != 0) {
+		dl->check_rc = rc;
 		return;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	if (os_file_info(file, &info) != 0 || info.type != OS_FTYPE_REG ||
 	    !(buf = malloc(HASH_CHUNK))) {
 		dl->check_rc = -EINVAL;
-		close(fd);
+		os_file_close(file);
 		return;
 	}
 	mbedtls_sha256_init(&h);
 	mbedtls_sha256_starts(&h, 0);
-	while ((n = read(fd, buf, HASH_CHUNK)) > 0)
-		mbedtls_sha256_update(&h, buf, (size_t)n);
-	if (n < 0)
-		dl->check_rc = -errno;
+	while ((rc = os_file_read(file, buf, HASH_CHUNK, &n)) == 0 && n > 0)
+		mbedtls_sha256_update(&h, buf, n);
+	if (rc != 0)
+		dl->check_rc = rc;
 	mbedtls_sha256_finish(&h, digest);
 	mbedtls_sha256_free(&h);
 	fetch__hex(digest, dl->check_hex);
 	free(buf);
-	close(fd);
+	os_file_close(file);
 }
 
 static void
 fetch__dir_touch(const char *dir)
 {
+	int rc;
+
 	/* The sha256 dir's mtime is the purge clock. */
-	if (utimes(dir, NULL) != 0 && errno != ENOENT)
-		log_warn(FETCH_PART, "cannot refresh the time of %s", dir);
+	if ((rc = os_touch(dir)) != 0 && rc != -ENOENT)
+		log_warnx(FETCH_PART, "cannot refresh the time of %s: %s", dir,
+		    strerror(-rc));
 }
 
 static void
@@ -133,6 +133,7 @@ fetch__check_done(uv_work_t *req, int status)
 {
 	struct fetch_dl *dl = req->data;
 	struct fetch *f = dl->f;
+	int rc;
 
 	dl->work_busy = false;
 	if (dl->state == FETCH_DL_CLOSING) {
@@ -149,9 +150,9 @@ fetch__check_done(uv_work_t *req, int status)
 	if (status == 0 && dl->check_rc == 0) {
 		log_warnx(FETCH_PART, "cached %s has sha256 %s instead of %s: "
 		    "downloading it again", dl->dest, dl->check_hex, dl->sha);
-		if (unlink(dl->dest) != 0 && errno != ENOENT) {
+		if ((rc = os_unlink(dl->dest)) != 0 && rc != -ENOENT) {
 			fetch__dl_finish(dl, false, "cannot remove the corrupt "
-			    "cached file %s: %s", dl->dest, strerror(errno));
+			    "cached file %s: %s", dl->dest, strerror(-rc));
 			return;
 		}
 	} else if (status == 0 && dl->check_rc != -ENOENT) {
@@ -265,7 +266,6 @@ fetch__dl_new(struct fetch *f, const struct fetch_file *file)
 	if (!dl)
 		return NULL;
 	dl->f = f;
-	dl->fd = -1;
 	dl->size_bytes = file->size_bytes;
 	for (i = 0; i < FETCH_SHA_HEX; i++)
 		dl->sha[i] = (char)((file->sha256[i] >= 'A' &&
@@ -406,59 +406,46 @@ fetch_cancel(struct fetch *f, void *arg)
 	}
 }
 
-static int
-fetch__rm_entry(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
-		return rmdir(path) == 0 ? 0 : -1;
-	return unlink(path) == 0 ? 0 : -1;
-}
-
 int
 fetch_cache_purge(struct fetch *f, long ttl_s)
 {
 	const char *root = f ? f->cfg->task_cache_dir : NULL;
-	struct dirent *de;
-	struct stat st;
+	struct os_fileinfo info;
 	struct fetch_dl *dl;
 	time_t cutoff = time(NULL) - ttl_s;
-	char *path;
-	DIR *d;
-	int n = 0;
+	char **names, *path;
+	size_t n_names, i;
+	int n = 0, rc;
 
 	if (!root || ttl_s <= 0)
 		return 0;
-	if (!(d = opendir(root))) {
-		if (errno != ENOENT)
-			log_warn(FETCH_PART, "cannot read %s", root);
+	if ((rc = os_dir_list(root, OS_FTYPE_DIR, &names, &n_names)) != 0) {
+		if (rc != -ENOENT)
+			log_warnx(FETCH_PART, "cannot read %s: %s", root,
+			    strerror(-rc));
 		return 0;
 	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
+	for (i = 0; i < n_names; i++) {
 		for (dl = f->dls; dl; dl = dl->next)
-			if (!strcmp(dl->sha, de->d_name))
+			if (!strcmp(dl->sha, names[i]))
 				break;
 		if (dl)
 			continue;   /* in use right now */
-		if (!(path = util_asprintf("%s/%s", root, de->d_name)))
+		if (!(path = util_asprintf("%s/%s", root, names[i])))
 			break;
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    st.st_mtime < cutoff) {
-			/* FTW_PHYS: a symlink inside is removed, not followed. */
-			if (nftw(path, fetch__rm_entry, 16,
-			    FTW_DEPTH | FTW_PHYS) == 0) {
+		if (os_path_info(path, false, &info) == 0 &&
+		    info.type == OS_FTYPE_DIR && info.mtime < cutoff) {
+			/* A symlink inside is removed, not followed. */
+			if ((rc = os_rmtree_at(path)) == 0) {
 				log_info(FETCH_PART, "purged %s", path);
 				n++;
 			} else
-				log_warn(FETCH_PART, "cannot purge %s", path);
+				log_warnx(FETCH_PART, "cannot purge %s: %s",
+				    path, strerror(-rc));
 		}
 		free(path);
 	}
-	closedir(d);
+	os_names_free(names, n_names);
 	return n;
 }
 

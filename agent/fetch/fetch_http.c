@@ -8,14 +8,10 @@
  * temp file; the next attempt and every result start from a uv timer, never
  * from inside an lws callback. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <libwebsockets.h>
 
@@ -24,6 +20,7 @@
 #include "base/log.h"
 #include "conn/tls_peer.h"
 #include "base/util.h"
+#include "os/os.h"
 
 #define PROTOCOL_NAME "pxpd-fetch"
 /* curl's connect limit when task-download-connect-timeout is 0. */
@@ -45,14 +42,17 @@ static void fetch__attempt_end(struct fetch_dl *dl, enum fetch_end how,
 static void
 fetch__temp_drop(struct fetch_dl *dl)
 {
-	if (dl->fd >= 0) {
-		close(dl->fd);
-		dl->fd = -1;
+	int rc;
+
+	if (dl->file) {
+		os_file_close(dl->file);
+		dl->file = NULL;
 		mbedtls_sha256_free(&dl->hash);
 	}
 	if (dl->tmp) {
-		if (unlink(dl->tmp) != 0 && errno != ENOENT)
-			log_warn(FETCH_PART, "cannot remove %s", dl->tmp);
+		if ((rc = os_unlink(dl->tmp)) != 0 && rc != -ENOENT)
+			log_warnx(FETCH_PART, "cannot remove %s: %s", dl->tmp,
+			    strerror(-rc));
 		free(dl->tmp);
 		dl->tmp = NULL;
 	}
@@ -106,7 +106,7 @@ fetch__attempt_end(struct fetch_dl *dl, enum fetch_end how, bool kill,
 		return;
 	}
 	/* An empty sha256 dir would only wait for the purge. */
-	(void)rmdir(dl->dir);
+	(void)os_rmdir(dl->dir);
 	if (how == FETCH_END_FATAL) {
 		fetch__dl_finish(dl, false, "%s", msg);
 		return;
@@ -160,34 +160,23 @@ fetch__total_timeout(uv_timer_t *t)
 
 /* ---- one attempt -------------------------------------------------------- */
 
-/* task-cache-dir is re-created if someone removed it while we run; its
- * parents are made on the way (their errors show at the last step). */
+/* task-cache-dir is re-created if someone removed it while we run,
+ * with its parents; the sha256 dir is private. */
 static int
 fetch__dirs_make(struct fetch_dl *dl)
 {
-	struct stat st;
-	char *p, *c;
-	int rc = 0;
+	struct os_fileinfo info;
+	int rc;
 
-	if (!(p = util_strdup(dl->f->cfg->task_cache_dir)))
-		return -ENOMEM;
-	for (c = p + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		(void)mkdir(p, 0750);
-		*c = '/';
-	}
-	if (mkdir(p, 0750) != 0 && errno != EEXIST)
-		rc = -errno;
-	free(p);
-	if (rc != 0)
+	if ((rc = os_mkdir_p(dl->f->cfg->task_cache_dir, OS_MODE_DIR_GROUP,
+	    OS_MODE_DIR_GROUP)) != 0)
 		return rc;
-	if (mkdir(dl->dir, 0700) != 0 && errno != EEXIST)
-		return -errno;
-	if (lstat(dl->dir, &st) != 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if ((rc = os_create_private(dl->dir, OS_FTYPE_DIR, NULL)) != 0 &&
+	    rc != -EEXIST)
+		return rc;
+	if ((rc = os_path_info(dl->dir, false, &info)) != 0)
+		return rc;
+	return info.type == OS_FTYPE_DIR ? 0 : -ENOTDIR;
 }
 
 static int
@@ -203,10 +192,7 @@ fetch__temp_open(struct fetch_dl *dl)
 	    (unsigned)(r >> 16) & 0xffff, (unsigned)r & 0xffff);
 	if (!dl->tmp)
 		return -ENOMEM;
-	dl->fd = open(dl->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (dl->fd < 0) {
-		rc = -errno;
+	if ((rc = os_create_private(dl->tmp, OS_FTYPE_REG, &dl->file)) != 0) {
 		free(dl->tmp);
 		dl->tmp = NULL;
 		return rc;
@@ -418,10 +404,9 @@ static int
 fetch__on_data(struct fetch_dl *dl, const void *in, size_t len)
 {
 	int64_t limit = dl->size_bytes >= 0 ? dl->size_bytes : FETCH_SIZE_CAP;
-	const char *p = in;
-	ssize_t n;
+	int rc;
 
-	if (dl->fd < 0)
+	if (!dl->file)
 		return -1;
 	if (dl->got + len > (uint64_t)limit) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "The downloaded "
@@ -433,16 +418,10 @@ fetch__on_data(struct fetch_dl *dl, const void *in, size_t len)
 	dl->got += len;
 	/* Small writes to a local file: the page cache takes them without
 	 * blocking the loop in practice (no fsync here). */
-	while (len) {
-		if ((n = write(dl->fd, p, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot "
-			    "write %s: %s", dl->tmp, strerror(errno));
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+	if ((rc = os_file_write(dl->file, in, len)) != 0) {
+		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot write "
+		    "%s: %s", dl->tmp, strerror(-rc));
+		return -1;
 	}
 	return 0;
 }
@@ -452,9 +431,10 @@ fetch__on_completed(struct fetch_dl *dl)
 {
 	unsigned char digest[32];
 	char hex[FETCH_SHA_HEX + 1];
-	int fd = dl->fd;
+	struct os_file *file = dl->file;
+	int rc;
 
-	if (fd < 0)
+	if (!file)
 		return -1;
 	mbedtls_sha256_finish(&dl->hash, digest);
 	fetch__hex(digest, hex);
@@ -467,24 +447,27 @@ fetch__on_completed(struct fetch_dl *dl)
 		return -1;
 	}
 	/* Owner only, and executable: a task file may be run in place. */
-	if (fchmod(fd, 0700) != 0 || close(fd) != 0) {
-		dl->fd = -1;
-		mbedtls_sha256_free(&dl->hash);
+	if ((rc = os_file_chmod(file, OS_MODE_EXEC_PRIVATE)) != 0)
+		(void)os_file_close(file);
+	else
+		rc = os_file_close(file);
+	dl->file = NULL;
+	mbedtls_sha256_free(&dl->hash);
+	if (rc != 0) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot finish "
-		    "%s: %s", dl->tmp, strerror(errno));
+		    "%s: %s", dl->tmp, strerror(-rc));
 		return -1;
 	}
-	dl->fd = -1;
-	mbedtls_sha256_free(&dl->hash);
-	if (rename(dl->tmp, dl->dest) != 0) {
+	if ((rc = os_rename(dl->tmp, dl->dest)) != 0) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "cannot move %s "
-		    "into place: %s", dl->dest, strerror(errno));
+		    "into place: %s", dl->dest, strerror(-rc));
 		return -1;
 	}
 	free(dl->tmp);
 	dl->tmp = NULL;
-	if (utimes(dl->dir, NULL) != 0)
-		log_warn(FETCH_PART, "cannot refresh the time of %s", dl->dir);
+	if ((rc = os_touch(dl->dir)) != 0)
+		log_warnx(FETCH_PART, "cannot refresh the time of %s: %s",
+		    dl->dir, strerror(-rc));
 	log_info(FETCH_PART, "downloaded %s (%llu bytes, sha256 ok)", dl->url,
 	    (unsigned long long)dl->got);
 	fetch__attempt_end(dl, FETCH_END_OK, false, NULL);

@@ -30,6 +30,7 @@
 
 struct lws;
 struct lws_context;
+struct os_file;
 struct lws_vhost;
 struct tls_crl;
 
@@ -81,7 +82,7 @@ struct fetch_dl {
 	bool tcp_up;                   /* this address took the TCP connection */
 	struct lws *wsi;
 	int status;
-	int fd;                        /* temp file, -1 when none */
+	struct os_file *file;          /* temp file, NULL when none */
 	char *tmp;
 	mbedtls_sha256_context hash;
 	uint64_t got;

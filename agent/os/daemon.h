@@ -1,6 +1,7 @@
 /* daemon.h: the OS service glue: detaching and the single-instance lock
- * (pidfile). os/posix/daemon.c now; a Windows service is os/win/
- * behind the same calls. Stop and reopen events are service.h's. */
+ * (pidfile). os/posix/daemon.c now; a Windows service is os/win/daemon.c
+ * behind the same calls. Stop and reopen events are service.h's; files,
+ * the system log and the rest of the platform are os.h's. */
 #ifndef PXPD_DAEMON_H
 #define PXPD_DAEMON_H
 
@@ -18,9 +19,5 @@ struct daemon_lock *daemon_lock_take(const char *path, char *err,
     size_t errlen);
 /* Releases the lock and removes the pidfile. NULL does nothing. */
 void daemon_lock_release(struct daemon_lock *l);
-
-/* Gives freed heap memory back to the OS (after a large action output
- * was processed), so a burst does not stay in pxpd's RSS. */
-void daemon_memory_trim(void);
 
 #endif

@@ -1,15 +1,16 @@
 /* owed.c: owed responses: write, clear, replay in the order they were
  * written. The listing of transactions is spool.c's, the purge purge.c's,
- * system calls os/posix/spool_fs.c's; delivering an owed response is the
- * engine's (engine/owed.c). Invariants: an owed file is written durably
- * (fsync) since it is the only copy of an undelivered result; its seq is
- * strictly greater than every seq on disk when it was written. */
+ * system calls os.h's; delivering an owed response is the engine's
+ * (engine/owed.c). Invariants: an owed file is written durably (fsync)
+ * since it is the only copy of an undelivered result; its seq is strictly
+ * greater than every seq on disk when it was written. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
 
@@ -98,7 +99,7 @@ owed__collect(struct spool *s, struct owed_entry **out, size_t *nout)
 
 	*out = NULL;
 	*nout = 0;
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	if (n && !(v = calloc(n, sizeof(*v)))) {
 		rc = -ENOMEM;
@@ -128,7 +129,7 @@ owed__collect(struct spool *s, struct owed_entry **out, size_t *nout)
 	v = NULL;
 cleanup:
 	owed__entries_free(v, cnt);
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return rc;
 }
 
@@ -184,21 +185,21 @@ spool_owed_write(struct spool *s, const char *tid, const char *type,
 		goto cleanup;
 	/* A blocking transaction has no directory; its owed reply gets one,
 	 * removed again by spool_owed_clear. */
-	rc = spool__fs_mkdir(dir, 0700);
+	rc = os_create_private(dir, OS_FTYPE_DIR, NULL);
 	if (rc == 0)
 		made_dir = true;
 	else if (rc != -EEXIST)
 		goto cleanup;
-	if ((rc = spool__fs_write_atomic(path, text, strlen(text), true)) != 0)
+	if ((rc = os_write_atomic(path, text, strlen(text), true)) != 0)
 		goto cleanup;
 	/* The file itself is safe now; a failed sync of the new directory's
 	 * entry is no reason to report the write failed. */
 	if (made_dir)
-		spool__fs_sync_dir(s->dir);
+		os_dir_sync(s->dir);
 	s->owed_seq = seq;
 cleanup:
 	if (rc != 0 && made_dir)
-		spool__fs_rmdir(dir);
+		os_rmdir(dir);
 	free(qtype);
 	free(qtarget);
 	free(text);
@@ -220,13 +221,13 @@ spool_owed_clear(struct spool *s, const char *tid)
 		rc = -ENOMEM;
 		goto cleanup;
 	}
-	rc = spool__fs_unlink(path);
+	rc = os_unlink(path);
 	if (rc == -ENOENT)
 		rc = 0;
 	/* Only succeeds for a directory spool_owed_write made for a blocking
 	 * transaction: any other one still holds its metadata. */
 	if (rc == 0)
-		spool__fs_rmdir(dir);
+		os_rmdir(dir);
 cleanup:
 	free(dir);
 	free(path);

@@ -1,12 +1,14 @@
 /* purge.c: removing old transactions from the spool (spool_purge). When
  * to purge is the engine's (engine/purge.c); the per-transaction files
- * are spool.c's. Invariant: purge never removes a directory it cannot
- * prove finished and old, nor one that still owes a response. */
+ * are spool.c's, the removal os.h's (os_rmtree_at). Invariant: purge
+ * never removes a directory it cannot prove finished and old, nor one
+ * that still owes a response. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
 
@@ -59,7 +61,7 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 	if (ttl_s == 0)                 /* "0d": purging is off */
 		return 0;
 	cutoff = (int64_t)(util_now_ms() / 1000) - (int64_t)ttl_s;
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if (busy && busy(arg, names[i]))
@@ -71,7 +73,7 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 			continue;
 		if (!(path = spool_path(s, names[i], NULL)))
 			continue;
-		if ((rc = spool_rmtree(path)) == 0) {
+		if ((rc = os_rmtree_at(path)) == 0) {
 			log_debug("spool", "%s: purged", names[i]);
 			gone++;
 		} else {
@@ -80,6 +82,6 @@ spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg)
 		}
 		free(path);
 	}
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return gone;
 }

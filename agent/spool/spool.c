@@ -1,7 +1,7 @@
 /* spool.c: the results spool (spool.h): transaction id checks, opening the
  * spool, the per-transaction directory, its metadata and its files. Owed
  * responses are in owed.c, purging in purge.c; every system call is
- * behind os/posix/spool_fs.c. Not the wire format (codec) nor processes
+ * behind os.h. Not the wire format (codec) nor processes
  * (exec). Invariants: no path is built from a transaction id or file name
  * that failed spool_tid_check, each public function re-checks its tid
  * itself (ids come off the wire), and every file is replaced whole (temp +
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
 
@@ -91,8 +92,8 @@ spool_open(const char *dir, char *err, size_t errlen)
 	char uuid[UTIL_UUID_LEN];
 	char *probe = NULL;
 	size_t len;
+	struct os_fileinfo info;
 	int rc;
-	bool shared = false;
 
 	if (!dir || !*dir) {
 		spool__fail(err, errlen, "spool-dir is empty");
@@ -107,12 +108,16 @@ spool_open(const char *dir, char *err, size_t errlen)
 		s->dir[--len] = '\0';
 	/* Parents as any tool would make them; the spool itself private,
 	 * since results may hold secrets. */
-	if ((rc = spool__fs_mkdir_p(s->dir, 0755, 0700)) != 0) {
+	if ((rc = os_mkdir_p(s->dir, OS_MODE_DIR_PUBLIC,
+	    OS_MODE_DIR_PRIVATE)) != 0) {
 		spool__fail(err, errlen, "cannot create spool-dir '%s': %s",
 		    s->dir, strerror(-rc));
 		goto fail;
 	}
-	if ((rc = spool__fs_dir_check(s->dir, true, &shared)) != 0) {
+	if ((rc = os_path_info(s->dir, true, &info)) == 0 &&
+	    info.type != OS_FTYPE_DIR)
+		rc = -ENOTDIR;
+	if (rc != 0) {
 		spool__fail(err, errlen, "spool-dir '%s': %s", s->dir,
 		    strerror(-rc));
 		goto fail;
@@ -123,13 +128,13 @@ spool_open(const char *dir, char *err, size_t errlen)
 		spool__fail(err, errlen, "out of memory");
 		goto fail;
 	}
-	if ((rc = spool__fs_mkdir(probe, 0700)) != 0 ||
-	    (rc = spool__fs_rmdir(probe)) != 0) {
+	if ((rc = os_create_private(probe, OS_FTYPE_DIR, NULL)) != 0 ||
+	    (rc = os_rmdir(probe)) != 0) {
 		spool__fail(err, errlen, "spool-dir '%s' is not writable: %s",
 		    s->dir, strerror(-rc));
 		goto fail;
 	}
-	if (shared)
+	if (info.perm & 077)        /* group or others have some access */
 		log_warnx("spool", "spool-dir '%s' is readable by group or "
 		    "others; results may hold secrets (chmod 0700)", s->dir);
 	s->owed_seq = spool__owed_seq_max(s);
@@ -191,12 +196,12 @@ spool_create(struct spool *s, const char *tid, const cJSON *metadata)
 	if ((rc = spool__path(s, tid, NULL, &path)) != 0)
 		return rc;
 	/* mkdir is the atomic test-and-set behind the dedup of pxp.md §5. */
-	if ((rc = spool__fs_mkdir(path, 0700)) != 0)
+	if ((rc = os_create_private(path, OS_FTYPE_DIR, NULL)) != 0)
 		goto cleanup;
 	/* Without metadata the directory would still block the id and yet
 	 * answer "unknown"; remove it so the request can be retried. */
 	if ((rc = spool_metadata_write(s, tid, metadata)) != 0)
-		spool_rmtree(path);
+		os_rmtree_at(path);
 cleanup:
 	free(path);
 	return rc;
@@ -205,6 +210,7 @@ cleanup:
 bool
 spool_exists(const struct spool *s, const char *tid)
 {
+	struct os_fileinfo info;
 	char *path = NULL;
 	bool yes;
 
@@ -212,7 +218,8 @@ spool_exists(const struct spool *s, const char *tid)
 		return false;
 	/* A real directory only: a symlink planted in the spool is no
 	 * transaction of ours. */
-	yes = spool__fs_dir_check(path, false, NULL) == 0;
+	yes = os_path_info(path, false, &info) == 0 &&
+	    info.type == OS_FTYPE_DIR;
 	free(path);
 	return yes;
 }
@@ -315,7 +322,7 @@ spool_file_read(const struct spool *s, const char *tid, const char *name,
 	*truncated = false;
 	if ((rc = spool__path(s, tid, name, &path)) != 0)
 		return rc;
-	rc = spool__fs_read(path, max, buf, len, truncated);
+	rc = os_read_file(path, false, max, buf, len, truncated);
 	free(path);
 	return rc;
 }
@@ -331,7 +338,7 @@ spool_file_read_at(const struct spool *s, const char *tid, const char *name,
 	*len = 0;
 	if ((rc = spool__path(s, tid, name, &path)) != 0)
 		return rc;
-	rc = spool__fs_read_at(path, off, max, buf, len);
+	rc = os_read_at(path, off, max, buf, len);
 	free(path);
 	return rc;
 }
@@ -347,7 +354,7 @@ spool_file_write(const struct spool *s, const char *tid, const char *name,
 		return -EINVAL;
 	if ((rc = spool__path(s, tid, name, &path)) != 0)
 		return rc;
-	rc = spool__fs_write_atomic(path, buf ? buf : "", len, false);
+	rc = os_write_atomic(path, buf ? buf : "", len, false);
 	free(path);
 	return rc;
 }
@@ -355,12 +362,13 @@ spool_file_write(const struct spool *s, const char *tid, const char *name,
 bool
 spool_file_exists(const struct spool *s, const char *tid, const char *name)
 {
+	struct os_fileinfo info;
 	char *path = NULL;
 	bool yes;
 
 	if (!name || spool__path(s, tid, name, &path) != 0)
 		return false;
-	yes = spool__fs_exists(path);
+	yes = os_path_info(path, false, &info) == 0;
 	free(path);
 	return yes;
 }
@@ -441,6 +449,26 @@ spool_exitcode_read(const struct spool *s, const char *tid, int *code)
 }
 
 int
+spool__list_tids(struct spool *s, char ***names, size_t *n)
+{
+	size_t i, kept = 0;
+	int rc;
+
+	if ((rc = os_dir_list(s->dir, OS_FTYPE_DIR, names, n)) != 0)
+		return rc;
+	/* Anything else in the spool (a probe, a person's notes) is no
+	 * transaction. */
+	for (i = 0; i < *n; i++) {
+		if (spool_tid_check((*names)[i], NULL, 0) == 0)
+			(*names)[kept++] = (*names)[i];
+		else
+			free((*names)[i]);
+	}
+	*n = kept;
+	return 0;
+}
+
+int
 spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
 {
 	char **names = NULL;
@@ -448,10 +476,10 @@ spool_foreach(struct spool *s, spool_each_cb cb, void *arg)
 	int rc;
 
 	/* A snapshot first, so cb may create or remove directories. */
-	if ((rc = spool__fs_list_tids(s->dir, &names, &n)) != 0)
+	if ((rc = spool__list_tids(s, &names, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++)
 		cb(arg, names[i]);
-	spool__names_free(names, n);
+	os_names_free(names, n);
 	return 0;
 }

@@ -98,7 +98,4 @@ int spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg);
 typedef bool (*spool_busy_cb)(void *arg, const char *tid);
 int spool_purge(struct spool *s, long ttl_s, spool_busy_cb busy, void *arg);
 
-/* Removes a directory tree (used by purge and for temp dirs). */
-int spool_rmtree(const char *path);
-
 #endif

@@ -6,10 +6,9 @@
  * loader freed, only after all four of its handles are closed, and a
  * process handle is closed only after its exit was seen (so every child
  * is reaped); loaded() and done() run from the loop, in file-name order. */
-#include <sys/stat.h>
-
+/* S_IF*, X_OK and SIGKILL come with uv.h on every platform, for
+ * uv_fs_stat, uv_fs_access and uv_process_kill. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -123,14 +123,14 @@ class Revocation(PxpdTestCase):
 
     def test_file_server_revoked_refused(self):
         b = self.env.broker()
-        for n, cert in enumerate(("broker_revoked", "broker_int2"), 1):
+        for n, cert in enumerate(("broker_revoked", "broker_int2")):
             fs = FileServer(self.env, cert=cert)
             try:
                 obj = fs.file_obj("init.sh", "tasks/revmod/init.sh", TASK)
                 agent = self.start_agent([b.uri(2)], version=2, wait_ready=False,
                                          **dict(self.bundle(), **{"master-uris": [fs.uri]}))
-                # One log for both agents: the second waits for its own line.
-                self.env.wait_log("connected to", timeout=15, count=n)
+                # The log is shared by both agents: wait for this one's line.
+                self.env.wait_log("connected to", count=n + 1, timeout=15)
                 rc, lines, _ = self.env.controller(
                     b, version=2, module="task", action="run",
                     params={"task": "revmod", "input": {}, "files": [obj],

@@ -1,16 +1,15 @@
-/* daemon.c: daemon.h for POSIX: fork/setsid, an fcntl-locked pidfile
- * (signals are service.c's). Runs before the event loop starts, so the
+/* daemon.c: daemon.h for POSIX: fork/setsid, an fcntl-locked
+ * pidfile (signals are service.c's). Runs before the event loop starts, so the
  * blocking calls here are fine. */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "os/daemon.h"
+#include "os/os.h"
 #include "base/util.h"
 
 struct daemon_lock {
@@ -50,24 +49,6 @@ fail:
 	return -1;
 }
 
-static int
-daemon__mkparent(const char *path)
-{
-	char *dir = util_strdup(path), *p;
-	int rc = 0;
-
-	if (!dir)
-		return -1;
-	for (p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 struct daemon_lock *
 daemon_lock_take(const char *path, char *err, size_t errlen)
 {
@@ -78,8 +59,9 @@ daemon_lock_take(const char *path, char *err, size_t errlen)
 
 	if (!l)
 		return NULL;
-	daemon__mkparent(path);
-	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* A failure shows up in the open below. */
+	(void)os_mkdir_parent(path, OS_MODE_DIR_PUBLIC);
+	l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, OS_MODE_FILE_PUBLIC);
 	if (l->fd < 0) {
 		snprintf(err, errlen, "pidfile %s: %s", path, strerror(errno));
 		goto fail;
@@ -118,12 +100,4 @@ daemon_lock_release(struct daemon_lock *l)
 	close(l->fd);
 	free(l->path);
 	free(l);
-}
-
-void
-daemon_memory_trim(void)
-{
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
 }

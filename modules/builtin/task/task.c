@@ -13,15 +13,15 @@
 #include "builtin/tasklike.h"
 #include "config/config.h"
 #include "exec/exec.h"
+#include "os/os.h"
 #include "os/task_features.h"
 #include "base/log.h"
-#include "spool/spool.h"
 #include "builtin/task/task_int.h"
 #include "base/util.h"
 
 #define PART "task"
-#define INSTALL_DIR_MODE 0700
-#define INSTALL_FILE_MODE 0700   /* run in place: executable */
+#define INSTALL_DIR_MODE OS_MODE_DIR_PRIVATE
+#define INSTALL_FILE_MODE OS_MODE_EXEC_PRIVATE
 
 static const char *const task_actions[] = { "run", NULL };
 
@@ -81,7 +81,7 @@ static void
 task_run_installdir_drop(struct task_run *r)
 {
 	if (r->blocking && r->installdir &&
-	    spool_rmtree(r->installdir) != 0)
+	    os_rmtree_at(r->installdir) != 0)
 		log_warnx(PART, "cannot remove %s", r->installdir);
 }
 

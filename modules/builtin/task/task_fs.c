@@ -1,19 +1,20 @@
 /* task_fs.c: the filesystem steps of the task, script and file modules:
  * install dirs, copies out of the task cache, SHA-256 of a destination,
- * mkdir -p. Portable through libuv's synchronous uv_fs_* calls; they
- * block, so callers run them in uv_queue_work, never on the loop. Not
+ * mkdir -p. Portable through libuv's synchronous uv_fs_* calls and os.h;
+ * they block, so callers run them in uv_queue_work, never on the loop. Not
  * the cache itself (fetch.c) nor the spool (spool.c).
  * Invariant: paths built here from request names pass task_fs_rel_ok
  * first, so they stay below the root they are joined to. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <mbedtls/sha256.h>
 
 #include "builtin/task/task_int.h"
 #include "base/util.h"
+#include "os/os.h"
 
 #define HASH_CHUNK (64 * 1024)
 
@@ -57,23 +58,22 @@ int
 task_fs_tempdir(uv_loop_t *loop, const char *parent, char **out, char *err,
     size_t errlen)
 {
-	uv_fs_t req;
 	uint64_t r;
-	int rc = UV_EEXIST, tries;
+	int rc = -EEXIST, tries;
 	char *path;
 
+	(void)loop;
 	*out = NULL;
-	for (tries = 0; tries < 8 && rc == UV_EEXIST; tries++) {
+	for (tries = 0; tries < 8 && rc == -EEXIST; tries++) {
 		r = util_random64();
 		if (!(path = util_asprintf("%s/temp_task_%04x-%04x-%04x-%04x",
 		    parent, (unsigned)(r >> 48) & 0xffff,
 		    (unsigned)(r >> 32) & 0xffff, (unsigned)(r >> 16) & 0xffff,
 		    (unsigned)r & 0xffff))) {
 			snprintf(err, errlen, "out of memory");
-			return UV_ENOMEM;
+			return -ENOMEM;
 		}
-		rc = uv_fs_mkdir(loop, &req, path, 0700, NULL);
-		uv_fs_req_cleanup(&req);
+		rc = os_create_private(path, OS_FTYPE_DIR, NULL);
 		if (rc == 0) {
 			*out = path;
 			return 0;
@@ -81,56 +81,21 @@ task_fs_tempdir(uv_loop_t *loop, const char *parent, char **out, char *err,
 		free(path);
 	}
 	snprintf(err, errlen, "cannot create a task install directory in %s: "
-	    "%s", parent, uv_strerror(rc));
+	    "%s", parent, strerror(-rc));
 	return rc;
-}
-
-static int
-task__isdir(uv_loop_t *loop, const char *path)
-{
-	uv_fs_t req;
-	int rc = uv_fs_stat(loop, &req, path, NULL);
-	bool dir = rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
-
-	uv_fs_req_cleanup(&req);
-	return rc < 0 ? rc : dir ? 0 : UV_ENOTDIR;
 }
 
 int
 task_fs_mkdirs(uv_loop_t *loop, const char *path, int mode, char *err,
     size_t errlen)
 {
-	uv_fs_t req;
-	char *p, *c, keep;
-	int rc = 0;
+	int rc;
 
-	if (!(p = util_strdup(path))) {
-		snprintf(err, errlen, "out of memory");
-		return UV_ENOMEM;
-	}
-	/* Each prefix in turn, skipping empty components and a drive. */
-	for (c = p + 1; ; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		keep = *c;
-		*c = '\0';
-		if (c[-1] != '/' && c[-1] != ':') {
-			rc = uv_fs_mkdir(loop, &req, p, mode, NULL);
-			uv_fs_req_cleanup(&req);
-			if (rc == UV_EEXIST)
-				rc = task__isdir(loop, p);
-			if (rc != 0) {
-				snprintf(err, errlen, "cannot create directory %s: "
-				    "%s", p, rc == UV_ENOTDIR ? "it exists and is "
-				    "not a directory" : uv_strerror(rc));
-				break;
-			}
-		}
-		if (keep == '\0')
-			break;
-		*c = keep;
-	}
-	free(p);
+	(void)loop;
+	if ((rc = os_mkdir_p(path, mode, mode)) != 0)
+		snprintf(err, errlen, "cannot create directory %s: %s", path,
+		    rc == -ENOTDIR ? "it or a parent exists and is not a "
+		    "directory" : strerror(-rc));
 	return rc;
 }
 
@@ -172,6 +137,7 @@ int
 task_fs_sha256(uv_loop_t *loop, const char *path, char hex[TASK_SHA_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
+	struct os_fileinfo info;
 	mbedtls_sha256_context h;
 	unsigned char digest[32], *buf = NULL;
 	uv_fs_t req;
@@ -179,12 +145,10 @@ task_fs_sha256(uv_loop_t *loop, const char *path, char hex[TASK_SHA_HEX + 1])
 	uv_file fd;
 	int rc, i;
 
-	rc = uv_fs_lstat(loop, &req, path, NULL);
-	if (rc == 0 && (req.statbuf.st_mode & S_IFMT) != S_IFREG)
-		rc = UV_EINVAL;
-	uv_fs_req_cleanup(&req);
-	if (rc != 0)
+	if ((rc = os_path_info(path, false, &info)) != 0)
 		return rc;
+	if (info.type != OS_FTYPE_REG)
+		return -EINVAL;
 	if ((fd = uv_fs_open(loop, &req, path, UV_FS_O_RDONLY, 0, NULL)) < 0) {
 		uv_fs_req_cleanup(&req);
 		return fd;

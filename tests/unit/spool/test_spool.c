@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "spool/spool.h"
-#include "spool/spool_int.h"   /* spool__fs_mkdir_p for fixtures */
+#include "os/os.h"             /* os_mkdir_p for fixtures */
 #include "base/util.h"
 
 #define PATH_BUF 256
@@ -758,7 +758,7 @@ spool_purge_decisions(void **state)
 	assert_int_equal(spool_file_write(f->s, "old-done", "stdout", "x", 1),
 	    0);
 	snprintf(path, sizeof(path), "%s/old-done/temp_task_1/a/b", f->dir);
-	assert_int_equal(spool__fs_mkdir_p(path, 0700, 0700), 0);
+	assert_int_equal(os_mkdir_p(path, 0700, 0700), 0);
 
 	assert_int_equal(spool_purge(f->s, 0, busy_cb, NULL), 0);  /* off */
 	assert_true(spool_exists(f->s, "old-done"));
@@ -833,7 +833,7 @@ spool_rmtree_no_symlink_follow(void **state)
 
 	snprintf(tree, sizeof(tree), "%s/tree", f->root);
 	snprintf(path, sizeof(path), "%s/d1/d2", tree);
-	assert_int_equal(spool__fs_mkdir_p(path, 0755, 0755), 0);
+	assert_int_equal(os_mkdir_p(path, 0755, 0755), 0);
 	snprintf(path, sizeof(path), "%s/d1/d2/file", tree);
 	write_raw(path, "x");
 	snprintf(path, sizeof(path), "%s/d1/to-outside", tree);
@@ -845,7 +845,7 @@ spool_rmtree_no_symlink_follow(void **state)
 	snprintf(path, sizeof(path), "%s/d1/ro", tree);
 	assert_int_equal(mkdir(path, 0500), 0);   /* no write bit: still goes */
 
-	assert_int_equal(spool_rmtree(tree), 0);
+	assert_int_equal(os_rmtree_at(tree), 0);
 	assert_false(path_exists(tree));
 	assert_true(path_exists(keep));
 	assert_int_equal(count_entries(outside), 1);
@@ -853,22 +853,22 @@ spool_rmtree_no_symlink_follow(void **state)
 	/* A root that is itself a symlink: only the link goes. */
 	snprintf(path, sizeof(path), "%s/rootlink", f->root);
 	assert_int_equal(symlink(outside, path), 0);
-	assert_int_equal(spool_rmtree(path), 0);
+	assert_int_equal(os_rmtree_at(path), 0);
 	assert_false(path_exists(path));
 	assert_true(path_exists(keep));
 	/* Trailing slashes, missing trees and silly roots. */
 	snprintf(path, sizeof(path), "%s/t2/", f->root);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(spool_rmtree(path), 0);
+	assert_int_equal(os_rmtree_at(path), 0);
 	assert_false(path_exists(path));
-	assert_int_equal(spool_rmtree(path), -ENOENT);
-	assert_int_equal(spool_rmtree(""), -EINVAL);
-	assert_int_equal(spool_rmtree(NULL), -EINVAL);
+	assert_int_equal(os_rmtree_at(path), -ENOENT);
+	assert_int_equal(os_rmtree_at(""), -EINVAL);
+	assert_int_equal(os_rmtree_at(NULL), -EINVAL);
 	snprintf(path, sizeof(path), "%s/..", f->root);
-	assert_int_equal(spool_rmtree(path), -EINVAL);
-	assert_int_equal(spool_rmtree("/"), -EINVAL);
+	assert_int_equal(os_rmtree_at(path), -EINVAL);
+	assert_int_equal(os_rmtree_at("/"), -EINVAL);
 	/* A plain file. */
-	assert_int_equal(spool_rmtree(keep), 0);
+	assert_int_equal(os_rmtree_at(keep), 0);
 	assert_false(path_exists(keep));
 }
 
