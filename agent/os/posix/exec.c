@@ -10,16 +10,15 @@
  * the last close callback has run; done is called at most once, and
  * only from a libuv callback. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <sys/types.h>
-#include <unistd.h>
 
+#include "os/os.h"
 #include "os/posix/exec_posix.h"
 #include "base/log.h"
 
@@ -131,58 +130,43 @@ exec_child_release(struct exec_child *c)
 }
 
 /* Small result-dir file into buf (NUL-ended): bytes read, or -ENOENT,
- * or -EINVAL when it is not a regular file or does not fit (a pid or
- * exitcode file is a few bytes; a FIFO put there must not block us).
- * Reading them inline costs the loop no more than a stat. */
+ * or -EINVAL when it is not a regular file (a FIFO put there must not
+ * block us; a symlink is not followed) or does not fit in buf. These
+ * files are a few bytes on a local disk: reading them inline costs the
+ * loop no more than a stat. */
 static ssize_t
 exec_file_small_read(const char *dir, const char *name, char *buf,
     size_t size)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	char path[PATH_MAX], *data = NULL;
 	size_t len = 0;
-	ssize_t n;
-	int fd, rc;
+	bool truncated = false;
+	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
 		return -ENAMETOOLONG;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK)) < 0)
-		return errno == ENOENT ? -ENOENT : -EINVAL;
-	rc = -EINVAL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto cleanup;
-	/* One byte more than fits: a longer file is refused whole. */
-	while (len < size) {
-		do
-			n = read(fd, buf + len, size - len);
-		while (n < 0 && errno == EINTR);
-		if (n < 0)
-			goto cleanup;
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if ((rc = os_read_file(path, false, size - 1, &data, &len,
+	    &truncated)) == 0) {
+		if (truncated)
+			rc = -EINVAL;
+		else
+			memcpy(buf, data, len + 1);
 	}
-	if (len < size) {
-		buf[len] = '\0';
-		rc = (int)len;
-	}
-cleanup:
-	close(fd);
-	return rc;
+	free(data);
+	return rc != 0 ? rc : (ssize_t)len;
 }
 
 static bool
 exec_file_exists(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
-	struct stat st;
+	struct os_fileinfo info;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
 		return false;
-	return lstat(path, &st) == 0;
+	return os_path_info(path, false, &info) == 0;
 }
 
 /* -1 when the exitcode file is missing or not a number. */
@@ -549,12 +533,12 @@ fail:
 static bool
 exec_exitcode_settled(const char *dir)
 {
-	char path[4096];
-	struct stat st;
+	char path[PATH_MAX];
+	struct os_fileinfo info;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, EXEC__FILE_EXITCODE);
-	return stat(path, &st) == 0 &&
-	    time(NULL) - st.st_mtime >= EXEC_EXITCODE_SETTLED_S;
+	return os_path_info(path, true, &info) == 0 &&
+	    time(NULL) - info.mtime >= EXEC_EXITCODE_SETTLED_S;
 }
 
 static void
