@@ -1,6 +1,6 @@
 /* cgroup.c: the pure parts of cgroup.h: the cgroup v2 line of
  * /proc/<pid>/cgroup and controller lists. No I/O; shared by
- * cgroup_linux.c and the unit tests, on every system. */
+ * os/linux/cgroup.c and the unit tests, on every system. */
 #include <stdbool.h>
 #include <string.h>
 

@@ -6,8 +6,8 @@
  *   D/pxpd-<wrapper pid>-action   one action, with memory.max, pids.max,
  *                             cpu.max; killed with cgroup.kill
  * cgroup_probe() runs once in pxpd at startup; the cgroup_action_*
- * calls run in the wrapper. cgroup_linux.c implements them,
- * cgroup_nolinux.c says "unavailable" elsewhere, cgroup.c holds the
+ * calls run in the wrapper. os/linux/cgroup.c implements them,
+ * os/cgroup_none.c says "unavailable" elsewhere, cgroup.c holds the
  * pure parsers. */
 #ifndef PXPD_CGROUP_H
 #define PXPD_CGROUP_H

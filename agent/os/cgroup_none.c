@@ -1,4 +1,4 @@
-/* cgroup_nolinux.c: cgroup.h where there are no cgroups (not Linux):
+/* cgroup_none.c: cgroup.h where there are no cgroups (not Linux):
  * the probe says so and the wrapper falls back to rlimits. The pure
  * parsers are in cgroup.c. */
 #include <errno.h>

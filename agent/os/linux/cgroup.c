@@ -1,8 +1,8 @@
-/* cgroup_linux.c: cgroup v2 per action. Owns finding the delegated
+/* cgroup.c (Linux): cgroup v2 per action. Owns finding the delegated
  * directory at pxpd's startup (and moving pxpd into its "agent" leaf),
  * and, in the wrapper, an action's cgroup: create with limits, signal,
- * kill, remove. Not when to kill (wrapper_posix.c) nor the fallback to
- * rlimits (wrapper_sandbox_posix.c).
+ * kill, remove. Not when to kill (os/posix/wrapper.c) nor the fallback to
+ * rlimits (os/posix/sandbox.c).
  * Invariant: nothing is created or written outside the delegated
  * directory the probe found, and a cgroup_action_create that fails
  * leaves no directory behind. Every file read is bounded. */

@@ -1,9 +1,9 @@
-/* wrapper_sandbox_posix.c: the sandbox of one action, in the wrapper.
+/* sandbox.c: the sandbox of one action, in the wrapper.
  * Owns: the action's environment (an allow-list of the wrapper's own
  * plus the job's entries), the run-as user and group, the action's
  * cgroup or, without one, its rlimits, and PR_SET_NO_NEW_PRIVS. Not the
- * fork, stdio and process group (wrapper_spawn_posix.c) nor the cgroup
- * files themselves (cgroup_linux.c).
+ * fork, stdio and process group (spawn.c) nor the cgroup
+ * files themselves (os/linux/cgroup.c).
  * Invariant: exec__sandbox_prepare decides everything (names resolved,
  * cgroup made) before the fork; the child only applies it, in an order
  * where each step still has the rights it needs: cgroup while root,

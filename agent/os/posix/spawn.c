@@ -1,9 +1,9 @@
-/* wrapper_spawn_posix.c: the wrapper's start of an action: its argv and
+/* spawn.c: the wrapper's start of an action: its argv and
  * executable path, the fork into a process group of its own with fresh
  * stdio, no other descriptor and umask 077, entering the sandbox
- * (wrapper_sandbox_posix.c prepared it: environment, ids, limits), and
+ * (sandbox.c prepared it: environment, ids, limits), and
  * reporting an exec failure back through a close-on-exec pipe. Not what
- * happens while it runs (wrapper_posix.c).
+ * happens while it runs (wrapper.c).
  * Invariant: when exec__action_start returns 0 the action's own code is
  * running; on failure no child is left. Runs in the wrapper process
  * only, never in pxpd. */

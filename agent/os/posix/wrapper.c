@@ -1,11 +1,11 @@
-/* wrapper_posix.c: `pxpd --exec-wrapper`, the process between pxpd and
+/* wrapper.c: `pxpd --exec-wrapper`, the process between pxpd and
  * an action. Owns: reading the job (exec.c parses it), detaching into
  * its own session, the result files of a non-blocking run, the action's
  * own process group, feeding its stdin, relaying or storing its output
  * under a cap, timeout and cancel (SIGTERM, grace, SIGKILL of the whole
  * group and cgroup; of what a failed action left, too), and the
- * exitcode. Not the sandbox (wrapper_sandbox_posix.c) nor the watching
- * from pxpd (exec_posix.c).
+ * exitcode. Not the sandbox (sandbox.c) nor the watching
+ * from pxpd (exec.c).
  * Invariant: <result_dir>/exitcode appears only once the action has
  * ended and its output files are final, written temp + fsync + rename
  * (an external module writes one of its own before it exits; the
