@@ -1,5 +1,5 @@
 /* wrapper.c: `pxpd --exec-wrapper`, the process between pxpd and
- * an action. Owns: reading the job (exec.c parses it), detaching into
+ * an action. Owns: reading the job (exec/job.c parses it), detaching into
  * its own session, the result files of a non-blocking run, the action's
  * own process group, feeding its stdin, relaying or storing its output
  * under a cap, timeout and cancel (SIGTERM, grace, SIGKILL of the whole
