@@ -36,10 +36,16 @@ ARROWS = {
                 "exec",       # the wrapper mode is a second entry, and
                               # entry makes the actions' exec environment
                 "fetch"},     # entry makes the shared fetch service
-    "conn":    {"pcp", "config", "base", "os"},
-    "engine":  {"pcp", "modules", "spool", "config", "base", "os"},
+    "conn":    {"pcp", "net", "config", "base", "os"},
+    # engine -> exec: the engine owns the jobs it runs (start, adoption at
+    # start-up, cancel, abandon at stop); behind module operations each of
+    # these calls would only be forwarded.
+    "engine":  {"pcp", "modules", "spool", "exec", "config", "base", "os"},
     "modules": {"exec", "fetch", "spool", "config", "base", "os"},
-    "fetch":   {"config", "base", "os"},
+    "fetch":   {"net", "config", "base", "os"},
+    # net: what conn and fetch share of talking to a peer: the lws client
+    # context, name resolution off the loop, the peer certificate checks.
+    "net":     {"config", "base", "os"},
     "exec":    {"config", "base", "os"},
     "spool":   {"config", "base", "os"},
     "config":  {"base", "os"},
@@ -48,8 +54,8 @@ ARROWS = {
     "os":      {"exec", "spool", "config", "base"},
     "puppet":  set(),         # pxp-module-puppet: a program of its own
 }
-AGENT_PARTS = ("base", "config", "pcp", "conn", "engine", "spool", "fetch",
-               "exec", "os")
+AGENT_PARTS = ("base", "config", "pcp", "net", "conn", "engine", "spool",
+               "fetch", "exec", "os")
 MODULE_PARTS = {"builtin": "modules", "extmod": "modules",
                 "puppet": "puppet"}
 # What an include's first folder names.

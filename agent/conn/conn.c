@@ -11,7 +11,7 @@
 
 #include "conn/conn_int.h"
 #include "base/log.h"
-#include "conn/lwsctx.h"
+#include "net/lwsctx.h"
 
 #define PART "conn"
 

@@ -10,8 +10,8 @@
 #include "base/backoff.h"
 #include "conn/conn.h"
 #include "base/linelog.h"
-#include "base/resolve.h"
-#include "conn/tls_peer.h"
+#include "net/resolve.h"
+#include "net/tls_peer.h"
 #include "base/util.h"
 
 /* pxp-agent's (cpp-pcp-client's) fixed pong timeout. */

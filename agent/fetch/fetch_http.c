@@ -16,9 +16,9 @@
 #include <libwebsockets.h>
 
 #include "fetch/fetch_int.h"
-#include "conn/lwsctx.h"
+#include "net/lwsctx.h"
 #include "base/log.h"
-#include "conn/tls_peer.h"
+#include "net/tls_peer.h"
 #include "base/util.h"
 #include "os/os.h"
 

@@ -10,7 +10,7 @@
 #include <mbedtls/sha256.h>
 #include <uv.h>
 
-#include "base/resolve.h"
+#include "net/resolve.h"
 
 #include "fetch/fetch.h"
 

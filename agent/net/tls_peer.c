@@ -13,8 +13,8 @@
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
 
-#include "base/resolve.h"
-#include "conn/tls_peer.h"
+#include "net/resolve.h"
+#include "net/tls_peer.h"
 
 struct tls_crl {
 	/* ssl-ca-cert split: the chain is rebuilt up to a self-signed root,

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/resolve.h"
+#include "net/resolve.h"
 #include "base/util.h"
 
 struct resolve {

@@ -8,7 +8,7 @@
 
 #include <psa/crypto.h>
 
-#include "conn/lwsctx.h"
+#include "net/lwsctx.h"
 #include "base/util.h"
 
 /* lws only says that its context failed; name the file that is the cause. */
