@@ -186,7 +186,7 @@ conn__tls_ready(struct conn *c, struct lws *wsi)
 {
 	char why[200], sess[96];
 
-	if (tls_peer_check(wsi, c->host, c->crl, why, sizeof(why)) != 0) {
+	if (tls_peer_check(wsi, c->target.host, c->crl, why, sizeof(why)) != 0) {
 		log_error(PART, "broker %s: %s: refusing",
 		    c->cfg->broker_ws_uris[c->broker], why);
 		return -1;

@@ -183,18 +183,14 @@ conn__attempt_addr(struct conn *c)
 	const char *addr = c->addrs.addr[c->addr_idx];
 	struct lws *w;
 
-	memset(&i, 0, sizeof(i));
-	i.context = c->ctx;
-	i.vhost = c->vh;
-	/* Through a proxy the name goes in CONNECT; the proxy resolves it. */
-	i.address = c->proxy.host ? c->host : addr;
-	i.port = c->port;
+	if (net_connect_info(c->ctx, c->vh, &c->target, &c->proxy, addr,
+	    &i) != 0) {
+		conn__attempt_failed(c, RECONNECT_UNREACHABLE,
+		    "cannot use broker-ws-proxy");
+		return;
+	}
 	i.path = c->path;
-	/* The name the certificate must carry (and SNI, and Host: an IPv6
-	 * literal in brackets there, which lws strips for the check). */
-	i.host = c->host_hdr;
-	i.origin = c->host_hdr;
-	i.ssl_connection = LCCSCF_USE_SSL;
+	i.origin = c->target.host_hdr;
 	i.local_protocol_name = "pcp";
 	i.opaque_user_data = c;
 
@@ -202,8 +198,8 @@ conn__attempt_addr(struct conn *c)
 	c->tcp_up = false;
 	log_info(PART, "connecting to %s%s%s (PCP v%d)",
 	    c->cfg->broker_ws_uris[c->broker], c->proxy.host ? " via proxy " :
-	    strcmp(addr, c->host) ? " at " : "", c->proxy.host ||
-	    strcmp(addr, c->host) ? addr : "", c->cfg->pcp_version);
+	    strcmp(addr, c->target.host) ? " at " : "", c->proxy.host ||
+	    strcmp(addr, c->target.host) ? addr : "", c->cfg->pcp_version);
 	uv_timer_start(&c->connect_timer, conn__connect_timeout,
 	    (uint64_t)c->cfg->connection_timeout * 1000, 0);
 	/* lws may report a failure from inside this call, before it returns
@@ -235,45 +231,32 @@ conn__resolved(void *arg, const struct resolve_result *res)
 		char what[160];
 
 		snprintf(what, sizeof(what), "cannot resolve %s: %s",
-		    c->proxy.host ? c->proxy.host : c->host,
+		    c->proxy.host ? c->proxy.host : c->target.host,
 		    uv_strerror(res->status));
 		conn__attempt_failed(c, RECONNECT_UNREACHABLE, what);
 		return;
 	}
 	c->addrs = *res;
 	c->addr_idx = 0;
-	if (c->proxy.host) {
-		char *p = resolve_proxy_lws(&c->proxy, res->addr[0]);
-
-		if (!p || lws_set_proxy(c->vh, p) != 0) {
-			free(p);
-			conn__attempt_failed(c, RECONNECT_UNREACHABLE,
-			    "cannot use broker-ws-proxy");
-			return;
-		}
-		free(p);
-		/* One CONNECT per attempt: the proxy tries the broker's
-		 * addresses itself. */
+	/* One CONNECT per attempt: the proxy tries the broker's addresses. */
+	if (c->proxy.host)
 		c->addrs.n = 1;
-	}
 	conn__attempt_addr(c);
 }
 
 static void
 conn__target_free(struct conn *c)
 {
-	free(c->uri_copy);
+	net_target_free(&c->target);
 	free(c->path);
-	free(c->host);
-	free(c->host_hdr);
+	c->path = NULL;
 	resolve_proxy_free(&c->proxy);
-	c->uri_copy = c->path = c->host = c->host_hdr = NULL;
 }
 
 void
 conn__attempt_begin(struct conn *c)
 {
-	const char *prot, *addr, *path;
+	const char *path;
 	struct resolve *r;
 
 	if (c->freeing || c->state == CONN_STOPPED || c->wsi)
@@ -287,34 +270,31 @@ conn__attempt_begin(struct conn *c)
 	conn__target_free(c);
 	c->addrs.n = 0;
 	c->addr_idx = 0;
-	c->uri_copy = util_strdup(c->cfg->broker_ws_uris[c->broker]);
 	conn__set_state(c, CONN_CONNECTING);
 	uv_timer_start(&c->connect_timer, conn__connect_timeout,
 	    (uint64_t)c->cfg->connection_timeout * 1000, 0);
-	if (!c->uri_copy || lws_parse_uri(c->uri_copy, &prot, &addr,
-	    &c->port, &path) || (c->cfg->broker_ws_proxy &&
+	if (net_target_parse(c->cfg->broker_ws_uris[c->broker], NULL,
+	    &c->target) != 0 || (c->cfg->broker_ws_proxy &&
 	    *c->cfg->broker_ws_proxy &&
 	    resolve_proxy_parse(c->cfg->broker_ws_proxy, &c->proxy) != 0)) {
 		conn__attempt_failed(c, RECONNECT_UNREACHABLE,
 		    "cannot parse the broker URI or broker-ws-proxy");
 		return;
 	}
-	/* lws_parse_uri drops the leading '/'. v2 names the client type in
-	 * the path: wss://b:8142/pcp2/ -> /pcp2/agent, as cpp-pcp-client. */
+	/* v2 names the client type in the path: wss://b:8142/pcp2/ ->
+	 * /pcp2/agent, as cpp-pcp-client. */
+	path = c->target.path;
 	if (c->cfg->pcp_version == 2)
 		c->path = util_asprintf("/%s%sagent", path,
 		    (*path && path[strlen(path) - 1] != '/') ? "/" : "");
 	else
 		c->path = util_asprintf("/%s", path);
-	/* lws_parse_uri strips the brackets of an IPv6 literal. */
-	c->host = util_strdup(addr);
-	c->host_hdr = strchr(addr, ':') ? util_asprintf("[%s]", addr) :
-	    util_strdup(addr);
-	if (!c->path || !c->host || !c->host_hdr) {
+	if (!c->path) {
 		conn__attempt_failed(c, RECONNECT_UNREACHABLE, "out of memory");
 		return;
 	}
-	r = resolve_start(c->loop, c->proxy.host ? c->proxy.host : c->host,
+	r = resolve_start(c->loop, c->proxy.host ? c->proxy.host :
+	    c->target.host,
 	    conn__resolved, c);
 	if (!r) {
 		conn__attempt_failed(c, RECONNECT_UNREACHABLE, "out of memory");

@@ -10,6 +10,7 @@
 #include "base/backoff.h"
 #include "conn/conn.h"
 #include "base/linelog.h"
+#include "net/lwsctx.h"
 #include "net/resolve.h"
 #include "net/tls_peer.h"
 #include "base/util.h"
@@ -51,9 +52,8 @@ struct conn {
 	bool reached_ready;         /* this socket got to READY */
 	struct reconnect rc;
 	uint64_t next_delay_ms;     /* set before a close: wait this long */
-	char *uri_copy, *host, *path;   /* the broker being tried */
-	char *host_hdr;             /* host, IPv6 in brackets (Host header) */
-	int port;
+	struct net_target target;   /* the broker being tried */
+	char *path;                 /* the upgrade request's path */
 	struct resolve_proxy proxy;     /* broker-ws-proxy, parsed */
 	struct resolve *res;        /* name lookup in flight */
 	struct resolve_result addrs;

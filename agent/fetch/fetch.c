@@ -215,8 +215,7 @@ fetch__dl_release(struct fetch_dl *dl)
 	free(dl->dest);
 	free(dl->req);
 	free(dl->url);
-	free(dl->host);
-	free(dl->host_hdr);
+	net_target_free(&dl->target);
 	free(dl->path);
 	free(dl->tmp);
 	free(dl);

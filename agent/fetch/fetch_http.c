@@ -213,30 +213,16 @@ fetch__attempt_addr(struct fetch_dl *dl)
 	struct lws_client_connect_info i;
 	const char *addr = dl->addrs.addr[dl->addr_idx];
 
-	if (f->proxy.host) {
-		char *p = resolve_proxy_lws(&f->proxy, addr);
-
-		if (!p || lws_set_proxy(f->vh, p) != 0) {
-			free(p);
-			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false,
-			    "%s: cannot use master-proxy", dl->url);
-			return;
-		}
-		free(p);
+	if (net_connect_info(f->ctx, f->vh, &dl->target, &f->proxy, addr,
+	    &i) != 0) {
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false,
+		    "%s: cannot use master-proxy", dl->url);
+		return;
 	}
-	memset(&i, 0, sizeof(i));
-	i.context = f->ctx;
-	i.vhost = f->vh;
-	/* Through a proxy the name goes in CONNECT; the proxy resolves it. */
-	i.address = f->proxy.host ? dl->host : addr;
-	i.port = dl->port;
 	i.path = dl->path;
-	/* The name the certificate must carry (and SNI, and Host: an IPv6
-	 * literal in brackets there, which lws strips for the check). */
-	i.host = dl->host_hdr;
 	i.method = "GET";
 	/* A redirect is an answer we don't take: puppetserver sends none. */
-	i.ssl_connection = LCCSCF_USE_SSL | LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
+	i.ssl_connection |= LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	i.protocol = PROTOCOL_NAME;
 	i.local_protocol_name = PROTOCOL_NAME;
 	i.opaque_user_data = dl;
@@ -261,7 +247,7 @@ fetch__resolved(void *arg, const struct resolve_result *res)
 	if (res->status != 0) {
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: cannot "
 		    "resolve %s: %s", dl->url, dl->f->proxy.host ?
-		    dl->f->proxy.host : dl->host, uv_strerror(res->status));
+		    dl->f->proxy.host : dl->target.host, uv_strerror(res->status));
 		return;
 	}
 	dl->addrs = *res;
@@ -302,8 +288,8 @@ fetch__attempt_start(struct fetch_dl *dl)
 {
 	struct fetch *f = dl->f;
 	const struct pxpd_config *cfg = f->cfg;
-	const char *prot, *addr, *path;
-	char *base, *copy = NULL;
+	const char *path;
+	char *base;
 	size_t blen;
 
 	if (f->freeing || dl->state != FETCH_DL_WAIT)
@@ -313,34 +299,27 @@ fetch__attempt_start(struct fetch_dl *dl)
 	while (blen && base[blen - 1] == '/')
 		blen--;
 	free(dl->url);
-	free(dl->host);
-	free(dl->host_hdr);
 	free(dl->path);
-	dl->host = dl->host_hdr = dl->path = NULL;
+	dl->path = NULL;
+	net_target_free(&dl->target);
 	dl->addrs.n = 0;
 	dl->url = util_asprintf("%.*s%s", (int)blen, base, dl->req);
-	copy = util_strdup(base);
 	dl->state = FETCH_DL_HTTP;
 	dl->status = 0;
-	if (!dl->url || !copy || lws_parse_uri(copy, &prot, &addr, &dl->port,
-	    &path) || strcmp(prot, "https")) {
+	if (!dl->url || net_target_parse(base, "https", &dl->target) != 0) {
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "cannot use "
 		    "master-uri %s", base);
-		goto cleanup;
+		return;
 	}
-	/* lws_parse_uri drops the leading '/' of a path prefix (and the
-	 * brackets of an IPv6 literal). */
+	/* The master-uri's own path prefix, then the request. */
+	path = dl->target.path;
 	blen = strlen(path);
 	while (blen && path[blen - 1] == '/')
 		blen--;
-	dl->path = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen, path,
-	    dl->req);
-	dl->host = util_strdup(addr);
-	dl->host_hdr = strchr(addr, ':') ? util_asprintf("[%s]", addr) :
-	    util_strdup(addr);
-	if (!dl->path || !dl->host || !dl->host_hdr) {
+	if (!(dl->path = util_asprintf("%s%.*s%s", blen ? "/" : "", (int)blen,
+	    path, dl->req))) {
 		fetch__attempt_end(dl, FETCH_END_FATAL, false, "out of memory");
-		goto cleanup;
+		return;
 	}
 
 	log_info(FETCH_PART, "downloading %s (attempt %d of %d)", dl->url,
@@ -354,11 +333,9 @@ fetch__attempt_start(struct fetch_dl *dl)
 		    (uint64_t)cfg->task_download_timeout * 1000, 0);
 	/* Resolved off the loop; a literal answers from the loop too. */
 	if (!(dl->res = resolve_start(f->loop, f->proxy.host ? f->proxy.host :
-	    dl->host, fetch__resolved, dl)))
+	    dl->target.host, fetch__resolved, dl)))
 		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: out of "
 		    "memory", dl->url);
-cleanup:
-	free(copy);
 }
 
 /* ---- lws callbacks -------------------------------------------------------- */
@@ -510,7 +487,7 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		 * glue has no CRL support, so the revocation check is ours,
 		 * before the request leaves. */
 		uv_timer_stop(&dl->connect_to);
-		if (tls_peer_check(wsi, dl->host, dl->f->crl, why,
+		if (tls_peer_check(wsi, dl->target.host, dl->f->crl, why,
 		    sizeof(why)) != 0) {
 			fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: "
 			    "%s: refused", dl->url, why);

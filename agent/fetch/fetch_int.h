@@ -10,6 +10,7 @@
 #include <mbedtls/sha256.h>
 #include <uv.h>
 
+#include "net/lwsctx.h"
 #include "net/resolve.h"
 
 #include "fetch/fetch.h"
@@ -73,9 +74,8 @@ struct fetch_dl {
 	/* attempts */
 	int uri_idx, round;
 	char *url;                     /* of the current attempt, for errors */
-	char *host, *path;             /* of the current master-uri */
-	char *host_hdr;                /* host, IPv6 in brackets (Host header) */
-	int port;
+	struct net_target target;      /* the current master-uri */
+	char *path;                    /* its path prefix + req */
 	struct resolve *res;           /* name lookup in flight */
 	struct resolve_result addrs;
 	size_t addr_idx;

@@ -9,6 +9,7 @@
 #include <psa/crypto.h>
 
 #include "net/lwsctx.h"
+#include "net/resolve.h"
 #include "base/util.h"
 
 /* lws only says that its context failed; name the file that is the cause. */
@@ -71,4 +72,67 @@ lwsctx_client_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 		snprintf(err, errlen, "cannot set up TLS: check ssl-ca-cert, "
 		    "ssl-cert and ssl-key");
 	return ctx;
+}
+
+int
+net_target_parse(const char *uri, const char *scheme, struct net_target *t)
+{
+	const char *prot, *addr, *path;
+	char *copy = util_strdup(uri);
+	int port;
+
+	memset(t, 0, sizeof(*t));
+	/* lws_parse_uri cuts copy in place, drops the path's leading '/' and
+	 * an IPv6 literal's brackets. */
+	if (!copy || lws_parse_uri(copy, &prot, &addr, &port, &path) ||
+	    (scheme && strcmp(prot, scheme)) || !*addr) {
+		free(copy);
+		return -1;
+	}
+	t->port = port;
+	t->host = util_strdup(addr);
+	t->host_hdr = strchr(addr, ':') ? util_asprintf("[%s]", addr) :
+	    util_strdup(addr);
+	t->path = util_strdup(path);
+	free(copy);
+	if (!t->host || !t->host_hdr || !t->path) {
+		net_target_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+net_target_free(struct net_target *t)
+{
+	free(t->host);
+	free(t->host_hdr);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+net_connect_info(struct lws_context *ctx, struct lws_vhost *vh,
+    const struct net_target *t, const struct resolve_proxy *proxy,
+    const char *addr, struct lws_client_connect_info *i)
+{
+	if (proxy && proxy->host) {
+		char *p = resolve_proxy_lws(proxy, addr);
+		int rc = p ? lws_set_proxy(vh, p) : -1;
+
+		free(p);
+		if (rc != 0)
+			return -1;
+	}
+	memset(i, 0, sizeof(*i));
+	i->context = ctx;
+	i->vhost = vh;
+	/* Through a proxy the name goes in CONNECT; the proxy resolves it. */
+	i->address = proxy && proxy->host ? t->host : addr;
+	i->port = t->port;
+	/* The name the certificate must carry (and SNI, and Host: an IPv6
+	 * literal in brackets there, which lws strips for the check). */
+	i->host = t->host_hdr;
+	i->ssl_connection = LCCSCF_USE_SSL;
+	return 0;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "os/posix/exec_posix.h"
+#include "base/util.h"
 
 void
 exec__fds_close(int lo, int hi)
@@ -41,17 +42,6 @@ exec__fds_close(int lo, int hi)
 		close(fd);
 }
 
-static char *
-spawn_path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* execve does no PATH search; a bare name is looked up in the action's
  * PATH as a shell would. A relative path is made absolute first since
  * the action runs in another directory. Malloc'd. */
@@ -68,7 +58,7 @@ spawn_exe_resolve(const char *exe, char *const *envp)
 	if (strchr(exe, '/') != NULL) {
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return strdup(exe);
-		return spawn_path_join(cwd, exe);
+		return util_asprintf("%s/%s", cwd, exe);
 	}
 	for (i = 0; envp[i] != NULL; i++)
 		if (strncmp(envp[i], "PATH=", 5) == 0)
@@ -82,7 +72,7 @@ spawn_exe_resolve(const char *exe, char *const *envp)
 			continue;
 		memcpy(dir, p, dlen);
 		dir[dlen] = '\0';
-		if ((cand = spawn_path_join(dir, exe)) == NULL)
+		if ((cand = util_asprintf("%s/%s", dir, exe)) == NULL)
 			return NULL;
 		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
 		    access(cand, X_OK) == 0)

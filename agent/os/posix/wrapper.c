@@ -14,7 +14,6 @@
  * may block, use waitpid and handle SIGCHLD. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +32,8 @@
 #endif
 
 #include "os/posix/exec_posix.h"
+#include "base/util.h"
+#include "os/os.h"
 
 #define WRAPPER_CHUNK    65536
 #define WRAPPER_POLL_MS  100
@@ -124,17 +125,6 @@ wrapper_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static char *
-wrapper_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* dir/name = data, all or nothing: temp file, fsync, rename, fsync of
  * the directory so the rename itself survives a crash. */
 static int
@@ -146,12 +136,12 @@ wrapper_file_atomic(const char *dir, const char *name, const char *data,
 	int fd = -1, dfd, rc = -1;
 
 	snprintf(tmpname, sizeof(tmpname), ".%s.wrapper-tmp", name);
-	if ((tmp = wrapper_path(dir, tmpname)) == NULL ||
-	    (path = wrapper_path(dir, name)) == NULL)
+	if ((tmp = util_asprintf("%s/%s", dir, tmpname)) == NULL ||
+	    (path = util_asprintf("%s/%s", dir, name)) == NULL)
 		goto cleanup;
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	    OS_MODE_FILE_PRIVATE);
 	if (fd < 0)
 		goto cleanup;
 	if (wrapper_write_all(fd, data, len) < 0 || fsync(fd) < 0)
@@ -181,13 +171,13 @@ cleanup:
 static int
 wrapper_file_open(const char *dir, const char *name, int flags)
 {
-	char *path = wrapper_path(dir, name);
+	char *path = util_asprintf("%s/%s", dir, name);
 	int fd;
 
 	if (path == NULL)
 		return -1;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | flags,
-	    0600);
+	    OS_MODE_FILE_PRIVATE);
 	free(path);
 	return fd;
 }
@@ -481,17 +471,6 @@ wrapper_sink_finish(struct wrapper_sink *s, const struct wrapper_run *run,
 	s->dst = -1;
 }
 
-static int
-wrapper_nftw_remove(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void
 wrapper_signals_setup(void)
 {
@@ -578,7 +557,7 @@ wrapper_job_run(const struct exec__job *job)
 		goto cleanup;
 	}
 	if (job->cwd != NULL) {
-		if (mkdir(job->cwd, 0700) == 0)
+		if (mkdir(job->cwd, OS_MODE_DIR_PRIVATE) == 0)
 			made = true;
 		else if (errno != EEXIST) {
 			code = wrapper_fail(job, "pxpd wrapper: cannot create "
@@ -689,9 +668,11 @@ cleanup:
 		if (wake[n] >= 0)
 			close(wake[n]);
 	}
+	/* The action's user owns the workdir and may leave a process behind
+	 * that swaps a subdirectory for a symlink: the walk never follows
+	 * one (openat O_NOFOLLOW), so root unlinks nothing elsewhere. */
 	if (tempdir)
-		nftw(workdir, wrapper_nftw_remove, 16,
-		    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		(void)os_rmtree_at(workdir);
 	/* What a successful action left running moves out of the way so
 	 * its cgroup can go; after a kill nothing is left to move. */
 	exec__sandbox_free(&sb, run.exited && wrapper_exit_ok(&run) &&
