@@ -10,8 +10,8 @@
 #include <mbedtls/sha256.h>
 #include <uv.h>
 
-#include "net/lwsctx.h"
 #include "net/resolve.h"
+#include "net/target.h"
 
 #include "fetch/fetch.h"
 

@@ -102,15 +102,6 @@ net_target_parse(const char *uri, const char *scheme, struct net_target *t)
 	return 0;
 }
 
-void
-net_target_free(struct net_target *t)
-{
-	free(t->host);
-	free(t->host_hdr);
-	free(t->path);
-	memset(t, 0, sizeof(*t));
-}
-
 int
 net_connect_info(struct lws_context *ctx, struct lws_vhost *vh,
     const struct net_target *t, const struct resolve_proxy *proxy,

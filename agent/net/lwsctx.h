@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "net/target.h"
 
 struct lwsctx_opts {
 	const struct lws_protocols *protocols;
@@ -25,19 +26,10 @@ struct lws_context *lwsctx_client_new(uv_loop_t *loop,
     const struct pxpd_config *cfg, const struct lwsctx_opts *o, char *err,
     size_t errlen);
 
-/* A peer as its URI names it (wss://host:port/path, https://...). */
-struct net_target {
-	char *host;       /* IPv6 without brackets: what the certificate must match */
-	char *host_hdr;   /* IPv6 in brackets: the Host header's spelling */
-	char *path;       /* the URI's path without its leading '/' */
-	int port;
-};
-
 /* 0, or -1 when uri does not parse (or out of memory) or its scheme is
  * not scheme (NULL: any). */
 int net_target_parse(const char *uri, const char *scheme,
     struct net_target *t);
-void net_target_free(struct net_target *t);
 
 struct resolve_proxy;
 /* What conn and fetch connect with alike, for the numeric address addr
