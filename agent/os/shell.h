@@ -1,6 +1,6 @@
 /* shell.h: how a `command run` string is run on this OS (modules.md §8):
  * POSIX uses the login shell of the agent's user with -c; Windows will
- * use powershell.exe -Command (shell_win.c). */
+ * use powershell.exe -Command (os/win/shell.c). */
 #ifndef PXPD_SHELL_H
 #define PXPD_SHELL_H
 

@@ -1,6 +1,6 @@
 /* task_features.h: what this machine offers tasks (tasks.md §4): the
  * feature set that picks a task implementation, and how a task file is
- * started. task_features_posix.c implements it; task_features_win.c
+ * started. os/posix/task_features.c implements it; os/win/task_features.c
  * will, behind the same calls. */
 #ifndef PXPD_TASK_FEATURES_H
 #define PXPD_TASK_FEATURES_H

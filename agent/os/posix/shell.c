@@ -1,4 +1,4 @@
-/* shell_posix.c: shell.h for POSIX: `<login shell> -c <command>`, the
+/* os/posix/shell.c: shell.h for POSIX: `<login shell> -c <command>`, the
  * login shell read from the password database (as pxp-agent does). */
 #include <pwd.h>
 #include <stdio.h>

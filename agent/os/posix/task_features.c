@@ -1,4 +1,4 @@
-/* task_features_posix.c: the task features of a POSIX machine and how a task
+/* os/posix/task_features.c: the task features of a POSIX machine and how a task
  * file runs here (task_features.h). Only stat() calls: cheap enough to probe
  * for every task request.
  * Invariant: a feature is claimed only when what it promises is there. */

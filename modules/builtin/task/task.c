@@ -133,7 +133,7 @@ task_run_exec(struct task_run *r)
 		goto cleanup;
 	}
 	/* The powershell input method needs PowershellShim.ps1 (Windows,
-	 * task_features_win.c); elsewhere the task gets the JSON on stdin. */
+	 * os/win/task_features.c); elsewhere the task gets the JSON on stdin. */
 	if ((nargs = task_features_command(r->exe, &exe, args,
 	    (int)(sizeof(args) / sizeof(args[0])) - 1)) < 0) {
 		snprintf(err, sizeof(err), "cannot build the command");

@@ -1,4 +1,4 @@
-/* test_schema.c: JSON Schema draft 4 in agent/schema*.c: which schemas
+/* test_schema.c: JSON Schema draft 4 in modules/extmod/schema*.c: which schemas
  * are accepted, which values pass, and the exact error text with paths;
  * every keyword both ways, patterns, $ref and its loops, the bounds on
  * depth and work, and a realistic module's schemas. */
