@@ -278,12 +278,16 @@ class Actions(PxpdTestCase):
         # a response to a controller that is not connected is lost.
         agent.kill(signal.SIGSTOP)
         self.b = self.env.broker(port=port)
-        p = self.env.controller_bg(self.b, version=2, extra=["--listen"], timeout_ms=8000)
+        # The listener ends once the three have come (--expect), or after a
+        # bound that scales with the build's slowness.
+        p = self.env.controller_bg(self.b, version=2, extra=["--listen", "--expect", "3"],
+                                   timeout_ms=int(20000 * slow))
         wait_for(lambda: "controller.example/controller" in self.b.events(), what="listener")
         agent.kill(signal.SIGCONT)
         lines = self.env.controller_wait(p)[1]
         fin = of_type(lines, "rpc_non_blocking_response")
-        self.assertEqual(sorted(l["data"]["transaction_id"] for l in fin), ["owe-0", "owe-1", "owe-2"])
+        self.assertEqual(sorted(l["data"]["transaction_id"] for l in fin), ["owe-0", "owe-1", "owe-2"],
+                         "pxpd.log:\n" + self.env.pxpd_log()[-6000:] + "\nbroker:\n" + self.b.events())
         for i in range(3):
             self.assertFalse(os.path.exists(self.spool("owe-%d" % i, "owed")))
 
