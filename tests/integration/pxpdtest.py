@@ -180,12 +180,14 @@ class Env:
             json.dump(cfg, f, indent=1)
         return path
 
-    def pxpd(self, conf, extra=(), wrap=None):
+    def pxpd(self, conf, extra=(), wrap=None, env=None):
+        """env: variables added to pxpd's environment."""
         args = [PXPD, "--config-file", conf, "--foreground"] + list(extra)
         wrap = wrap if wrap is not None else os.environ.get("PXPD_WRAP", "")
         if wrap:
             args = wrap.split() + args
-        p = Proc(args, os.path.join(self.dir, "pxpd.out"))
+        p = Proc(args, os.path.join(self.dir, "pxpd.out"),
+                 env=dict(os.environ, **env) if env else None)
         self.procs.append(p)
         return p
 
