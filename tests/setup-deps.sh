@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential cmake curl ca-certificates patch xz-utils bzip2 \
-openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps \
+openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps systemd \
 nginx-light"
 
 missing=""

@@ -217,5 +217,32 @@ class Reload(PxpdTestCase):
         self.assertEqual(lines[0]["data"]["results"]["outcome"], "moved")
 
 
+class Unit(PxpdTestCase):
+    def test_systemd_unit_verifies(self):
+        """systemd-analyze verify on the shipped unit, its ExecStart
+        pointed at the built pxpd; systemd 252 (Debian 12) does not know
+        DelegateSubgroup= (254+) and says so: the only line allowed."""
+        sa = shutil.which("systemd-analyze")
+        self.assertIsNotNone(sa, "systemd-analyze (Debian's systemd package) is needed")
+        src = os.path.join(os.path.dirname(__file__), "..", "..", "packaging", "systemd",
+                           "pxpd.service")
+        with open(src) as f:
+            unit = f.read().replace("/usr/sbin/pxpd", os.path.abspath(PXPD))
+        self.assertIn("Type=notify", unit)
+        self.assertIn("WatchdogSec=", unit)
+        self.assertIn("ExecReload=/bin/kill -HUP $MAINPID", unit)
+        self.assertIn("KillMode=process", unit)
+        d = os.path.join(self.env.dir, "unit")
+        os.makedirs(d)
+        path = os.path.join(d, "pxpd.service")
+        with open(path, "w") as f:
+            f.write(unit)
+        r = subprocess.run([sa, "verify", path], capture_output=True, text=True, timeout=60)
+        lines = [l for l in (r.stdout + r.stderr).splitlines() if l.strip()]
+        bad = [l for l in lines if "Unknown key 'DelegateSubgroup'" not in l]
+        self.assertEqual(bad, [], "\n".join(lines))
+        self.assertEqual(r.returncode, 0, "\n".join(lines))
+
+
 if __name__ == "__main__":
     main()
