@@ -102,6 +102,18 @@ def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
     raise AssertionError("timed out waiting for %s" % what)
 
 
+def pid_file_text(pid, start_delta=0, boot_id=None):
+    """A spool pid file for process pid as pxpd writes it: the pid, then
+    the boot id and the process's start time (/proc/<pid>/stat field 22),
+    which is what makes a live pid count as the wrapper it names.
+    start_delta/boot_id forge one that names another process."""
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    with open("/proc/%d/stat" % pid) as f:
+        start = int(f.read().rsplit(")", 1)[1].split()[19])
+    return "%d\n%s %d\n" % (pid, boot_id or boot, start + start_delta)
+
+
 class Proc:
     def __init__(self, args, log_path, env=None):
         self.args = args
