@@ -3,8 +3,9 @@
  * binary itself started as `pxpd --exec-wrapper`), which detaches, applies
  * the sandbox, runs the action and records its outcome, so an action
  * outlives pxpd and a restarted pxpd can adopt it again.
- * os/posix/exec.c implements this; os/win/ will, behind the same calls;
- * exec/env.c and exec/job.c are the platform-neutral parts. */
+ * os/posix/exec.c and exec_result.c implement this; os/win/ will, behind
+ * the same calls; exec/env.c, job.c and result.c are the platform-neutral
+ * parts. */
 #ifndef PXPD_EXEC_H
 #define PXPD_EXEC_H
 

@@ -547,7 +547,8 @@ exec_adopt_check(struct exec_child *c)
 {
 	if (c->released)
 		return;
-	if (!c->gone && c->pidfd < 0 && !exec__pid_file_live(&c->pf))
+	/* Without a polled pidfd, the identity says whether it lives. */
+	if (!c->gone && !c->poll_on && !exec__pid_file_live(&c->pf))
 		c->gone = true;
 	if (exec__result_file_exists(c->result_dir, EXEC__FILE_EXITCODE)) {
 		exec_child_finish(c);
