@@ -3,13 +3,12 @@
  * a wrapper an older pxpd recorded without them), and pidfds, which stay
  * bound to one process however its pid is reused. Not what to make of
  * them (os/posix/exec_result.c) nor the text formats (exec/result.c).
- * Every read is bounded; the kernel may lack pidfd_open (before 5.3, or
- * a sandbox such as gVisor that leaves it out): -ENOSYS, and callers
- * fall back to checking the identity right before they signal. */
+ * Every read is bounded (exec__file_small_read). The kernel may lack
+ * pidfd_open (before 5.3, or a sandbox such as gVisor that leaves it
+ * out): -ENOSYS, and callers fall back to checking the identity right
+ * before they signal. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,37 +16,15 @@
 
 #include "os/posix/exec_posix.h"
 
-#define PROC_STAT_MAX 4096
-
-/* Up to size-1 bytes of a /proc file, NUL-ended: the length, or -errno. */
-static ssize_t
-proc_read(const char *path, char *buf, size_t size)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -errno;
-	while (n < size - 1) {
-		r = read(fd, buf + n, size - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
+#define PROC_STAT_MAX    4096
+#define PROC_CMDLINE_MAX (4096 + 64)
 
 static int
 proc_boot_id(char *out, size_t size)
 {
 	char buf[EXEC__BOOT_ID_MAX + 8];
-	ssize_t n = proc_read("/proc/sys/kernel/random/boot_id", buf,
-	    sizeof(buf));
+	ssize_t n = exec__file_small_read("/proc/sys/kernel/random", "boot_id",
+	    buf, sizeof(buf));
 
 	if (n < 0)
 		return (int)n;
@@ -68,14 +45,14 @@ proc_pid_ok(long pid)
 int
 exec__proc_id_get(long pid, struct exec__proc_id *id, bool *exited)
 {
-	char path[64], buf[PROC_STAT_MAX], state;
+	char dir[64], buf[PROC_STAT_MAX], state;
 	ssize_t n;
 	int rc;
 
 	if (!proc_pid_ok(pid))
 		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((n = proc_read(path, buf, sizeof(buf))) < 0)
+	snprintf(dir, sizeof(dir), "/proc/%ld", pid);
+	if ((n = exec__file_small_read(dir, "stat", buf, sizeof(buf))) < 0)
 		return n == -ENOENT ? -ESRCH : (int)n;
 	if (exec__stat_parse(buf, (size_t)n, &state, &id->start_time) < 0)
 		return -EINVAL;
@@ -90,15 +67,16 @@ exec__proc_id_get(long pid, struct exec__proc_id *id, bool *exited)
 int
 exec__proc_is_wrapper(long pid)
 {
-	char path[64], buf[512];
+	char dir[64], buf[PROC_CMDLINE_MAX];
 	ssize_t n;
 	size_t a;
 
 	if (!proc_pid_ok(pid))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if ((n = proc_read(path, buf, sizeof(buf))) <= 0)
-		return n == -ENOENT || n == 0 ? 0 : (int)n;
+	snprintf(dir, sizeof(dir), "/proc/%ld", pid);
+	/* Longer than a wrapper's (a path and one flag): not one. */
+	if ((n = exec__file_small_read(dir, "cmdline", buf, sizeof(buf))) <= 0)
+		return 0;
 	/* argv[0] is any path to pxpd; argv[1] says what it is. */
 	a = strnlen(buf, (size_t)n) + 1;
 	return a < (size_t)n && strcmp(buf + a, EXEC_WRAPPER_ARG) == 0 ?

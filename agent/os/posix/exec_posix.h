@@ -109,10 +109,11 @@ int exec__pidfd_signal(int fd, int sig);
 
 /* ---- Result dirs: pxpd's side (exec_result.c) ---- */
 
-/* Small result-dir file into buf (NUL-ended): bytes read, or -ENOENT, or
- * -EINVAL when it is not a regular file (a FIFO put there must not block
- * us; a symlink is not followed) or does not fit in buf. */
-ssize_t exec__result_small_read(const char *dir, const char *name,
+/* A small file dir/name (a result dir's, or /proc's) into buf
+ * (NUL-ended): bytes read, or -ENOENT, or -EINVAL when it is not a
+ * regular file (a FIFO put there must not block us; a symlink is not
+ * followed) or does not fit in buf. */
+ssize_t exec__file_small_read(const char *dir, const char *name,
     char *buf, size_t size);
 bool exec__result_file_exists(const char *dir, const char *name);
 /* dir/pid: 0 and *pf, or -ENOENT / -EINVAL. */

@@ -27,7 +27,7 @@ exec__pid_alive(long pid)
 }
 
 ssize_t
-exec__result_small_read(const char *dir, const char *name, char *buf,
+exec__file_small_read(const char *dir, const char *name, char *buf,
     size_t size)
 {
 	char path[PATH_MAX], *data = NULL;
@@ -65,7 +65,7 @@ int
 exec_result_exitcode(const char *result_dir, int *code)
 {
 	char buf[64];
-	ssize_t n = exec__result_small_read(result_dir, EXEC__FILE_EXITCODE,
+	ssize_t n = exec__file_small_read(result_dir, EXEC__FILE_EXITCODE,
 	    buf, sizeof(buf));
 
 	if (n < 0)
@@ -77,7 +77,7 @@ int
 exec__result_pid_read(const char *dir, struct exec__pid_file *pf)
 {
 	char buf[EXEC__PID_FILE_MAX + 1];
-	ssize_t n = exec__result_small_read(dir, EXEC__FILE_PID, buf,
+	ssize_t n = exec__file_small_read(dir, EXEC__FILE_PID, buf,
 	    sizeof(buf));
 
 	if (n < 0)
@@ -96,10 +96,10 @@ exec__result_pid_write(const char *dir, long pid)
 	memset(&pf, 0, sizeof(pf));
 	pf.pid = pid;
 	/* Our child is not reaped before its exit callback: /proc still
-	 * shows it, even if it already ended. */
+	 * shows it, even if it already ended. Without an identity (no
+	 * /proc, or no boot id in a container) the pid goes alone, and a
+	 * restart asks whether it is a wrapper. */
 	rc = exec__proc_id_get(pid, &pf.id, &exited);
-	if (rc != 0 && rc != -ENOTSUP)
-		return rc;
 	pf.has_id = rc == 0;
 	if ((n = exec__pid_file_format(&pf, text, sizeof(text))) < 0 ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
