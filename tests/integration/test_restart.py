@@ -188,7 +188,9 @@ class Restart(PxpdTestCase):
         starts = [self.mtime_ns(t, "pid") for t in tids[5:]]
         self.assertEqual(starts, sorted(starts))
         log = self.env.pxpd_log()
-        self.assertEqual(log.count("adopted running action"), 5)
+        # (on a very slow machine one of the five may end during the restart)
+        self.assertEqual(log.count("adopted running action") +
+                         log.count("ended while pxpd was down"), 5)
         self.assertEqual(log.count("queued again"), 20)
         # nothing is sent twice
         rc, extra, _ = self.env.controller(self.b, version=2, extra=["--listen"],
