@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 
+from fileserver import FileServer
 from pxpdtest import PXPD, SLOW, Proc, PxpdTestCase, main, pid_file_text, wait_for
 
 CONTROLLER_URI = "pcp://controller.example/controller"
@@ -196,6 +197,31 @@ class Restart(PxpdTestCase):
         rc, extra, _ = self.env.controller(self.b, version=2, extra=["--listen"],
                                            timeout_ms=1500, check=False)
         self.assertEqual(of_type(extra, "rpc_non_blocking_response"), [])
+
+    def test_kill9_while_task_files_download(self):
+        """A task still downloading its files holds no pid yet: killed then,
+        the restarted pxpd downloads them again and runs it, once."""
+        fs = FileServer(self.env)
+        self.addCleanup(fs.stop)
+        a = self.agent(**{"master-uris": [fs.uri]})
+        # 12 KiB at 4 KiB/s: about 3 s of download
+        body = "#!/bin/sh\necho ran\n" + "#" * (12 * 1024) + "\n"
+        task = fs.file_obj("slow.sh", "slow/slow.sh", body)
+        p = self.env.controller_bg(self.b, version=2, module="task", action="run",
+                                   params={"task": "mymod::slow", "input": {}, "files": [task]},
+                                   timeout_ms=int(60000 * SLOW),
+                                   extra=["--non-blocking", "--transaction-id", "dl-1",
+                                          "--notify-outcome", "true"])
+        self.env.wait_log("downloading https://localhost:%d" % fs.port)
+        self.assertFalse(os.path.exists(self.spool("dl-1", "pid")))
+        self.restart(a)
+        rc, lines = self.env.controller_wait(p)
+        self.assertEqual(of_type(lines, "rpc_error_message"), [])
+        final = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(final), 1, lines)
+        self.assertEqual(final[0]["data"]["results"], {"exitcode": 0, "stdout": "ran\n"})
+        self.assertIn("[dl-1] queued again", self.env.pxpd_log())
+        self.assertFalse(os.path.exists(self.spool("dl-1", "queued")))
 
     # ---- item 4 --------------------------------------------------------
 
