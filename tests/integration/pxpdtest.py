@@ -313,5 +313,18 @@ class PxpdTestCase(unittest.TestCase):
         return agent
 
 
+class BrokerTestCase(PxpdTestCase):
+    """One test broker per test (self.b) and agent(): pxpd on PCP v2,
+    reconnecting within a second."""
+
+    def setUp(self):
+        super().setUp()
+        self.b = self.env.broker()
+
+    def agent(self, **cfg):
+        cfg.setdefault("reconnect-backoff-cap", 1)
+        return self.start_agent([self.b.uri(2)], version=2, **cfg)
+
+
 def main():
     unittest.main(verbosity=2)

@@ -15,7 +15,7 @@ import threading
 import time
 
 from fileserver import FileServer
-from pxpdtest import PXPD, SLOW, Proc, PxpdTestCase, main, pid_file_text, wait_for
+from pxpdtest import PXPD, SLOW, BrokerTestCase, Proc, main, pid_file_text, wait_for
 
 CONTROLLER_URI = "pcp://controller.example/controller"
 
@@ -51,15 +51,7 @@ class LineReader:
             self.p.wait()
 
 
-class Restart(PxpdTestCase):
-    def setUp(self):
-        super().setUp()
-        self.b = self.env.broker()
-
-    def agent(self, **cfg):
-        cfg.setdefault("reconnect-backoff-cap", 1)
-        return self.start_agent([self.b.uri(2)], version=2, **cfg)
-
+class Restart(BrokerTestCase):
     def restart(self, old):
         old.stop(signal.SIGKILL)
         a = self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
