@@ -2,8 +2,6 @@
  * processes (os/posix/exec.c and os/posix/wrapper.c do those); the small
  * files of a result dir are result.c's. The parser is bounded and strict,
  * since a wrapper must never act on a half-understood job. */
-#include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,6 @@
  * itself (ids come off the wire), and every file is replaced whole (temp +
  * rename) so a reader never sees half of one. */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,13 +13,12 @@
  * callback has run; done is called at most once, and only from a libuv
  * callback. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/types.h>
 
