@@ -77,6 +77,15 @@ class Restart(BrokerTestCase):
                                            check=False)
         return lines[0]
 
+    @staticmethod
+    def kill_quietly(pid):
+        """Ends a wrapper the test stopped, should the test fail first."""
+        for sig in (signal.SIGCONT, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
     def mtime_ns(self, tid, name):
         return os.stat(self.spool(tid, name)).st_mtime_ns
 
@@ -320,6 +329,7 @@ class Restart(BrokerTestCase):
         with open(self.spool("ex-1", "pid")) as f:
             wrapper = int(f.readline())
         os.kill(wrapper, signal.SIGSTOP)
+        self.addCleanup(self.kill_quietly, wrapper)
         # what a wrapper leaves at the end: output, then exitcode last
         with open(self.spool("ex-1", "stdout"), "w") as f:
             f.write("the output\n")
