@@ -263,8 +263,9 @@ exec_pid_file_identity(void **state)
 		"12\n 12\n", "12\nabc  12\n",        /* empty boot id */
 		"12\nabc 123456789012345678901\n",   /* more than 64 bits */
 		"12\nabc 1\nmore\n", "12\nabc -1\n",
-		"12\n0123456789abcdef0123456789abcdef0123456789abcdef"
-		"0123456789abcdef 1\n",               /* boot id too long */
+		/* boot id too long (one literal: clang warns on adjacent ones
+		 * in an array) */
+		"12\n0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1\n",
 	};
 	struct exec__pid_file pf, back;
 	char text[EXEC__PID_FILE_MAX];
