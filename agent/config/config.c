@@ -149,9 +149,9 @@ const struct config__row config__rows[] = {
 	ROW_INT("action-output-cap", CF | CONFIG_F_EXT, 64L * 1024 * 1024, 4096,
 	    1024L * 1024 * 1024, action_output_cap,
 	    "Bytes of stdout/stderr kept per action stream (pxpd)"),
-	ROW_INT("action-memory-max", CF | CONFIG_F_EXT, 0, 0, 1L << 46,
+	ROW_INT("action-memory-max", CF | CONFIG_F_EXT, 0, 0, 1LL << 46,
 	    action_memory_max, "Memory limit (bytes) per action; 0 = none (pxpd)"),
-	ROW_INT("action-pids-max", CF | CONFIG_F_EXT, 0, 0, 1L << 22,
+	ROW_INT("action-pids-max", CF | CONFIG_F_EXT, 0, 0, 1LL << 22,
 	    action_pids_max, "Process limit per action; 0 = none (pxpd)"),
 	ROW_INT("action-cpu-max", CF | CONFIG_F_EXT, 0, 0, 100000,
 	    action_cpu_max, "CPU limit per action, percent of one CPU; 0 = none (pxpd)"),
@@ -297,7 +297,7 @@ config__defaults_apply(struct pxpd_config *cfg, bool root, const char *home)
 				return -ENOMEM;
 			break;
 		case CONFIG_T_INT:
-			*(long *)config_field(cfg, row) = row->def_int;
+			*(long long *)config_field(cfg, row) = row->def_int;
 			break;
 		case CONFIG_T_BOOL:
 			*(bool *)config_field(cfg, row) = row->def_int != 0;
@@ -326,15 +326,15 @@ config_home(void)
 
 /* HorseWhisperer (pxp-agent's parser) takes integers as plain digits. */
 static int
-config_cli_int(const char *s, long *out)
+config_cli_int(const char *s, long long *out)
 {
 	char *end;
-	long v;
+	long long v;
 
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0')
 		return -1;
 	*out = v;
@@ -358,9 +358,9 @@ config_usage_print(const struct pxpd_config *cfg, FILE *out)
 			fprintf(out, "  --%s\n      %s\n", row->name, row->help);
 			break;
 		case CONFIG_T_INT:
-			fprintf(out, "  --%s <int>\n      %s, default: %ld\n",
+			fprintf(out, "  --%s <int>\n      %s, default: %lld\n",
 			    row->name, row->help,
-			    *(const long *)config_cfield(cfg, row));
+			    *(const long long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_PCPVER:
 			fprintf(out, "  --%s <str>\n      %s, default: %d\n",
@@ -401,7 +401,7 @@ config_cli_parse(struct config__ctx *ctx, int argc, char **argv,
 	const char *arg, *eq, *value;
 	char name[128];
 	size_t namelen;
-	long l;
+	long long l;
 	int i;
 
 	*action = CONFIG_CLI_RUN;
@@ -484,7 +484,7 @@ config_cli_apply(struct config__ctx *ctx, const char **cli_vals)
 {
 	const struct config__row *row;
 	size_t i;
-	long l = 0;
+	long long l = 0;
 
 	for (i = 0; i < config__nrows; i++) {
 		row = &config__rows[i];
@@ -497,7 +497,7 @@ config_cli_apply(struct config__ctx *ctx, const char **cli_vals)
 			break;
 		case CONFIG_T_INT:
 			config_cli_int(cli_vals[i], &l);
-			*(long *)config_field(ctx->cfg, row) = l;
+			*(long long *)config_field(ctx->cfg, row) = l;
 			break;
 		case CONFIG_T_PCPVER:
 			/* 0 = invalid, reported by config__finish */
@@ -611,8 +611,8 @@ config_dump(const struct pxpd_config *cfg, FILE *out)
 		fprintf(out, "%s = ", row->name);
 		switch (row->type) {
 		case CONFIG_T_INT:
-			fprintf(out, "%ld\n",
-			    *(const long *)config_cfield(cfg, row));
+			fprintf(out, "%lld\n",
+			    *(const long long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_BOOL:
 			fprintf(out, "%s\n",

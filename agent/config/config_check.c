@@ -248,17 +248,17 @@ config_rows_check(struct config__ctx *ctx)
 	const struct config__row *row;
 	const char *s;
 	size_t i;
-	long v;
+	long long v;
 
 	for (i = 0; i < config__nrows; i++) {
 		row = &config__rows[i];
 		if (row->off == CONFIG_NO_FIELD)
 			continue;
 		if (row->type == CONFIG_T_INT) {
-			v = *(long *)((char *)ctx->cfg + row->off);
+			v = *(long long *)((char *)ctx->cfg + row->off);
 			if (v < row->min || v > row->max)
 				return config__err(ctx, PXPD_EXIT_CONFIG,
-				    "%s: must be between %ld and %ld (got %ld)",
+				    "%s: must be between %lld and %lld (got %lld)",
 				    row->name, row->min, row->max, v);
 		} else if (row->type == CONFIG_T_PATH &&
 		    row->def_str != NULL && *row->def_str != '\0') {

@@ -153,7 +153,7 @@ engine__nb_message(struct engine *e, const char *tid, const char *request_id,
 			return data;
 		}
 		snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-		    "max-message-size %ld", data ? strlen(data) : (size_t)0,
+		    "max-message-size %lld", data ? strlen(data) : (size_t)0,
 		    e->cfg->max_message_size);
 		free(data);
 		error = desc;
@@ -291,8 +291,8 @@ engine__job_submit(struct engine *e, struct job *j, char *err, size_t errlen)
 
 	if (!slot && e->n_queued >= e->cfg->max_queued_actions) {
 		snprintf(err, errlen, "the agent is busy: %d actions running and "
-		    "%d queued (max-concurrent-actions %ld, max-queued-actions "
-		    "%ld); try again later", e->n_running, e->n_queued,
+		    "%d queued (max-concurrent-actions %lld, max-queued-actions "
+		    "%lld); try again later", e->n_running, e->n_queued,
 		    e->cfg->max_concurrent_actions, e->cfg->max_queued_actions);
 		return -1;
 	}
@@ -391,7 +391,7 @@ job_finish(struct job *j, char *results_json, const char *error)
 		free(results_json);
 		if (data && strlen(data) > (size_t)e->cfg->max_message_size) {
 			snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-			    "max-message-size %ld", strlen(data),
+			    "max-message-size %lld", strlen(data),
 			    e->cfg->max_message_size);
 			engine__rpc_error(e, j->sender, j->transaction_id,
 			    j->request_id, desc);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "os/attr.h"
 #include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
@@ -22,7 +23,7 @@
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OS_PRINTF(3, 4);
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
