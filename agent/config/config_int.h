@@ -37,8 +37,8 @@ struct config__row {
 	const char *name;
 	enum config__type type;
 	unsigned flags;
-	const char *def_str;       /* root default (strings, paths) */
-	const char *def_user;      /* non-root default under ~/.pxpd/, or NULL */
+	const char *def_str;       /* default (strings; "" for paths) */
+	int def_path;              /* paths: an enum os_default_path */
 	long long def_int;         /* ints and bools */
 	long long min, max;        /* ints */
 	size_t off;                /* field in struct pxpd_config */

@@ -49,6 +49,7 @@ spool__tid_char(unsigned char c)
 int
 spool_tid_check(const char *tid, char *err, size_t errlen)
 {
+	const char *why;
 	size_t i;
 	unsigned char c;
 
@@ -75,6 +76,11 @@ spool_tid_check(const char *tid, char *err, size_t errlen)
 	if (tid[0] == '.')
 		return spool__fail(err, errlen,
 		    "invalid transaction_id: starts with '.'");
+	/* What this platform reads as more than a name (Windows: ':' is a
+	 * stream, "CON" a device). */
+	if ((why = os_name_unsafe(tid)))
+		return spool__fail(err, errlen, "invalid transaction_id: %s",
+		    why);
 	return 0;
 }
 
