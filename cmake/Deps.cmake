@@ -152,3 +152,15 @@ pxpd_imported(pxpd::uv uv ${_uv}/lib/libuv.a ${_uv_sys})
 pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a ${_cj_sys})
 pxpd_imported(pxpd::websockets websockets ${_ws_lib}
               pxpd::mbedtls pxpd::uv ${_ws_sys})
+
+# cmocka for the unit tests of a Windows build (tests/win/run.sh runs them
+# under Wine): Debian has no mingw cmocka; natively the tests link the
+# system's libcmocka-dev.
+if(WIN32 AND PXPD_TESTS)
+  set(_cm ${PXPD_DEPS_PREFIX}/cmocka)
+  pxpd_dep(cmocka cmocka
+    ARGS -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+         -DPICKY_DEVELOPER=OFF
+    BYPRODUCTS ${_cm}/lib/libcmocka-static.a)
+  pxpd_imported(pxpd::cmocka cmocka ${_cm}/lib/libcmocka-static.a)
+endif()

@@ -474,6 +474,7 @@ fs__read_open(const char *path, bool follow, HANDLE *out, uint64_t *size)
 {
 	struct os_fileinfo info;
 	wchar_t *w = os__wpath(path);
+	const char *base;
 	DWORD attrs;
 	HANDLE h;
 	int rc;
@@ -481,6 +482,14 @@ fs__read_open(const char *path, bool follow, HANDLE *out, uint64_t *size)
 	*out = INVALID_HANDLE_VALUE;
 	if (!w)
 		return -errno;
+	/* "results\\CON" is the console: never opened, let alone read. */
+	for (base = path + strlen(path); base > path && !OS__IS_SEP(base[-1]);
+	    base--)
+		;
+	if (os__name_device(base)) {
+		free(w);
+		return -EINVAL;
+	}
 	h = CreateFileW(w, GENERIC_READ, FS_SHARE_ALL, NULL, OPEN_EXISTING,
 	    FILE_FLAG_BACKUP_SEMANTICS |
 	    (follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT), NULL);

@@ -51,6 +51,10 @@ int os__folder_path(enum os__folder which, const char *rel, char *out,
 /* Is there a regular file (or a link to one) at path? */
 bool os__file_exists(const char *path);
 
+/* name.c: is the last component of a path a device Win32 opens in every
+ * directory (CON, nul.txt, COM1)? */
+bool os__name_device(const char *name);
+
 /* ---- error.c: Win32 errors ------------------------------------------------ */
 
 /* A Win32 error code as a negative errno value (os.h's convention). */

@@ -2,11 +2,12 @@
  * something other than a plain entry of the directory: a stream
  * (file:stream) or drive (C:x), a separator or wildcard, a name Win32
  * trims ("x." and "x " open "x"), a device (CON, nul.txt, COM1), an 8.3
- * alias (PROGRA~1). Pure (no I/O), like its POSIX sibling. */
+ * alias (PROGRA~1). Pure (no I/O), like its POSIX sibling; fs.c asks
+ * it too before it opens a file to read. */
 #include <stdbool.h>
 #include <string.h>
 
-#include "os/os.h"
+#include "os/win/internal.h"
 
 /* ASCII case-insensitive prefix compare (strncasecmp is not C11). */
 static bool
@@ -26,8 +27,8 @@ path__ieq(const char *a, const char *b, size_t n)
 
 /* Device names Win32 opens in every directory, with any extension
  * ("nul.txt" is the null device too). */
-static bool
-path__device(const char *name)
+bool
+os__name_device(const char *name)
 {
 	static const char *const dev[] = { "CON", "PRN", "AUX", "NUL",
 	    "CONIN$", "CONOUT$" };
@@ -71,7 +72,7 @@ os_name_unsafe(const char *name)
 	/* Win32 drops them: "x." and "x " open "x". */
 	if (name[len - 1] == '.' || name[len - 1] == ' ')
 		return "ends with '.' or ' '";
-	if (path__device(name))
+	if (os__name_device(name))
 		return "is a Windows device name";
 	/* An 8.3 short name (PROGRA~1) may alias another entry. */
 	for (p = name; (p = strchr(p, '~')); p++)
