@@ -30,8 +30,9 @@ struct os_file;
 
 /* ---- Access of what we create -------------------------------------------
  * POSIX permission bits (with the umask applied, as open(2) does). os/win
- * gives the *_PRIVATE ones an owner-only ACL and lets the others inherit
- * their directory's. */
+ * gives those without bits for others (the *_PRIVATE and *_GROUP ones:
+ * the group is root's) the ACL of SYSTEM, Administrators and the user,
+ * and lets the *_PUBLIC ones inherit their directory's. */
 #define OS_MODE_DIR_PRIVATE   0700  /* spool, transactions, task dirs */
 #define OS_MODE_FILE_PRIVATE  0600  /* results, temp files, audit log */
 #define OS_MODE_EXEC_PRIVATE  0700  /* a task file, run in place */

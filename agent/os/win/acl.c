@@ -99,7 +99,10 @@ os__sa_private(void)
 SECURITY_ATTRIBUTES *
 os__sa_for_mode(int mode, SECURITY_ATTRIBUTES *plain)
 {
-	if ((mode & 077) == 0)
+	/* The group of pxp-agent's 0750/0640 is root's: Administrators,
+	 * which the private DACL grants already. Only modes open to others
+	 * keep the directory's (ProgramData lets every user read). */
+	if ((mode & 007) == 0)
 		return os__sa_private();
 	plain->nLength = sizeof(*plain);
 	plain->lpSecurityDescriptor = NULL;

@@ -143,9 +143,9 @@ os_file_info(struct os_file *f, struct os_fileinfo *out)
 int
 os_file_chmod(struct os_file *f, int mode)
 {
-	/* Only "owner only" has a Windows form (the private DACL); wider
-	 * modes keep the ACL inherited from the directory. */
-	if ((mode & 077) != 0)
+	/* Modes closed to others get the private DACL (os__sa_for_mode);
+	 * wider ones keep the ACL inherited from the directory. */
+	if ((mode & 007) != 0)
 		return 0;
 	return os__handle_make_private(f->h);
 }

@@ -70,8 +70,9 @@ int os__last_err(void);
  * handles made with it are not inherited. NULL when it cannot be built
  * (then nothing private may be created). */
 SECURITY_ATTRIBUTES *os__sa_private(void);
-/* Attributes for mode: os__sa_private() for a private mode; otherwise
- * non-inheritable handles and the directory's inherited ACL. */
+/* Attributes for mode: os__sa_private() when mode gives others nothing
+ * (0700, 0750, 0640: the group is root's, i.e. Administrators);
+ * otherwise non-inheritable handles and the directory's inherited ACL. */
 SECURITY_ATTRIBUTES *os__sa_for_mode(int mode, SECURITY_ATTRIBUTES *plain);
 /* Puts the private DACL on an open handle (WRITE_DAC access). */
 int os__handle_make_private(HANDLE h);
