@@ -109,6 +109,48 @@ class WinSmoke(pxpdtest.PxpdTestCase):
         self.assertIn("Ctrl-C: stopping", log)
         self.assertIn("pxpd stopped (exit code 0)", log)
 
+    def sc(self, *args):
+        r = subprocess.run([WINE, "sc"] + list(args), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           timeout=60)
+        return r.stdout.decode(errors="replace")
+
+    def service_state(self, name):
+        for line in self.sc("query", name).splitlines():
+            if "STATE" in line:
+                return line.split()[-1]
+        return None
+
+    def test_service_start_stop(self):
+        """pxpd.exe run by the service control manager (no --foreground):
+        it reports RUNNING, answers, and stops on the SCM's stop. The
+        install and the MSI are phase 2's; sc does it by hand here."""
+        b = self.env.broker()
+        conf = self.env.config([b.uri(1)], version=1)
+        name = "pxpd-smoke-%d" % os.getpid()
+        self.sc("create", name, "binPath=", "%s --config-file %s" % (
+            winpath(PXPD_EXE), winpath(conf)))
+        try:
+            self.assertEqual(self.service_state(name), "STOPPED")
+            subprocess.run([WINE, "net", "start", name], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=60)
+            pxpdtest.wait_for(lambda: self.service_state(name) == "RUNNING",
+                              30, 0.5, "service RUNNING")
+            self.env.wait_log("associated with", timeout=30)
+            self.echo_and_ping(b, 1)
+            # net stop does not wait for STOPPED under Wine: poll.
+            subprocess.run([WINE, "net", "stop", name], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=60)
+            pxpdtest.wait_for(lambda: self.service_state(name) == "STOPPED",
+                              30, 0.5, "service STOPPED")
+            log = self.env.pxpd_log()
+            self.assertIn("service stop: stopping", log)
+            self.assertIn("pxpd stopped (exit code 0)", log)
+        finally:
+            self.sc("delete", name)
+
 
 if __name__ == "__main__":
     start = time.monotonic()
