@@ -1,6 +1,6 @@
 /* os.h: the only door to the platform (libuv's src/unix + src/win split):
- * files, the system log, the user we run as, the allocator. os/posix
- * implements it; a Windows port adds os/win with the same calls. Shared
+ * files, the system log, the user we run as, the allocator. os/posix and
+ * os/win implement it with the same calls. Shared
  * code (every folder but os/, and main.c) includes no platform header: it
  * comes here or goes through libuv. The other doors under os/ are the
  * service entry and signals (daemon.h), the shell of `command run`

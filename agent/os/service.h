@@ -1,8 +1,8 @@
 /* service.h: how the system tells pxpd to stop or to reopen its logs.
  * main.c registers one callback and never sees a signal number: on POSIX
  * (os/posix/service.c) these are signals taken through uv_signal_t; on
- * Windows (os/win/) the service control handler will call the same
- * callback. */
+ * Windows (os/win/service.c) the console's Ctrl-C and the service
+ * control handler's stop and shutdown. */
 #ifndef PXPD_SERVICE_H
 #define PXPD_SERVICE_H
 
@@ -10,7 +10,8 @@
 
 enum service_event {
 	SERVICE_EVENT_STOP,     /* POSIX: SIGINT, SIGTERM, SIGQUIT */
-	SERVICE_EVENT_REOPEN,   /* POSIX: SIGUSR2 (log rotation) */
+	SERVICE_EVENT_REOPEN,   /* POSIX: SIGUSR2 (log rotation); Windows:
+	                         * service control 128 */
 };
 
 /* Called from the loop. what names the cause for the log ("signal 15"). */

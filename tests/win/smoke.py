@@ -4,23 +4,28 @@ Linux test broker on loopback, over mutual TLS, PCP v1 and v2.
 Same style and helpers as tests/integration (pxpdtest.py): real
 processes, nothing mocked. pxpd.exe gets a config whose paths are Windows
 paths (Z:\\tmp\\...: a drive letter and backslashes) for the same files.
-tests/win/run.sh sets the environment: WINE, PXPD_EXE, BROKER_BIN,
-CONTROLLER_BIN, CA_SCRIPT, and a WINEPREFIX kept up with wineserver -p.
+tests/win/run.sh sets the environment: WINE, PXPD_EXE, PUPPET_MODULE_EXE,
+BROKER_BIN, CONTROLLER_BIN, CA_SCRIPT, and a WINEPREFIX kept up with
+wineserver -p.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 import pxpdtest  # noqa: E402
+from test_puppet_module import REPORT_TEMPLATE  # noqa: E402
 
 WINE = os.environ.get("WINE", "wine64")
 PXPD_EXE = os.environ.get("PXPD_EXE", "pxpd.exe")
+PUPPET_EXE = os.environ.get("PUPPET_MODULE_EXE", "pxp-module-puppet.exe")
 
 
 def winpath(p):
@@ -150,6 +155,63 @@ class WinSmoke(pxpdtest.PxpdTestCase):
             self.assertIn("pxpd stopped (exit code 0)", log)
         finally:
             self.sc("delete", name)
+
+
+class WinPuppetModule(unittest.TestCase):
+    """pxp-module-puppet.exe run by hand under Wine (pxpd cannot start
+    actions on Windows yet): metadata, a missing puppet_bin, and one run
+    against a fake puppet.bat (through cmd.exe) that writes a report."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pxpd-win-puppet-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def module(self, action, req):
+        r = subprocess.run([WINE, PUPPET_EXE, action],
+                           input=json.dumps(req).encode() if req else b"",
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def test_metadata_and_runs(self):
+        rc, out, _ = self.module("metadata", None)
+        self.assertEqual(rc, 0)
+        self.assertIn("run", json.loads(out)["actions"][0]["name"])
+
+        missing = winpath(os.path.join(self.dir, "no", "puppet.bat"))
+        rc, out, _ = self.module("run", {"input": {"flags": ["--noop"]},
+                                         "configuration": {"puppet_bin": missing}})
+        self.assertEqual(rc, 1)
+        self.assertEqual(json.loads(out)["error_type"], "no_puppet_bin")
+
+        state = os.path.join(self.dir, "state")
+        os.mkdir(state)
+        template = os.path.join(self.dir, "report.yaml")
+        with open(template, "w") as f:
+            f.write(REPORT_TEMPLATE.replace("@STATUS@", "changed"))
+        report = winpath(os.path.join(state, "last_run_report.yaml"))
+        bat = os.path.join(self.dir, "puppet.bat")
+        lines = [
+            "@echo off",
+            'if "%2"=="--configprint" (',
+            "  echo lastrunreport = " + report,
+            "  echo agent_disabled_lockfile = " + winpath(os.path.join(state, "disabled.lock")),
+            "  echo agent_catalog_run_lockfile = " + winpath(os.path.join(state, "run.lock")),
+            "  exit /b 0",
+            ")",
+            # type, not copy: the report must get a new mtime.
+            'type "%s" > "%s"' % (winpath(template), report),
+            "exit /b 0",
+        ]
+        with open(bat, "w", newline="\r\n") as f:
+            f.write("\n".join(lines) + "\n")
+        rc, out, err = self.module("run", {"input": {"flags": ["--noop"]},
+                                           "configuration": {"puppet_bin": winpath(bat)}})
+        res = json.loads(out)
+        self.assertEqual(rc, 0, (res, err))
+        self.assertEqual(res["status"], "changed")
+        self.assertEqual(res["environment"], "production")
+        self.assertEqual(res["exitcode"], 0)
 
 
 if __name__ == "__main__":
