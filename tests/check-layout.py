@@ -35,7 +35,8 @@ ARROWS = {
     "entry":   {"config", "conn", "engine", "base", "os",
                 "exec",       # the wrapper mode is a second entry, and
                               # entry makes the actions' exec environment
-                "fetch"},     # entry makes the shared fetch service
+                "fetch",      # entry makes the shared fetch service
+                "health"},    # and reports figures to the status file
     "conn":    {"pcp", "net", "config", "base", "os"},
     # engine -> exec: the engine owns the jobs it runs (start, adoption at
     # start-up, cancel, abandon at stop); behind module operations each of
@@ -49,13 +50,16 @@ ARROWS = {
     "exec":    {"config", "base", "os"},
     "spool":   {"config", "base", "os"},
     "config":  {"base", "os"},
+    # health: the status file, the metrics and --status, from figures
+    # entry gathers; it calls no part that runs anything.
+    "health":  {"config", "base", "os"},
     "base":    {"os"},
     "pcp":     {"base"},
     "os":      {"exec", "spool", "config", "base"},
     "puppet":  set(),         # pxp-module-puppet: a program of its own
 }
 AGENT_PARTS = ("base", "config", "pcp", "net", "conn", "engine", "spool",
-               "fetch", "exec", "os")
+               "fetch", "exec", "health", "os")
 MODULE_PARTS = {"builtin": "modules", "extmod": "modules",
                 "puppet": "puppet"}
 # What an include's first folder names.

@@ -7,7 +7,7 @@
 set -eu
 
 PKGS="build-essential cmake curl ca-certificates patch xz-utils bzip2 \
-openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps \
+openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps systemd \
 nginx-light gcc-mingw-w64-x86-64 wine64 msitools wixl"
 
 missing=""

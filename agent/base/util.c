@@ -95,9 +95,14 @@ util__time_fmt(char out[UTIL_TIME_LEN], int64_t sec, long frac, int digits)
 	int y, m, d;
 
 	util__civil(days, &y, &m, &d);
-	snprintf(out, UTIL_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%0*ldZ",
-	    y, m, d, (int)(rem / 3600), (int)(rem % 3600 / 60), (int)(rem % 60),
-	    digits, frac);
+	if (digits == 0)
+		snprintf(out, UTIL_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    y, m, d, (int)(rem / 3600), (int)(rem % 3600 / 60),
+		    (int)(rem % 60));
+	else
+		snprintf(out, UTIL_TIME_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%0*ldZ",
+		    y, m, d, (int)(rem / 3600), (int)(rem % 3600 / 60),
+		    (int)(rem % 60), digits, frac);
 }
 
 void
@@ -116,6 +121,12 @@ util_time_iso_us(char out[UTIL_TIME_LEN])
 
 	uv_gettimeofday(&tv);
 	util__time_fmt(out, tv.tv_sec, (long)tv.tv_usec, 6);
+}
+
+void
+util_time_iso_at(char out[UTIL_TIME_LEN], int64_t sec)
+{
+	util__time_fmt(out, sec, 0, 0);
 }
 
 int64_t

@@ -18,6 +18,8 @@ void util_uuid4(char out[UTIL_UUID_LEN]);
 void util_time_iso(char out[UTIL_TIME_LEN], long offset_s);
 /* Same with microseconds (spool metadata): 2016-02-19T10:09:18.283484Z */
 void util_time_iso_us(char out[UTIL_TIME_LEN]);
+/* A given time, seconds since the epoch: 2016-02-19T10:09:18Z */
+void util_time_iso_at(char out[UTIL_TIME_LEN], int64_t sec);
 /* Parses util_time_iso{,_us} output (and any "YYYY-MM-DDTHH:MM:SS[.f]Z")
  * into seconds since the epoch; -1 on bad syntax. */
 int64_t util_time_parse(const char *s);

@@ -130,6 +130,11 @@ const struct config__row config__rows[] = {
 	ROW_INT("max-queued-actions", CF | CONFIG_F_EXT, 256, 0, 100000,
 	    max_queued_actions,
 	    "Actions waiting for a slot before requests are refused (pxpd)"),
+	ROW_PATH("status-file", CF | CONFIG_F_EXT, OS_DEFAULT_NONE, status_file,
+	    "Status file (JSON); empty: pxpd-status.json beside spool-dir (pxpd)"),
+	ROW_PATH("metrics-file", CF | CONFIG_F_EXT, OS_DEFAULT_NONE,
+	    metrics_file,
+	    "Prometheus textfile metrics; empty: pxpd.prom beside spool-dir (pxpd)"),
 	ROW_PATH("audit-logfile", CF | CONFIG_F_EXT, OS_DEFAULT_NONE, audit_logfile,
 	    "Audit log of every request and outcome; empty = off (pxpd)"),
 	ROW_INT("connect-splay", CF | CONFIG_F_EXT, 0, 0, 3600, connect_splay,
@@ -437,6 +442,10 @@ config_cli_parse(struct config__ctx *ctx, int argc, char **argv,
 		}
 		if (strcmp(name, "n") == 0 || strcmp(name, "check") == 0) {
 			ctx->cfg->check_only = true;
+			continue;
+		}
+		if (strcmp(name, "status") == 0) {
+			ctx->cfg->status_only = true;
 			continue;
 		}
 		/* -v, -vv, --verbose, --vlevel N: HorseWhisperer's verbosity,

@@ -5,6 +5,7 @@
 #define PXPD_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -67,6 +68,7 @@ struct pxpd_config {
 	long long connect_splay;            /* s: first connect waits random [0, splay] (default 0) */
 	long long reconnect_spread;         /* s: see struct reconnect (backoff.h) */
 	long long crl_expiry_grace;         /* s: tls_crl_load() */
+	char *status_file, *metrics_file;   /* health.h; "": beside spool-dir */
 	long long reconnect_backoff_cap;
 	char *policy_file;                  /* "" = everything allowed */
 	/* Sandbox and limits of every action (0 / "" = none) */
@@ -85,6 +87,10 @@ struct pxpd_config {
 	/* -n / --check: config_load() validated everything, printed
 	 * "configuration OK" and set *want_exit. */
 	bool check_only;
+	/* --status: the caller prints the status file (health.h). */
+	bool status_only;
+	/* ssl-cert's notAfter, seconds since the epoch (config_tls.c). */
+	int64_t cert_not_after;
 
 	/* For the caller to log once the log is open (config_load runs
 	 * before it): keys of the file that pxpd does not know (ignored), and

@@ -7,6 +7,7 @@
  * become warnings for the caller to log. No key material is ever copied
  * into a message. */
 #include "config/config_int.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -117,6 +118,17 @@ config_tls_cn(const mbedtls_x509_crt *crt)
 	return NULL;
 }
 
+/* An X.509 time as seconds since the epoch (UTC, no libc time zone). */
+static int64_t
+config_tls_epoch(const mbedtls_x509_time *t)
+{
+	char iso[32];
+
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", t->year,
+	    t->mon, t->day, t->hour, t->min, t->sec);
+	return util_time_parse(iso);
+}
+
 /* The verify flags as one line ("...; ...") for a warning. */
 static void
 config_tls_verify_text(uint32_t flags, char *buf, size_t len)
@@ -181,6 +193,7 @@ config__tls_check(struct config__ctx *ctx)
 		    "parse '%s' (%s)", cfg->ssl_cert, msg);
 		goto cleanup;
 	}
+	cfg->cert_not_after = config_tls_epoch(&crt.valid_to);
 	if ((cfg->common_name = config_tls_cn(&crt)) == NULL) {
 		rc = config__err(ctx, PXPD_EXIT_CONFIG, "ssl-cert: '%s' has no "
 		    "usable subject CN (the agent's identity)", cfg->ssl_cert);

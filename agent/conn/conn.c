@@ -33,10 +33,14 @@ conn__set_state(struct conn *c, enum conn_state s)
 		return;     /* the owner is tearing down: no callbacks */
 	if (s == CONN_READY) {
 		c->reached_ready = true;
+		c->stats.connects++;
+		c->stats.connected_since_ms = util_now_ms();
 		reconnect_success(&c->rc);
 		c->ops.ready_cb(c->arg, true);
-	} else if (was_ready)
+	} else if (was_ready) {
+		c->stats.connected_since_ms = 0;
 		c->ops.ready_cb(c->arg, false);
+	}
 }
 
 void
@@ -194,6 +198,7 @@ conn__tls_ready(struct conn *c, struct lws *wsi)
 	tls_peer_session(wsi, sess, sizeof(sess));
 	log_info(PART, "TLS to %s: %s", c->cfg->broker_ws_uris[c->broker],
 	    sess);
+	snprintf(c->stats.tls, sizeof(c->stats.tls), "%s", sess);
 	return 0;
 }
 
@@ -220,7 +225,26 @@ conn__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		break;
 
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		return conn__tls_ready(c, wsi);
+		if (conn__tls_ready(c, wsi) == 0)
+			return 0;
+		/* lws closes it without a CONNECTION_ERROR: the attempt ends
+		 * here, and the wsi is no longer ours. */
+		conn__detach(c, false);
+		conn__attempt_failed(c, RECONNECT_HANDSHAKE, "the broker's "
+		    "certificate was refused");
+		return -1;
+
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* The last word on any wsi: one that lws closed without telling
+		 * us otherwise must not stay in c->wsi (a later kill would use
+		 * freed memory). */
+		conn__detach(c, false);
+		if (c->state == CONN_CONNECTING)
+			conn__attempt_failed(c, c->tcp_up ? RECONNECT_HANDSHAKE :
+			    RECONNECT_UNREACHABLE, "closed by libwebsockets");
+		else if (c->state != CONN_IDLE && c->state != CONN_STOPPED)
+			conn__session_lost(c);
+		break;
 
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		uv_timer_stop(&c->connect_timer);
@@ -383,6 +407,16 @@ bool
 conn_ready(const struct conn *c)
 {
 	return c->state == CONN_READY;
+}
+
+void
+conn_stats(const struct conn *c, struct conn_stats *st)
+{
+	*st = c->stats;
+	st->state = c->state;
+	st->broker = c->cfg->broker_ws_uris[c->broker];
+	if (c->state != CONN_READY)
+		st->tls[0] = '\0';
 }
 
 enum conn_state

@@ -5,6 +5,7 @@
 #define PXPD_CONN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -31,6 +32,21 @@ struct conn_ops {
 	void (*sent_cb)(void *arg, const char *token);
 	/* Unrecoverable: the broker refused the association (exit 3). */
 	void (*fatal_cb)(void *arg, int exit_code, const char *why);
+	/* Optional: the next attempt waits delay_ms; why is the last
+	 * failure (NULL after a session that ended). */
+	void (*waiting_cb)(void *arg, uint64_t delay_ms, const char *why);
+};
+
+/* What the connection has done, for the status file and metrics. */
+struct conn_stats {
+	enum conn_state state;
+	const char *broker;         /* the broker of the last attempt */
+	uint64_t connected_since_ms; /* wall clock; 0 when not ready */
+	uint64_t connects;          /* sessions that became ready */
+	uint64_t failures;          /* attempts that failed */
+	uint64_t messages_in, messages_out, bytes_in, bytes_out;
+	char tls[96];               /* "TLSv1.3 TLS1-3-..." of the session */
+	char last_error[256];
 };
 
 /* Routes libwebsockets' own log lines into ours (every lws context of
@@ -46,6 +62,7 @@ void conn_start(struct conn *c);
  * are filled in here. Returns 0, -ENOTCONN when not ready, -ENOMEM. */
 int conn_send(struct conn *c, const struct pcp_out *o);
 bool conn_ready(const struct conn *c);
+void conn_stats(const struct conn *c, struct conn_stats *st);
 enum conn_state conn_state(const struct conn *c);
 /* pcp://<cn>/agent */
 const char *conn_uri(const struct conn *c);

@@ -99,6 +99,9 @@ conn__round_end(struct conn *c, enum reconnect_why why)
 	c->round_left = c->cfg->n_broker_ws_uris;
 	c->round_handshake = false;
 	conn__schedule(c, delay);
+	if (c->ops.waiting_cb && !c->freeing)
+		c->ops.waiting_cb(c->arg, delay, why == RECONNECT_LOST ? NULL :
+		    c->stats.last_error);
 }
 
 void
@@ -110,6 +113,10 @@ conn__attempt_failed(struct conn *c, enum reconnect_why why,
 	log_warnx(PART, "cannot connect to %s%s%s: %s",
 	    c->cfg->broker_ws_uris[c->broker], c->addrs.n > 1 ? " at " : "",
 	    c->addrs.n > 1 ? c->addrs.addr[c->addr_idx] : "", what);
+	c->stats.failures++;
+	snprintf(c->stats.last_error, sizeof(c->stats.last_error),
+	    "cannot connect to %s: %s", c->cfg->broker_ws_uris[c->broker],
+	    what);
 	conn__detach(c, true);
 	conn__session_clear(c);
 	if (why == RECONNECT_HANDSHAKE)

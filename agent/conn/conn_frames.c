@@ -76,6 +76,8 @@ conn__encode_send(struct conn *c, const struct pcp_out *in)
 		free(buf);
 		return -ENOMEM;
 	}
+	c->stats.messages_out++;
+	c->stats.bytes_out += len;
 	return 0;
 }
 
@@ -124,6 +126,8 @@ conn__dispatch(struct conn *c)
 		}
 		return;
 	}
+	c->stats.messages_in++;
+	c->stats.bytes_in += c->rx_len;
 	if (log_enabled(LOG_LVL_TRACE))
 		log_trace(PART, "received %s id %s from %s", m.message_type, m.id,
 		    m.sender ? m.sender : "(broker)");

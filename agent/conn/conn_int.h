@@ -64,6 +64,7 @@ struct conn {
 
 	uv_timer_t retry_timer, connect_timer, ping_timer, pong_timer,
 	    assoc_timer, supervise_timer;
+	struct conn_stats stats;    /* conn_stats() */
 	int open_handles;
 	bool freeing;
 

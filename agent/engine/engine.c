@@ -271,6 +271,7 @@ engine__request(struct engine *e, const struct pcp_msg *m, bool non_blocking)
 		engine__job_free(j);
 		goto out;
 	}
+	e->stats.requests++;
 	if (non_blocking) {
 		engine__provisional(e, m, r.transaction_id);
 		if (!j->finished)

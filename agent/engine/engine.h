@@ -4,6 +4,8 @@
 #ifndef PXPD_ENGINE_H
 #define PXPD_ENGINE_H
 
+#include <stdint.h>
+
 #include <uv.h>
 
 #include "pcp/codec.h"
@@ -56,6 +58,17 @@ void engine_connection(struct engine *e, bool ready);
 struct spool *engine_spool(const struct engine *e);
 /* Log rotation: reopen the audit log. */
 void engine_reopen_logs(struct engine *e);
+/* Downloads of actions started from now on go to f (a reload replaced
+ * fetch; running ones keep theirs). */
+void engine_fetch_set(struct engine *e, struct fetch *f);
+
+/* What the engine has done, for the status file and metrics. */
+struct engine_stats {
+	int running, queued;
+	uint64_t succeeded, failed, cancelled;  /* final outcomes since start */
+	uint64_t requests;                      /* PXP requests accepted */
+};
+void engine_stats(const struct engine *e, struct engine_stats *st);
 void engine_free(struct engine *e);
 
 #endif

@@ -66,6 +66,7 @@ struct engine {
 	struct module_jobs jobs_view; /* env.jobs (status_view.c) */
 	struct engine_loader *loader; /* load.c, while modules load */
 	int closing;                /* timers still closing in engine_free */
+	struct engine_stats stats;  /* the counters of engine_stats() */
 };
 
 /* engine.c */

@@ -351,6 +351,13 @@ engine__audit_outcome(const struct job *j, const char *results_json,
 	    cJSON_Parse(results_json) : NULL;
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(res, "exitcode");
 
+	if (!error)
+		j->eng->stats.succeeded++;
+	else if (j->cancel_requested)
+		j->eng->stats.cancelled++;
+	else
+		j->eng->stats.failed++;
+
 	audit_log(j->eng->audit, &(struct audit_event){ .event = "outcome",
 	    .sender = j->sender, .transaction_id = j->transaction_id,
 	    .module = j->module, .action = j->action,

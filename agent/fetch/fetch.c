@@ -466,3 +466,9 @@ fetch_free(struct fetch *f)
 		fetch__dl_close(dl);
 	fetch__maybe_free(f);
 }
+
+bool
+fetch_busy(const struct fetch *f)
+{
+	return f && (f->dls || f->n_dls > 0);
+}

@@ -59,6 +59,9 @@ void fetch_cache_purge_start(struct fetch *f, long ttl_s);
 /* Drops every pending callback and transfer and starts the teardown; the
  * loop must run on until it is done (no other call needed). NULL is fine. */
 void fetch_free(struct fetch *f);
+/* Downloads are in flight (or closing): a replaced fetch is freed only
+ * once this is false. */
+bool fetch_busy(const struct fetch *f);
 
 /* Retry policy (default: 4 rounds over master-uris, waits of 1, 2, 4 s
  * between rounds): rounds >= 1, the first wait in ms, doubling. Tests use

@@ -471,6 +471,15 @@ fetch__callback(struct lws *wsi, enum lws_callback_reasons reason,
 		dl->tcp_up = true;
 		break;
 
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Closed without an error or close callback reaching us: the
+		 * attempt ends, and no later kill may touch the freed wsi. */
+		dl->wsi = NULL;
+		lws_set_opaque_user_data(wsi, NULL);
+		fetch__attempt_end(dl, FETCH_END_TRANSIENT, false, "%s: the "
+		    "connection was closed", dl->url);
+		break;
+
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (fetch__next_addr(dl))
 			return 0;

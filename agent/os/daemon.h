@@ -21,5 +21,8 @@ struct daemon_lock *daemon_lock_take(const char *path, char *err,
     size_t errlen);
 /* Releases the lock and removes the pidfile. NULL does nothing. */
 void daemon_lock_release(struct daemon_lock *l);
+/* Whether another process holds the lock of path: 1 (its pid in *pid),
+ * 0 when none does, a negative errno when path cannot be read. */
+int daemon_lock_probe(const char *path, long *pid);
 
 #endif

@@ -120,6 +120,10 @@ void broker_tls_free(void);
  * 1 = verified certificate (CN copied to cn), 0 = no certificate,
  * -1 = a certificate that the CA did not sign, or revoked, or unreadable. */
 int broker_tls_peer_check(struct lws *wsi, char *cn, size_t cnlen);
+/* The first 8 bytes of the sha256 of the client certificate's DER, as
+ * hex: which certificate of an identity connected (tests of a rotated
+ * certificate). "-" and -1 when there is none. */
+int broker_tls_peer_fingerprint(struct lws *wsi, char *hex, size_t len);
 
 /* ---- broker_session.c ---- */
 int broker_session_cb(struct lws *wsi, enum lws_callback_reasons reason,

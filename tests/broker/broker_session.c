@@ -88,6 +88,7 @@ static void
 session_register(struct broker_session *s)
 {
 	struct broker_session *old = broker_session_find(s->b, s->uri);
+	char fp[20];
 
 	if (old != NULL) {
 		/* Newer wins: the old websocket leaves the table silently (the
@@ -97,7 +98,9 @@ session_register(struct broker_session *s)
 		broker_session_close(old, BROKER_CLOSE_SUPERSEDED, "superseded");
 	}
 	s->registered = true;
-	broker_event(s->b, "connect %s %s", s->uri, session_version_name(s));
+	(void)broker_tls_peer_fingerprint(s->wsi, fp, sizeof(fp));
+	broker_event(s->b, "connect %s %s cert=%s", s->uri,
+	    session_version_name(s), fp);
 	broker_conn_log(s->b, "connected", s, NULL);
 	s->conn_logged = true;
 	broker_route_inventory_change(s->b, s->uri, 1);

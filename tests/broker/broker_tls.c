@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
+#include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crl.h>
 
@@ -125,4 +128,30 @@ broker_tls_peer_check(struct lws *wsi, char *cn, size_t cnlen)
 	memcpy(cn, name, n);
 	cn[n] = '\0';
 	return 1;
+}
+
+int
+broker_tls_peer_fingerprint(struct lws *wsi, char *hex, size_t len)
+{
+	union lws_tls_cert_info_results *r = malloc(sizeof(*r) + 16384);
+	unsigned char sum[32];
+	size_t i;
+	int rc = -1;
+
+	if (len < 17 || !r)
+		goto out;
+	if (lws_tls_peer_cert_info(wsi, LWS_TLS_CERT_INFO_DER_RAW, r,
+	    16384) != 0)
+		goto out;
+	if (mbedtls_sha256((const unsigned char *)r->ns.name,
+	    (size_t)r->ns.len, sum, 0) != 0)
+		goto out;
+	for (i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	rc = 0;
+out:
+	free(r);
+	if (rc != 0 && len)
+		snprintf(hex, len, "-");
+	return rc;
 }

@@ -21,6 +21,9 @@
 #   ca_bundle.pem                 ca + both intermediates
 #   crl_all.pem                   crl.pem + the intermediates' CRLs
 #   crl_expired.pem               ca's CRL, nextUpdate 2 days ago
+#   crl_before.pem                ca's CRL before broker_revoked was revoked
+#   agent01_rotated.pem           agent01.example again, a new key
+#   agent_expiring.pem            agent01.example, expires in 7 days
 #   wrongname.pem                 CN wrongname.example, no localhost SAN
 #   agent01.pem agent02.pem       CN agent01.example / agent02.example
 #   controller.pem                CN controller.example
@@ -199,11 +202,24 @@ leaf_new int2-ca broker_int2 broker.example "$broker_san"
 # The agent's CA bundle holds the intermediates, as Puppet's ca.pem does.
 cat "$out/ca.pem" "$out/int-ca.pem" "$out/int2-ca.pem" > "$out/ca_bundle.pem"
 
-for r in revoked broker_revoked int2-ca; do
+# For reload tests: agent01's certificate renewed (same CN, new key), and
+# one that expires within the 30 days pxpd warns about.
+leaf_new ca agent01_rotated agent01.example "DNS:agent01.example"
+days_all=$days
+days=10
+leaf_new ca agent_expiring agent01.example "DNS:agent01.example"
+days=$days_all
+
+revoke() {
 	CADIR=$work/ca SAN=DNS:unused openssl ca -batch \
 	    -config "$work/openssl.cnf" -cert "$out/ca.pem" \
-	    -keyfile "$out/ca_key.pem" -revoke "$out/$r.pem" 2>/dev/null
-done
+	    -keyfile "$out/ca_key.pem" -revoke "$out/$1.pem" 2>/dev/null
+}
+revoke revoked
+# The CRL before broker_revoked was revoked (a reload test swaps it).
+crl_new ca "$out/crl_before.pem"
+revoke broker_revoked
+revoke int2-ca
 crl_new ca "$out/crl.pem"
 crl_new int-ca "$work/int-ca.crl"
 crl_new int2-ca "$work/int2-ca.crl"

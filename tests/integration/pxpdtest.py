@@ -26,12 +26,50 @@ SLOW = float(os.environ.get("PXPD_TEST_SLOW", "1"))
 _CA_CACHE = os.environ.get("PXPD_TEST_CA", os.path.join(tempfile.gettempdir(), "pxpd-test-ca-%d" % os.getuid()))
 
 
+_PORTS = os.path.join(tempfile.gettempdir(), "pxpd-test-ports-%d" % os.getuid())
+_PORT_HOLD_S = 900
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port that no test of this machine has used in the last
+    15 minutes. Tests stop a broker and start it again on its port; with
+    bind(0) alone another suite running in parallel (ctest -j2) may be
+    given that port meanwhile, and an agent then reconnects to a stranger
+    broker of the same test CA. A locked registry shared by every test
+    process prevents it."""
+    import fcntl
+    import random
+    with open(_PORTS + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        now = time.time()
+        used = {}
+        try:
+            with open(_PORTS) as f:
+                for line in f:
+                    port, _, t = line.partition(" ")
+                    if port.isdigit() and now - float(t or 0) < _PORT_HOLD_S:
+                        used[int(port)] = float(t)
+        except (OSError, ValueError):
+            pass
+        for _ in range(1000):
+            # Below the kernel's ephemeral range (32768-60999 on Linux), so
+            # no outgoing connection takes the port of a stopped broker.
+            port = random.randint(20000, 32000)
+            if port in used:
+                continue
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            finally:
+                s.close()
+            used[port] = now
+            with open(_PORTS + ".tmp", "w") as f:
+                f.writelines("%d %f\n" % kv for kv in used.items())
+            os.replace(_PORTS + ".tmp", _PORTS)
+            return port
+    raise AssertionError("no free loopback port")
 
 
 def make_ca():
@@ -180,12 +218,14 @@ class Env:
             json.dump(cfg, f, indent=1)
         return path
 
-    def pxpd(self, conf, extra=(), wrap=None):
+    def pxpd(self, conf, extra=(), wrap=None, env=None):
+        """env: variables added to pxpd's environment."""
         args = [PXPD, "--config-file", conf, "--foreground"] + list(extra)
         wrap = wrap if wrap is not None else os.environ.get("PXPD_WRAP", "")
         if wrap:
             args = wrap.split() + args
-        p = Proc(args, os.path.join(self.dir, "pxpd.out"))
+        p = Proc(args, os.path.join(self.dir, "pxpd.out"),
+                 env=dict(os.environ, **env) if env else None)
         self.procs.append(p)
         return p
 

@@ -90,6 +90,25 @@ fail:
 	return NULL;
 }
 
+int
+daemon_lock_probe(const char *path, long *pid)
+{
+	struct flock fl;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	rc = fcntl(fd, F_GETLK, &fl) != 0 ? -errno :
+	    fl.l_type != F_UNLCK ? 1 : 0;
+	if (rc == 1)
+		*pid = (long)fl.l_pid;
+	close(fd);
+	return rc;
+}
+
 void
 daemon_lock_release(struct daemon_lock *l)
 {

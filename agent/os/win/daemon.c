@@ -4,8 +4,10 @@
  * console (pxp-agent never detaches on Windows either); the single-
  * instance lock is the pidfile, held open with an exclusive byte lock
  * (a named mutex would allow one pxpd per machine, and tests run
- * several). The stop and reopen events are service.c's: the control
- * handler here hands them over (os__service_control).
+ * several). The stop, reload and reopen events are service.c's: the
+ * control handler here hands them over (os__service_control); pxpd's
+ * notifications come back as os__daemon_report (START_PENDING until the
+ * first connection attempt ended, then RUNNING; STOP_PENDING).
  * Runs before the event loop starts, so the blocking waits are fine. */
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +18,13 @@
 #include "os/win/internal.h"
 #include "base/util.h"
 
-/* Wait hint while stopping: the connection closes and owed state is
- * written; a few seconds in practice. */
+/* Wait hints: starting lasts until the first connection attempt ended
+ * (service_notify READY); stopping, until the connection closed and the
+ * owed state is written. Seconds in practice. */
+#define DAEMON_START_HINT_MS 60000
 #define DAEMON_STOP_HINT_MS 30000
+/* The byte locked in the pidfile, past the pid's text. */
+#define DAEMON_LOCK_OFFSET 0x7fffffff
 
 struct daemon_lock {
 	HANDLE h;
@@ -43,9 +49,12 @@ daemon__report(DWORD state, DWORD exit_code, DWORD hint_ms)
 	EnterCriticalSection(&daemon_svc.lock);
 	daemon_svc.status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
 	daemon_svc.status.dwCurrentState = state;
-	daemon_svc.status.dwControlsAccepted = state == SERVICE_RUNNING ?
-	    SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN |
-	    SERVICE_ACCEPT_PRESHUTDOWN : 0;
+	/* Stops are taken while starting too: pxpd stops cleanly at any
+	 * point of its start. */
+	daemon_svc.status.dwControlsAccepted = state == SERVICE_RUNNING ||
+	    state == SERVICE_START_PENDING ? SERVICE_ACCEPT_STOP |
+	    SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN |
+	    (state == SERVICE_RUNNING ? SERVICE_ACCEPT_PARAMCHANGE : 0) : 0;
 	daemon_svc.status.dwWin32ExitCode = exit_code;
 	daemon_svc.status.dwServiceSpecificExitCode = 0;
 	if (exit_code == ERROR_SERVICE_SPECIFIC_ERROR)
@@ -80,6 +89,9 @@ daemon__control(DWORD ctrl, DWORD type, void *data, void *ctx)
 		os__service_control(SERVICE_EVENT_STOP, ctrl ==
 		    SERVICE_CONTROL_STOP ? "service stop" : "system shutdown");
 		return NO_ERROR;
+	case SERVICE_CONTROL_PARAMCHANGE:
+		os__service_control(SERVICE_EVENT_RELOAD, "service paramchange");
+		return NO_ERROR;
 	case OS__SERVICE_CONTROL_REOPEN:
 		os__service_control(SERVICE_EVENT_REOPEN, "service control 128");
 		return NO_ERROR;
@@ -99,7 +111,8 @@ daemon__service_main(DWORD argc, wchar_t **argv)
 	if (!daemon_svc.handle)
 		daemon_svc.error = GetLastError();
 	else
-		daemon__report(SERVICE_RUNNING, NO_ERROR, 0);
+		daemon__report(SERVICE_START_PENDING, NO_ERROR,
+		    DAEMON_START_HINT_MS);
 	SetEvent(daemon_svc.ready);
 }
 
@@ -129,6 +142,20 @@ daemon__stopped(void)
 {
 	daemon__report(SERVICE_STOPPED, daemon_svc.stop_asked ? NO_ERROR :
 	    ERROR_SERVICE_SPECIFIC_ERROR, 0);
+}
+
+void
+os__daemon_report(enum service_state st)
+{
+	if (!daemon_svc.handle)
+		return;
+	if (st == SERVICE_STATE_READY &&
+	    daemon_svc.status.dwCurrentState == SERVICE_START_PENDING)
+		daemon__report(SERVICE_RUNNING, NO_ERROR, 0);
+	else if (st == SERVICE_STATE_STOPPING &&
+	    daemon_svc.status.dwCurrentState != SERVICE_STOP_PENDING)
+		daemon__report(SERVICE_STOP_PENDING, NO_ERROR,
+		    DAEMON_STOP_HINT_MS);
 }
 
 int
@@ -184,7 +211,7 @@ daemon_lock_take(const char *path, char *err, size_t errlen)
 	/* The lock is on a byte past the pid's text, so that other
 	 * processes can still read the pid (a locked range cannot be). */
 	memset(&at, 0, sizeof(at));
-	at.Offset = 0x7fffffff;
+	at.Offset = DAEMON_LOCK_OFFSET;
 	if (!LockFileEx(l->h, LOCKFILE_EXCLUSIVE_LOCK |
 	    LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at)) {
 		memset(buf, 0, sizeof(buf));
@@ -211,6 +238,42 @@ fail:
 	free(w);
 	free(l);
 	return NULL;
+}
+
+int
+daemon_lock_probe(const char *path, long *pid)
+{
+	OVERLAPPED at;
+	wchar_t *w = os__wpath(path);
+	char buf[32];
+	HANDLE h;
+	DWORD n;
+	int rc = 0;
+
+	if (!w)
+		return -errno;
+	h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE |
+	    FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return GetLastError() == ERROR_FILE_NOT_FOUND ||
+		    GetLastError() == ERROR_PATH_NOT_FOUND ? 0 : os__last_err();
+	memset(&at, 0, sizeof(at));
+	at.Offset = DAEMON_LOCK_OFFSET;
+	/* A shared lock is granted unless someone holds the exclusive one. */
+	if (LockFileEx(h, LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at))
+		UnlockFileEx(h, 0, 1, 0, &at);
+	else if (GetLastError() != ERROR_LOCK_VIOLATION)
+		rc = os__last_err();
+	else {
+		rc = 1;
+		if (!ReadFile(h, buf, sizeof(buf) - 1, &n, NULL))
+			n = 0;
+		buf[n] = '\0';
+		*pid = strtol(buf, NULL, 10);
+	}
+	CloseHandle(h);
+	return rc;
 }
 
 void

@@ -92,4 +92,8 @@ unsigned os__perm_from_handle(HANDLE h, bool dir);
  * static string for the log. */
 void os__service_control(enum service_event ev, const char *what);
 
+/* daemon.c: reports st to the SCM when it started us (READY: running,
+ * STOPPING: stop pending); nothing in a console. */
+void os__daemon_report(enum service_state st);
+
 #endif

@@ -2,13 +2,15 @@
  * the console (Ctrl-C, Ctrl-Break, the window closing: libuv's uv_signal_t
  * emulation of SIGINT, SIGBREAK and SIGHUP) and from the service control
  * manager (daemon.c's control handler, on the SCM's thread, which hands
- * them over through a uv_async_t). Invariant: the struct is freed only in
+ * them over through a uv_async_t); notifications go to the SCM through
+ * daemon.c (there is no watchdog). Invariant: the struct is freed only in
  * the last close callback, and the SCM thread reaches it only under
  * service_lock while it is registered. */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "os/win/internal.h"
 
@@ -24,16 +26,20 @@ struct service {
 	void *arg;
 };
 
+#define SERVICE_NEVENTS (SERVICE_EVENT_RELOAD + 1)
+
 /* What the SCM's thread shares with the loop. */
 static SRWLOCK service_lock = SRWLOCK_INIT;
 static struct service *service_active;
-static const char *service_pending[2];  /* per event: its cause, or NULL */
+static const char *service_pending[SERVICE_NEVENTS]; /* cause, or NULL */
 
 void
 os__service_control(enum service_event ev, const char *what)
 {
+	if ((unsigned)ev >= SERVICE_NEVENTS)
+		return;
 	AcquireSRWLockExclusive(&service_lock);
-	service_pending[ev == SERVICE_EVENT_REOPEN] = what;
+	service_pending[ev] = what;
 	if (service_active)
 		uv_async_send(&service_active->scm);
 	ReleaseSRWLockExclusive(&service_lock);
@@ -43,19 +49,19 @@ static void
 service_on_scm(uv_async_t *h)
 {
 	struct service *s = h->data;
-	const char *stop, *reopen;
+	const char *what[SERVICE_NEVENTS];
+	int ev;
 
 	AcquireSRWLockExclusive(&service_lock);
-	stop = service_pending[0];
-	reopen = service_pending[1];
-	service_pending[0] = service_pending[1] = NULL;
+	memcpy(what, service_pending, sizeof(what));
+	memset(service_pending, 0, sizeof(service_pending));
 	ReleaseSRWLockExclusive(&service_lock);
-	if (s->stopped)
-		return;
-	if (reopen)
-		s->cb(s->arg, SERVICE_EVENT_REOPEN, reopen);
-	if (stop && !s->stopped)
-		s->cb(s->arg, SERVICE_EVENT_STOP, stop);
+	/* The stop last: nothing is delivered after it. */
+	for (ev = SERVICE_NEVENTS - 1; ev >= 0 && !s->stopped; ev--)
+		if (what[ev] && ev != SERVICE_EVENT_STOP)
+			s->cb(s->arg, (enum service_event)ev, what[ev]);
+	if (what[SERVICE_EVENT_STOP] && !s->stopped)
+		s->cb(s->arg, SERVICE_EVENT_STOP, what[SERVICE_EVENT_STOP]);
 }
 
 static void
@@ -102,11 +108,30 @@ service_start(uv_loop_t *loop, service_event_cb cb, void *arg)
 	s->open++;
 	AcquireSRWLockExclusive(&service_lock);
 	service_active = s;
-	/* A stop that came before the loop ran is delivered now. */
-	if (service_pending[0] || service_pending[1])
-		uv_async_send(&s->scm);
+	/* An event that came before the loop ran is delivered now. */
+	for (i = 0; i < SERVICE_NEVENTS; i++)
+		if (service_pending[i])
+			uv_async_send(&s->scm);
 	ReleaseSRWLockExclusive(&service_lock);
 	return s;
+}
+
+void
+service_notify(struct service *s, enum service_state st, const char *status)
+{
+	/* The SCM has no status line and no "reloading" state. */
+	(void)status;
+	if (s && !s->stopped && (st == SERVICE_STATE_READY ||
+	    st == SERVICE_STATE_STOPPING))
+		os__daemon_report(st);
+}
+
+bool
+service_watchdog_armed(const struct service *s)
+{
+	/* The SCM has no watchdog (recovery acts when the process dies). */
+	(void)s;
+	return false;
 }
 
 void

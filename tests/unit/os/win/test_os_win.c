@@ -515,9 +515,15 @@ win_pidfile_lock(void **state)
 	char err[256], want[64], *buf;
 	size_t len;
 	bool trunc;
+	long pid = 0;
 
+	assert_int_equal(daemon_lock_probe(fx_path(f, "run\\pxpd.pid"), &pid),
+	    0);
 	l = daemon_lock_take(fx_path(f, "run\\pxpd.pid"), err, sizeof(err));
 	assert_non_null(l);
+	assert_int_equal(daemon_lock_probe(fx_path(f, "run\\pxpd.pid"), &pid),
+	    1);
+	assert_int_equal(pid, (long)GetCurrentProcessId());
 	/* Readable while held; a second taker is refused with our pid. */
 	assert_int_equal(os_read_file(fx_path(f, "run\\pxpd.pid"), false, 64,
 	    &buf, &len, &trunc), 0);
@@ -533,6 +539,8 @@ win_pidfile_lock(void **state)
 	daemon_lock_release(l);
 	assert_int_equal(fx_attrs(fx_path(f, "run\\pxpd.pid")),
 	    INVALID_FILE_ATTRIBUTES);
+	assert_int_equal(daemon_lock_probe(fx_path(f, "run\\pxpd.pid"), &pid),
+	    0);
 	assert_non_null(l = daemon_lock_take(fx_path(f, "run\\pxpd.pid"), err,
 	    sizeof(err)));
 	daemon_lock_release(l);
