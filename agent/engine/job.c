@@ -175,7 +175,7 @@ engine__nb_message(struct engine *e, const char *tid, const char *request_id,
 			return data;
 		}
 		snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-		    "max-message-size %ld", data ? strlen(data) : (size_t)0,
+		    "max-message-size %lld", data ? strlen(data) : (size_t)0,
 		    e->cfg->max_message_size);
 		free(data);
 		error = desc;
@@ -373,7 +373,7 @@ engine__job_end(struct job *j, char *results_json, const char *error,
 		free(results_json);
 		if (data && strlen(data) > (size_t)e->cfg->max_message_size) {
 			snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-			    "max-message-size %ld", strlen(data),
+			    "max-message-size %lld", strlen(data),
 			    e->cfg->max_message_size);
 			engine__rpc_error(e, j->sender, j->transaction_id,
 			    j->request_id, desc);
