@@ -4,9 +4,13 @@
  * message saying so; echo, ping, status and the spool work without it.
  * Like os/cgroup_none.c: a sibling to delete, not to grow. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "exec/exec.h"
+#include "exec/exec_int.h"
+#include "os/os.h"
+#include "base/util.h"
 
 #define EXEC_NONE_WHY "running actions is not supported on Windows yet"
 
@@ -64,4 +68,38 @@ exec_wrapper_main(int argc, char **argv)
 	(void)argv;
 	fprintf(stderr, "pxpd: %s\n", EXEC_NONE_WHY);
 	return EXEC_EXIT_NOT_STARTED;
+}
+
+/* The wrapper binary: nothing to hold open while no action can start. */
+struct exec_wrapper *
+exec_wrapper_open(const char *path, char *err, size_t errlen)
+{
+	(void)path;
+	snprintf(err, errlen, "%s", EXEC_NONE_WHY);
+	return NULL;
+}
+
+void
+exec_wrapper_close(struct exec_wrapper *w)
+{
+	(void)w;
+}
+
+/* Read as on POSIX (the format is exec/result.c's), through os.h. */
+int
+exec_result_exitcode(const char *result_dir, int *code)
+{
+	char *path = util_asprintf("%s/%s", result_dir, EXEC__FILE_EXITCODE);
+	char *text = NULL;
+	size_t len = 0;
+	bool cut = false;
+	int rc = path ? os_read_file(path, false, 64, &text, &len, &cut) :
+	    -ENOMEM;
+
+	free(path);
+	if (rc == 0)
+		rc = !cut && exec__exitcode_parse(text, len, code) == 0 ? 0 :
+		    -EINVAL;
+	free(text);
+	return rc == -ENOENT ? -ENOENT : rc;
 }
