@@ -366,6 +366,41 @@ engine_module_find(const struct engine *e, const char *name)
 	return NULL;
 }
 
+/* The audit HMAC key lives next to the spool (README "Local policy and
+ * audit log"): <spool-dir's parent>/audit.key. Malloc'd. */
+static char *
+engine__audit_key_path(const char *spool_dir)
+{
+	size_t n = strlen(spool_dir);
+
+	while (n > 1 && spool_dir[n - 1] == '/')
+		n--;
+	while (n > 0 && spool_dir[n - 1] != '/')
+		n--;
+	while (n > 1 && spool_dir[n - 1] == '/')
+		n--;
+	if (n == 0)
+		return util_strdup("./" AUDIT_KEY_NAME);
+	return util_asprintf("%.*s/%s", n == 1 ? 0 : (int)n, spool_dir,
+	    AUDIT_KEY_NAME);
+}
+
+static int
+engine__audit_open(struct engine *e, char *err, size_t errlen)
+{
+	char *key;
+
+	if (!e->cfg->audit_logfile || !*e->cfg->audit_logfile)
+		return 0;
+	if (!(key = engine__audit_key_path(e->cfg->spool_dir))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e->audit = audit_open(e->cfg->audit_logfile, key, err, errlen);
+	free(key);
+	return e->audit ? 0 : -1;
+}
+
 static void
 engine__timer_closed(uv_handle_t *h)
 {
@@ -397,8 +432,7 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (cfg->policy_file && *cfg->policy_file &&
 	    !(e->policy = policy_load(cfg->policy_file, err, errlen)))
 		goto fail;
-	if (cfg->audit_logfile && *cfg->audit_logfile &&
-	    !(e->audit = audit_open(cfg->audit_logfile, err, errlen)))
+	if (engine__audit_open(e, err, errlen) != 0)
 		goto fail;
 	engine__status_view_init(e);
 	e->env.loop = loop;

@@ -171,8 +171,9 @@ void engine__loader_forget(struct engine *e);
 void engine__owed_flush(struct engine *e);
 
 /* cancel.c */
-int engine__cancel(struct engine *e, const char *tid, char *err,
-    size_t errlen);
+/* Only tid's requester, or a sender the policy grants it, may cancel. */
+int engine__cancel(struct engine *e, const char *tid, const char *sender,
+    char *err, size_t errlen);
 
 /* status_view.c: fills e->jobs_view, the status module's view. */
 void engine__status_view_init(struct engine *e);

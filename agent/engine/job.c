@@ -100,6 +100,7 @@ engine__job_find(const struct engine *e, const char *tid)
 
 const char *job_transaction_id(const struct job *j) { return j->transaction_id; }
 const char *job_action(const struct job *j) { return j->action; }
+const char *job_sender(const struct job *j) { return j->sender; }
 const cJSON *job_params(const struct job *j) { return j->params; }
 const cJSON *job_debug(const struct job *j) { return j->debug; }
 bool job_non_blocking(const struct job *j) { return j->non_blocking; }
@@ -274,7 +275,7 @@ engine__nb_results(struct engine *e, const struct module *mod,
     char **results, char **error)
 {
 	struct action_output o;
-	char *out = NULL, *err = NULL;
+	char *out = NULL, *err = NULL, *label;
 	size_t cap = (size_t)e->cfg->max_message_size;
 
 	*results = *error = NULL;
@@ -287,6 +288,10 @@ engine__nb_results(struct engine *e, const struct module *mod,
 	o.exitcode = code;
 	o.non_blocking = true;      /* only non-blocking actions have a spool */
 	o.result_cap = engine__data_max(e);
+	/* pxp.md §3's label, as job_label() words it */
+	label = util_asprintf("non-blocking '%s %s' request (transaction %s)",
+	    module ? module : "", action ? action : "", tid);
+	o.label = label;
 	if (spool_file_read(e->spool, tid, "stdout", cap, &out, &o.out_len,
 	    &o.out_truncated) != 0)
 		o.out_len = 0;
@@ -301,6 +306,7 @@ engine__nb_results(struct engine *e, const struct module *mod,
 		free(*results);
 		*results = NULL;
 	}
+	free(label);
 	free(out);
 	free(err);
 	if (o.out_len + o.err_len > ((size_t)1 << 20))
@@ -423,6 +429,7 @@ engine__job_outcome(struct job *j, const struct exec_result *r)
 	} else {
 		memset(&o, 0, sizeof(o));
 		o.exitcode = r->exitcode;
+		o.label = j->label;
 		o.result_cap = engine__data_max(e);
 		o.out = r->out ? r->out : "";
 		o.err = r->err ? r->err : "";

@@ -38,6 +38,10 @@ SERVICE_COMMON = "common_hello() { echo 'common.sh loaded'; }\n"
 
 SERVICE_INIT_RB = "#!/bin/sh\necho init.rb ran\n"
 
+# pxp-agent's lib/tests/resources/tasks-cache/<NULL_BYTE_SHA>/null_byte
+NULL_BYTE_TASK = '#!/bin/sh\n\nprintf "foo\\0bar"\n'
+NULL_BYTE_SHA = "b26e34bc50c88ca5ee2bfcbcaff5c23b0124db9479e66390539f2715b675b7e7"
+
 
 def read(path):
     with open(path) as f:
@@ -328,6 +332,45 @@ echo "self=$0"
         self.assertEqual(os.listdir(self.cache) if os.path.isdir(self.cache) else [], [])
         self.assertEqual(self.fs.requests(), [])
 
+    # ---- NUL on stdout (issue 10 item 15) ---------------------------------------
+
+    def test_nul_on_stdout_fails_as_in_pxp_agent(self):
+        # pxp-agent's fixture tasks-cache/b26e34bc.../null_byte, byte for
+        # byte; its task_test.cc expects exactly this execution_error.
+        self.agent()
+        f = self.fs.file_obj("null_byte", "tasks/mymod/null_byte", NULL_BYTE_TASK)
+        self.assertEqual(f["sha256"], NULL_BYTE_SHA)
+        task = {"task": "mymod::null_byte", "input": {"message": "hello"}, "files": [f]}
+        want = "The task executed for the %s returned invalid UTF-8 on stdout"
+        desc = self.error(self.run_task(task, tid="0632"))
+        self.assertEqual(desc, want % "blocking 'task run' request (transaction 0632)")
+
+        # non-blocking: a failure in the spool, the raw bytes kept there
+        line = self.run_task(task, tid="nul-task", non_blocking=True)
+        label = "non-blocking 'task run' request (transaction nul-task)"
+        self.assertEqual(self.error(line), want % label)
+        sp = os.path.join(self.spool, "nul-task")
+        with open(sp + "/stdout", "rb") as fh:
+            self.assertEqual(fh.read(), b"foo\0bar")
+        meta = json.loads(read(sp + "/metadata"))
+        self.assertEqual((meta["status"], meta["results_are_valid"], meta["execution_error"]),
+                         ("failure", False, want % label))
+        r = self.status("nul-task")
+        self.assertEqual((r["status"], r["exitcode"]), ("failure", 0))
+        self.assertEqual(json.loads(r["stdout"])["_error"]["msg"], want % label)
+
+        # command run and script run take the same rule
+        lines = self.request("command", "run", {"command": "printf 'foo\\000bar'"}, tid="nul-cmd")
+        self.assertEqual(self.error(lines[0]),
+                         want % "blocking 'command run' request (transaction nul-cmd)")
+        s = self.fs.file_obj("null_byte", "modules/mymod/null_byte", NULL_BYTE_TASK)
+        lines = self.request("script", "run", {"script": s, "arguments": []}, tid="nul-script")
+        self.assertEqual(self.error(lines[0]),
+                         want % "blocking 'script run' request (transaction nul-script)")
+        # stdout without NUL still succeeds, with the NUL on stderr repaired
+        r = self.results(self.request("command", "run", {"command": "printf 'a\\000b' >&2; echo ok"})[0])
+        self.assertEqual(r, {"exitcode": 0, "stdout": "ok\n", "stderr": "a\ufffdb"})
+
     # ---- script and file modules ----------------------------------------------
 
     def test_script_run_with_arguments(self):
@@ -423,7 +466,8 @@ echo "self=$0"
         return self.fs.file_obj("big.sh", "slow/big.sh", body)
 
     def test_cancel_and_stop_while_downloading(self):
-        agent = self.agent()
+        # agent02 cancels the listening requester's task (policy grant)
+        agent = self.agent(**{"policy-file": self.env.policy_cancel_by_agent02()})
         p = self.env.controller_bg(self.b, version=2, module="task", action="run",
                                    params={"task": "mymod::big", "input": {}, "files": [self.slow_task()]},
                                    extra=["--non-blocking", "--transaction-id", "dl-cancel"])
