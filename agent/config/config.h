@@ -64,6 +64,7 @@ struct pxpd_config {
 	/* pxpd extensions (documented in config/pxpd.conf and README) */
 	long long max_concurrent_actions;
 	long long max_queued_actions;
+	long long max_send_queue;           /* bytes */
 	char *audit_logfile;                /* "" = off */
 	long long connect_splay;            /* s: first connect waits random [0, splay] (default 0) */
 	long long reconnect_spread;         /* s: see struct reconnect (backoff.h) */

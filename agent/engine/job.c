@@ -195,6 +195,7 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	char end[UTIL_TIME_LEN];
 	const char *type = NULL;
 	char *data = NULL;
+	bool recorded = false;
 
 	/* The owed response is recorded before the metadata leaves
 	 * "running": if pxpd dies in between, the restart finalizes the
@@ -203,8 +204,8 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	if (notify_outcome && sender) {
 		data = engine__nb_message(e, tid, request_id, results_json, error,
 		    &type);
-		if (data && spool_owed_write(e->spool, tid, type, sender,
-		    data) != 0)
+		if (data && !(recorded = spool_owed_write(e->spool, tid, type,
+		    sender, data) == 0))
 			log_error(PART, "[%s] cannot record the owed response",
 			    tid);
 	}
@@ -230,8 +231,8 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	cJSON_Delete(meta);
 	log_info(PART, "[%s] finished: %s%s", tid, error ? "failure: " :
 	    "success", error ? error : "");
-	if (data && e->ready)
-		engine__send(e, type, sender, NULL, data, NULL, tid);
+	if (data)
+		engine__owed_send(e, tid, type, sender, data, recorded);
 	free(data);
 	free(results_json);
 }
@@ -263,8 +264,8 @@ engine__nb_lost(struct engine *e, const char *tid, cJSON *meta,
 	if (spool_metadata_undetermined(e->spool, tid, meta, why) != 0)
 		log_error(PART, "[%s] cannot write the final metadata", tid);
 	log_warnx(PART, "[%s] %s", tid, why);
-	if (data && e->ready)
-		engine__send(e, PXP_RPC_ERROR, requester, NULL, data, NULL, tid);
+	if (data)
+		engine__owed_send(e, tid, PXP_RPC_ERROR, requester, data, true);
 	free(data);
 	cJSON_Delete(own);
 }
