@@ -406,7 +406,7 @@ echo "self=$0"
         self.assertTrue(os.path.isdir(d + "/sub/deeper"))
         self.assertEqual(os.readlink(d + "/link"), "a.txt")
         sp = os.path.join(self.spool, "dl-1")
-        self.assertEqual(read(sp + "/exitcode"), "0\n")
+        self.assertEqual(read(sp + "/exitcode").strip(), "0")
         self.assertEqual(read(sp + "/stdout"), "downloaded")
         self.assertEqual(read(sp + "/stderr"), "")
         self.assertEqual(self.status("dl-1")["status"], "success")
@@ -435,7 +435,52 @@ echo "self=$0"
         self.assertIn("Failed to download %s/b.txt" % d, desc)
         self.assertFalse(os.path.exists(d + "/b.txt"))
         self.assertEqual(self.status("dl-bad")["status"], "failure")
-        self.assertEqual(read(os.path.join(self.spool, "dl-bad", "exitcode")), "1\n")
+        self.assertEqual(read(os.path.join(self.spool, "dl-bad", "exitcode")).strip(), "1")
+
+    def test_file_download_runs_as_action_user(self):
+        # issue 10 item 10: the placing of files is an action like any
+        # other: as action-user, in the sandbox, through the wrapper
+        if os.geteuid() != 0:
+            self.skipTest("run-as needs root")
+        self.agent(**{"action-user": "nobody"})
+        os.chmod(self.env.dir, 0o711)       # nobody may pass, not list
+        rootonly = os.path.join(self.env.dir, "rootonly")
+        shared = os.path.join(self.env.dir, "shared")
+        os.mkdir(rootonly, 0o755)
+        os.mkdir(shared)
+        os.chmod(shared, 0o777)
+        content = b"placed by nobody\n"
+        f = self.fs.file_obj("x", "modules/mymod/n.txt", content)
+
+        def item(kind, dest, link=""):
+            return {"uri": f["uri"], "sha256": f["sha256"], "kind": kind,
+                    "destination": dest, "link_source": link}
+        # where only root may write: refused, as `cp` run by nobody would be
+        for it in (item("file", rootonly + "/n.txt"), item("directory", rootonly + "/d"),
+                   item("symlink", rootonly + "/l", "n.txt")):
+            desc = self.error(self.request("file", "download", {"files": [it]})[0])
+            self.assertIn("Permission denied", desc, it["kind"])
+        self.assertEqual(os.listdir(rootonly), [])
+        line = self.request("file", "download", {"files": [item("file", rootonly + "/n.txt")]},
+                            tid="dl-root", non_blocking=True)[0]
+        self.assertIn("Failed to download %s/n.txt; cannot write" % rootonly, self.error(line))
+        self.assertEqual(self.status("dl-root")["status"], "failure")
+        # where nobody may write: placed, owned by nobody, pxp-agent's modes
+        params = {"files": [item("directory", shared + "/d"), item("file", shared + "/d/n.txt"),
+                            item("symlink", shared + "/d/l", "n.txt")]}
+        line = self.request("file", "download", params, tid="dl-nobody", non_blocking=True)[0]
+        self.assertEqual(self.results(line), {"exitcode": 0, "stdout": "downloaded"})
+        with open(shared + "/d/n.txt", "rb") as fh:
+            self.assertEqual(fh.read(), content)
+        for p in (shared + "/d", shared + "/d/n.txt"):
+            st = os.stat(p)
+            self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (65534, 0o750), p)
+        self.assertEqual(os.lstat(shared + "/d/l").st_uid, 65534)
+        # the spool stays the agent's
+        for name in ("stdout", "exitcode"):
+            self.assertEqual(os.stat(os.path.join(self.spool, "dl-nobody", name)).st_uid, os.geteuid())
+        # no_new_privs and the rest of the sandbox apply: the wrapper ran it
+        self.assertIn("pxpd: place files", self.env.pxpd_log())
 
     # ---- non-blocking ---------------------------------------------------------
 
