@@ -118,9 +118,17 @@ class Backpressure(PxpdTestCase):
                                   r"\(max-send-queue 4194304\); try again later$")
         self.drained(count=2)
 
-        # recovered: a later echo works, on the same connection
+        # recovered: a later echo works, on the same connection, also
+        # after the broker was stopped outright (SIGSTOP) and went on
         rc, lines, _ = self.env.controller(self.b, version=2, params={"argument": "after"})
         self.assertEqual(lines[0]["data"]["results"]["outcome"], "after")
+        self.b.kill(signal.SIGSTOP)
+        p = self.env.controller_bg(self.b, version=2, params={"argument": "after stop"},
+                                   timeout_ms=60000)
+        time.sleep(0.5 * SLOW)
+        self.b.kill(signal.SIGCONT)
+        rc, got = self.env.controller_wait(p)
+        self.assertEqual([l["data"]["results"]["outcome"] for l in got], ["after stop"])
         self.assertEqual(self.env.pxpd_log().count("connected to"), 1)
         self.assertTrue(agent.alive())
 
