@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "base/util.h"
+#include "engine_fixture.h"
 #include "spool/spool.h"
 
 #define CAP 10000
@@ -75,15 +76,8 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256];
 
-	strcpy(f->dir, "/tmp/pxpd-sendq-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	uv_loop_init(&f->loop);
-	f->cfg.pcp_version = 2;
-	f->cfg.max_message_size = 65536;
-	f->cfg.max_concurrent_actions = 4;
-	f->cfg.max_queued_actions = 4;
+	engine_fixture_open(&f->loop, &f->cfg, f->dir, "pxpd-sendq", 65536);
 	f->cfg.max_send_queue = CAP;
-	f->cfg.spool_dir = util_asprintf("%s/spool", f->dir);
 	f->e = engine_new(&f->loop, &f->cfg, &(struct engine_services){
 	    .send_queued = queued }, record, f, err, sizeof(err));
 	assert_non_null(f->e);
@@ -95,16 +89,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd;
 
 	clear_sent(f);
-	engine_free(f->e);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	free(f->cfg.spool_dir);
-	cmd = util_asprintf("rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	engine_fixture_close(&f->loop, &f->cfg, f->e, f->dir);
 	free(f);
 	return 0;
 }
