@@ -53,6 +53,7 @@ struct file_dl {
 	size_t *fetching;               /* fetch slot -> item */
 	uv_work_t work;
 	bool work_busy;
+	bool probe;                     /* file_probe_wanted */
 	char err[1024];
 };
 
@@ -423,6 +424,8 @@ file_probe_work(uv_work_t *w)
 	char hex[TASK_SHA_HEX + 1];
 	size_t i;
 
+	if (!d->probe)
+		return;
 	for (i = 0; i < d->n; i++)
 		if (d->items[i].kind == FILE_KIND_FILE &&
 		    task_fs_sha256(w->loop, d->items[i].dest, hex) == 0 &&
@@ -448,6 +451,21 @@ file_probe_done(uv_work_t *w, int status)
 }
 
 /* ---- start ---------------------------------------------------------------- */
+
+/* The placing action works in a private directory of its own: a
+ * relative destination still means what it meant to pxp-agent, relative
+ * to the agent's working directory. Malloc'd. */
+static char *
+file_dest_abs(const char *dest)
+{
+	char cwd[4096];
+	size_t n = sizeof(cwd);
+
+	if (dest[0] == '/' || uv_cwd(cwd, &n) != 0)
+		return util_strdup(dest);
+	return util_asprintf("%s%s%s", cwd, n && cwd[n - 1] == '/' ? "" : "/",
+	    dest);
+}
 
 static int
 file_start(const struct module *m, struct job *job, char *err,
@@ -482,7 +500,8 @@ file_start(const struct module *m, struct job *job, char *err,
 		kind = tasklike_param_str(item, "kind");
 		it->kind = !strcmp(kind, "file") ? FILE_KIND_FILE :
 		    !strcmp(kind, "directory") ? FILE_KIND_DIR : FILE_KIND_LINK;
-		it->dest = util_strdup(tasklike_param_str(item, "destination"));
+		it->dest = file_dest_abs(tasklike_param_str(item,
+		    "destination"));
 		it->link = util_strdup(tasklike_param_str(item, "link_source"));
 		if (!it->dest || !it->link)
 			goto nomem;
@@ -496,10 +515,9 @@ file_start(const struct module *m, struct job *job, char *err,
 	}
 	log_info(PART, "[%s] %zu item(s) to place", job_transaction_id(job),
 	    d->n);
-	if (!file_probe_wanted(env)) {
-		file_fetch(d);
-		return 0;
-	}
+	/* Through the threadpool even without the probe: the job never
+	 * ends inside start, before its provisional response. */
+	d->probe = file_probe_wanted(env);
 	if (file_work_queue(d, file_probe_work, file_probe_done) != 0) {
 		snprintf(err, errlen, "cannot queue the work");
 		return -1;
