@@ -119,6 +119,13 @@ int config_load(struct pxpd_config *cfg, int argc, char **argv,
 int config_dirs_prepare(const struct pxpd_config *cfg, bool create,
     char *err, size_t errlen);
 
+/* name in spool-dir's parent directory, where pxpd keeps what is its own
+ * beside the spool (the status file, the metrics, the audit key): '/'
+ * and '\\' both separate; a bare spool-dir gives name alone. Malloc'd,
+ * NULL when out of memory. */
+char *config_path_beside_spool(const struct pxpd_config *cfg,
+    const char *name);
+
 /* Writes the effective configuration, one "key = value" line per key of
  * the table (hidden keys included, no secrets: the config holds paths
  * only). */

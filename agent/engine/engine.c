@@ -385,25 +385,6 @@ engine_module_find(const struct engine *e, const char *name)
 	return NULL;
 }
 
-/* The audit HMAC key lives next to the spool (README "Local policy and
- * audit log"): <spool-dir's parent>/audit.key. Malloc'd. */
-static char *
-engine__audit_key_path(const char *spool_dir)
-{
-	size_t n = strlen(spool_dir);
-
-	while (n > 1 && spool_dir[n - 1] == '/')
-		n--;
-	while (n > 0 && spool_dir[n - 1] != '/')
-		n--;
-	while (n > 1 && spool_dir[n - 1] == '/')
-		n--;
-	if (n == 0)
-		return util_strdup("./" AUDIT_KEY_NAME);
-	return util_asprintf("%.*s/%s", n == 1 ? 0 : (int)n, spool_dir,
-	    AUDIT_KEY_NAME);
-}
-
 static int
 engine__audit_open(struct engine *e, char *err, size_t errlen)
 {
@@ -411,7 +392,8 @@ engine__audit_open(struct engine *e, char *err, size_t errlen)
 
 	if (!e->cfg->audit_logfile || !*e->cfg->audit_logfile)
 		return 0;
-	if (!(key = engine__audit_key_path(e->cfg->spool_dir))) {
+	/* Beside the spool (README "Local policy and audit log"). */
+	if (!(key = config_path_beside_spool(e->cfg, AUDIT_KEY_NAME))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
