@@ -461,7 +461,9 @@ file_dest_abs(const char *dest)
 	char cwd[4096];
 	size_t n = sizeof(cwd);
 
-	if (dest[0] == '/' || uv_cwd(cwd, &n) != 0)
+	/* Absolute: "/x", "\\x", or a drive "C:..." (Windows). */
+	if (dest[0] == '/' || dest[0] == '\\' || (dest[0] && dest[1] == ':') ||
+	    uv_cwd(cwd, &n) != 0)
 		return util_strdup(dest);
 	return util_asprintf("%s%s%s", cwd, n && cwd[n - 1] == '/' ? "" : "/",
 	    dest);
