@@ -64,6 +64,7 @@ struct pxpd_config {
 	/* pxpd extensions (documented in config/pxpd.conf and README) */
 	long long max_concurrent_actions;
 	long long max_queued_actions;
+	long long max_send_queue;           /* bytes */
 	char *audit_logfile;                /* "" = off */
 	long long connect_splay;            /* s: first connect waits random [0, splay] (default 0) */
 	long long reconnect_spread;         /* s: see struct reconnect (backoff.h) */
@@ -117,6 +118,13 @@ int config_load(struct pxpd_config *cfg, int argc, char **argv,
  * Returns 0 or PXPD_EXIT_CONFIG with err filled. */
 int config_dirs_prepare(const struct pxpd_config *cfg, bool create,
     char *err, size_t errlen);
+
+/* name in spool-dir's parent directory, where pxpd keeps what is its own
+ * beside the spool (the status file, the metrics, the audit key): '/'
+ * and '\\' both separate; a bare spool-dir gives name alone. Malloc'd,
+ * NULL when out of memory. */
+char *config_path_beside_spool(const struct pxpd_config *cfg,
+    const char *name);
 
 /* Writes the effective configuration, one "key = value" line per key of
  * the table (hidden keys included, no secrets: the config holds paths

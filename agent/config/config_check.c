@@ -7,6 +7,7 @@
  * parsed and every integer is within its row's bounds. */
 #include "config/config_int.h"
 #include "base/log.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -335,6 +336,21 @@ config_dir_check(const char *key, const char *path, bool must_exist,
 		return PXPD_EXIT_CONFIG;
 	}
 	return 0;
+}
+
+char *
+config_path_beside_spool(const struct pxpd_config *cfg, const char *name)
+{
+	const char *s = cfg->spool_dir ? cfg->spool_dir : ".";
+	size_t n = strlen(s);
+
+	while (n > 1 && (s[n - 1] == '/' || s[n - 1] == '\\'))
+		n--;
+	while (n > 0 && s[n - 1] != '/' && s[n - 1] != '\\')
+		n--;
+	if (n == 0)
+		return util_strdup(name);
+	return util_asprintf("%.*s%s", (int)n, s, name);
 }
 
 int
