@@ -66,6 +66,11 @@ wineserver -w
 wineserver -p
 # The prefix's services start here, on /dev/null, not inside ctest.
 wine64 cmd /c exit </dev/null >/dev/null 2>&1
+# Wine's powershell.exe is a stub that runs nothing and exits 0: without
+# it the prefix is a Windows without Windows PowerShell (Server Core),
+# where `command run` goes through cmd.exe /d /c (os/win/shell.c) and
+# the "powershell" task feature is not claimed.
+rm -f "$WINEPREFIX/drive_c/windows/system32/WindowsPowerShell/v1.0/powershell.exe"
 prefix_done=$(date +%s)
 
 echo "== unit tests under Wine"
@@ -79,8 +84,16 @@ BROKER_BIN="$native/tests/broker/pcp-broker" \
 CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
 CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
 	python3 tests/win/smoke.py
+smoke_done=$(date +%s)
+
+echo "== actions under Wine"
+WINE=wine64 PXPD_EXE="$mingw/agent/pxpd.exe" \
+BROKER_BIN="$native/tests/broker/pcp-broker" \
+CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
+CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
+	python3 tests/win/actions.py
 end=$(date +%s)
 
 echo "== tests/win/run.sh passed: $((end - start)) s (build $((build_done - start)) s," \
 	"prefix $((prefix_done - build_done)) s, unit $((unit_done - prefix_done)) s," \
-	"smoke $((end - unit_done)) s)"
+	"smoke $((smoke_done - unit_done)) s, actions $((end - smoke_done)) s)"

@@ -1,0 +1,234 @@
+"""actions.py: actions on Windows, under Wine: pxpd.exe against the
+Linux test broker on loopback over mutual TLS (PCP v1 and v2), running
+real processes through its wrapper (`pxpd.exe --exec-wrapper`) in a Job
+Object per action: blocking and non-blocking `command run` (cmd.exe: Wine
+has no Windows PowerShell, so shell.c falls back to cmd.exe /d /c), a
+.bat task fetched from the HTTPS file server, status queries, a cancel
+that must end a whole tree of processes, a timeout, and an action that
+outlives a pxpd restart, is adopted and delivered once.
+
+Wine runs each Windows process as a Linux process whose command line is
+the Windows one, so the test looks for leftovers in /proc. Everything
+polls for states (Wine's stop commands do not wait). tests/win/run.sh
+sets the environment (see smoke.py).
+"""
+import json
+import os
+import signal
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+import pxpdtest  # noqa: E402
+from fileserver import FileServer  # noqa: E402
+from smoke import WinEnv, winpath  # noqa: E402
+
+CONTROLLER_URI = "pcp://controller.example/controller"
+
+
+def of_type(lines, t):
+    return [l for l in lines if l.get("message_type") == t]
+
+
+def procs_with(marker):
+    """Linux pids of the (Wine) processes whose command line has marker."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmd:
+            found.append((int(pid), cmd))
+    return found
+
+
+class WinActions(pxpdtest.PxpdTestCase):
+    def setUp(self):
+        self.env = WinEnv(self.id().split(".")[-1])
+        self.b = self.env.broker()
+
+    def tearDown(self):
+        super().tearDown()
+        for pid, _ in procs_with(" -w %d " % (10000 + os.getpid() % 50000)):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def agent(self, version=2, **cfg):
+        conf = self.env.config([self.b.uri(version)], version=version, **cfg)
+        a = self.env.pxpd(conf)
+        self.env.wait_log("associated with" if version == 1 else "connected to",
+                          timeout=60, count=self.starts + 1)
+        self.starts += 1
+        return a
+
+    starts = 0
+
+    def spool(self, tid, name=None):
+        p = os.path.join(self.env.dir, "spool", tid)
+        return os.path.join(p, name) if name else p
+
+    def run_cmd(self, cmd, version=2, **kw):
+        _, lines, _ = self.env.controller(
+            self.b, version=version, module="command", action="run",
+            params={"command": cmd}, timeout_ms=60000, **kw)
+        lines = [l for l in lines if l["message_type"] != "rpc_provisional_response"]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(lines[0]["message_type"],
+                      ("rpc_blocking_response", "rpc_non_blocking_response"),
+                      "%s\n%s" % (lines, self.env.pxpd_log()[-3000:]))
+        return lines[0]["data"]["results"]
+
+    def command_bg(self, tid, cmd, version=2):
+        return self.env.controller_bg(
+            self.b, version=version, module="command", action="run",
+            params={"command": cmd}, timeout_ms=180000,
+            extra=["--non-blocking", "--transaction-id", tid,
+                   "--client-type", "ctl-" + tid])
+
+    def status(self, tid, action="query", cert="agent02", extra=()):
+        _, lines, _ = self.env.controller(
+            self.b, version=2, module="status", action=action, cert=cert,
+            params={"transaction_id": tid}, check=False, timeout_ms=30000,
+            extra=list(extra))
+        return lines[0]
+
+    def marker(self, n):
+        # `ping -n <N> -w <unique>` names the test's processes (the reply
+        # timeout is moot on loopback), distinct from any other run's.
+        return "-n %d -w %d " % (n, 10000 + os.getpid() % 50000)
+
+    def test_v1_blocking_and_non_blocking_command(self):
+        self.agent(version=1)
+        r = self.run_cmd("echo hello from cmd& echo to-stderr 1>&2& exit /b 3",
+                         version=1)
+        self.assertEqual(r["exitcode"], 3, r)
+        self.assertEqual(r["stdout"].strip(), "hello from cmd")
+        self.assertEqual(r["stderr"].strip(), "to-stderr")
+        r = self.run_cmd("echo non-blocking %PXPD_NOTHING%", version=1,
+                         extra=["--non-blocking", "--transaction-id", "nb-v1"])
+        self.assertEqual(r["exitcode"], 0, r)
+        self.assertEqual(r["stdout"].strip(), "non-blocking %PXPD_NOTHING%")
+        with open(self.spool("nb-v1", "exitcode")) as f:
+            self.assertEqual(f.read().strip(), "0")
+        with open(self.spool("nb-v1", "pid")) as f:
+            pid = int(f.read().split()[0])
+        self.assertGreater(pid, 0)
+
+    def test_v2_commands_status_timeout(self):
+        self.agent(version=2)
+        r = self.run_cmd("echo a b  c& ver")
+        self.assertEqual(r["exitcode"], 0, r)
+        self.assertTrue(r["stdout"].startswith("a b  c"), r)
+        self.assertIn("Microsoft Windows", r["stdout"])  # cmd's `ver`
+        # a program that does not exist: cmd's own exit code
+        r = self.run_cmd("no-such-program-here")
+        self.assertNotEqual(r["exitcode"], 0, r)
+        # status of a finished, a running and an unknown transaction
+        self.run_cmd("exit /b 5", extra=["--non-blocking", "--transaction-id", "st-fail"])
+        self.assertEqual(self.status("st-fail")["data"]["results"]["status"], "failure")
+        self.assertEqual(self.status("st-none")["data"]["results"]["status"], "unknown")
+        p = self.command_bg("st-run", "ping %s127.0.0.1 >nul" % self.marker(6))
+        pxpdtest.wait_for(lambda: os.path.exists(self.spool("st-run", "pid")), 30,
+                          what="st-run started")
+        self.assertEqual(self.status("st-run")["data"]["results"]["status"], "running")
+        rc, lines = self.env.controller_wait(p)
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(fin), 1, lines)
+        self.assertEqual(fin[0]["data"]["results"]["exitcode"], 0)
+        self.assertEqual(self.status("st-run")["data"]["results"]["status"], "success")
+
+    def test_timeout_kills_tree(self):
+        self.agent(version=2, **{"action-timeout": 3})
+        t0 = time.monotonic()
+        r = self.run_cmd("cmd /d /c ping %s127.0.0.1" % self.marker(311))
+        self.assertLess(time.monotonic() - t0, 60)
+        self.assertNotEqual(r["exitcode"], 0, r)
+        pxpdtest.wait_for(lambda: not procs_with(self.marker(311)), 15,
+                          what="the timed-out tree gone: %s" % procs_with(self.marker(311)))
+
+    def test_bat_task(self):
+        fs = FileServer(self.env)
+        self.addCleanup(fs.stop)
+        self.agent(version=2, **{"master-uris": [fs.uri]})
+        bat = ("@echo off\r\necho message=%PT_message%\r\necho task=%PT__task%\r\n"
+               "set /p line=\r\necho stdin=%line%\r\nexit /b 4\r\n")
+        f = fs.file_obj("init.bat", "tasks/wintask/init.bat", bat.encode())
+        _, lines, _ = self.env.controller(
+            self.b, version=2, module="task", action="run", timeout_ms=60000,
+            params={"task": "wintask", "input": {"message": "hi there"}, "files": [f]})
+        lines = [l for l in lines if l["message_type"] != "rpc_provisional_response"]
+        self.assertEqual(lines[0]["message_type"], "rpc_blocking_response",
+                         "%s\n%s" % (lines, self.env.pxpd_log()[-3000:]))
+        r = lines[0]["data"]["results"]
+        self.assertEqual(r["exitcode"], 4, r)
+        out = dict(l.split("=", 1) for l in r["stdout"].splitlines() if "=" in l)
+        self.assertEqual(out["message"], "hi there", r)
+        self.assertEqual(out["task"], "wintask", r)
+        # both: the params JSON on stdin too
+        self.assertTrue(out["stdin"].startswith('{"message":"hi there"'), r)
+
+    def test_cancel_kills_process_tree(self):
+        self.agent(version=2)
+        m = self.marker(313)
+        p = self.command_bg("can-1", "cmd /d /c ping %s127.0.0.1" % m)
+        pxpdtest.wait_for(lambda: len(procs_with(m)) >= 3, 60,
+                          what="cmd and ping of can-1 running")
+        self.assertEqual(self.status("can-1")["data"]["results"]["status"], "running")
+        # by its requester (the client type command_bg gave it)
+        line = self.status("can-1", action="cancel", cert="controller",
+                           extra=["--client-type", "ctl-can-1"])
+        self.assertEqual(line["message_type"], "rpc_blocking_response", line)
+        self.assertTrue(line["data"]["results"]["cancelled"], line)
+        pxpdtest.wait_for(lambda: not procs_with(m), 15,
+                          what="the cancelled tree gone: %s" % procs_with(m))
+        pxpdtest.wait_for(lambda: self.status("can-1")["data"]["results"]["status"] == "failure",
+                          30, 0.5, "can-1 failure")
+        # The cancel came from the requester's URI, so the broker closed
+        # the listening connection ("superseded"): the outcome is read
+        # from the spool (the Job Object's exit code) and the log.
+        self.env.controller_wait(p)
+        with open(self.spool("can-1", "exitcode")) as f:
+            self.assertEqual(f.read().strip(), "137")
+        self.assertIn("[can-1] finished: failure: the action was cancelled",
+                      self.env.pxpd_log())
+
+    def test_restart_adopts_running_action(self):
+        a = self.agent(version=2)
+        m = self.marker(9)
+        p = self.command_bg("adopt-1", "ping %s127.0.0.1 >nul& echo adopted-done" % m)
+        pxpdtest.wait_for(lambda: os.path.exists(self.spool("adopt-1", "pid")), 60,
+                          what="adopt-1 started")
+        # Ctrl-C (Wine turns SIGINT into it); the action stays in its job.
+        a.kill(signal.SIGINT)
+        pxpdtest.wait_for(lambda: not a.alive(), 30, 0.2, "pxpd stopped")
+        self.assertIn("pxpd stopped", self.env.pxpd_log())
+        self.assertFalse(os.path.exists(self.spool("adopt-1", "exitcode")))
+        self.assertTrue(procs_with(m), "the action died with pxpd")
+        self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
+        self.env.wait_log("connected to", timeout=60, count=2)
+        self.env.wait_log("[adopt-1] adopted running action", timeout=30)
+        rc, lines = self.env.controller_wait(p)
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(fin), 1, lines)
+        self.assertEqual(fin[0]["data"]["results"]["exitcode"], 0, fin)
+        self.assertEqual(fin[0]["data"]["results"]["stdout"].strip(), "adopted-done")
+        self.assertEqual(self.status("adopt-1")["data"]["results"]["status"], "success")
+        time.sleep(2)
+        self.assertEqual(self.env.pxpd_log().count("[adopt-1] adopted running action"), 1)
+
+
+if __name__ == "__main__":
+    start = time.monotonic()
+    try:
+        pxpdtest.main()
+    finally:
+        sys.stderr.write("actions: %.1f s\n" % (time.monotonic() - start))
