@@ -15,6 +15,7 @@ sets the environment (see smoke.py).
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -24,7 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import pxpdtest  # noqa: E402
 from fileserver import FileServer  # noqa: E402
-from smoke import WinEnv, winpath  # noqa: E402
+from smoke import PXPD_EXE, WINE, WinEnv, winpath  # noqa: E402
 
 CONTROLLER_URI = "pcp://controller.example/controller"
 
@@ -49,7 +50,9 @@ def procs_with(marker):
     return found
 
 
-class WinActions(pxpdtest.PxpdTestCase):
+class WinBase(pxpdtest.PxpdTestCase):
+    """pxpd.exe, the test broker, and helpers."""
+
     def setUp(self):
         self.env = WinEnv(self.id().split(".")[-1])
         self.b = self.env.broker()
@@ -106,6 +109,8 @@ class WinActions(pxpdtest.PxpdTestCase):
         # timeout is moot on loopback), distinct from any other run's.
         return "-n %d -w %d " % (n, 10000 + os.getpid() % 50000)
 
+
+class WinActions(WinBase):
     def test_v1_blocking_and_non_blocking_command(self):
         self.agent(version=1)
         r = self.run_cmd("echo hello from cmd& echo to-stderr 1>&2& exit /b 3",
@@ -224,6 +229,76 @@ class WinActions(pxpdtest.PxpdTestCase):
         self.assertEqual(self.status("adopt-1")["data"]["results"]["status"], "success")
         time.sleep(2)
         self.assertEqual(self.env.pxpd_log().count("[adopt-1] adopted running action"), 1)
+
+
+def wine(*args, timeout=120):
+    r = subprocess.run([WINE] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(errors="replace")
+
+
+def service_state(name):
+    _, out = wine("sc", "query", name)
+    for line in out.splitlines():
+        if "STATE" in line:
+            return line.split()[-1]
+    return None
+
+
+class WinService(WinBase):
+    """pxpd.exe --install-service: the SCM runs it (automatic start),
+    an action outlives a service stop and is adopted by the next start
+    and delivered once; --uninstall-service leaves nothing registered."""
+
+    def test_install_stop_start_adopt_uninstall(self):
+        conf = self.env.config([self.b.uri(2)], version=2)
+        rc, out = wine(PXPD_EXE, "--install-service", "--config-file", winpath(conf))
+        self.addCleanup(wine, PXPD_EXE, "--uninstall-service")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("service pxpd installed (automatic start, restart on failure)", out)
+        _, reg = wine("reg", "query", r"HKLM\System\CurrentControlSet\Services\pxpd")
+        self.assertRegex(reg, r"Start\s+REG_DWORD\s+0x2\b")
+        self.assertIn("--config-file " + winpath(conf), reg)
+        self.assertNotIn("--foreground", reg)
+        # twice: an update of the same service, not an error
+        rc, out = wine(PXPD_EXE, "--install-service", "--config-file", winpath(conf))
+        self.assertEqual(rc, 0, out)
+        self.assertIn("service pxpd updated", out)
+
+        wine("net", "start", "pxpd")
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "RUNNING", 60, 0.5,
+                          "service RUNNING")
+        self.env.wait_log("connected to", timeout=60)
+        r = self.run_cmd("echo from the service")
+        self.assertEqual(r["stdout"].strip(), "from the service")
+
+        m = self.marker(9)
+        p = self.command_bg("svc-1", "ping %s127.0.0.1 >nul& echo svc-done" % m)
+        pxpdtest.wait_for(lambda: len(procs_with(m)) >= 1, 60, what="svc-1 running")
+        wine("net", "stop", "pxpd")  # does not wait under Wine: poll
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "STOPPED", 60, 0.5,
+                          "service STOPPED")
+        self.assertIn("service stop: stopping", self.env.pxpd_log())
+        self.assertTrue(procs_with(m), "the action died with the service")
+        self.assertFalse(os.path.exists(self.spool("svc-1", "exitcode")))
+        wine("net", "start", "pxpd")
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "RUNNING", 60, 0.5,
+                          "service RUNNING again")
+        self.env.wait_log("[svc-1] adopted running action", timeout=60)
+        rc, lines = self.env.controller_wait(p)
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(fin), 1, lines)
+        self.assertEqual(fin[0]["data"]["results"]["stdout"].strip(), "svc-done")
+
+        rc, out = wine(PXPD_EXE, "--uninstall-service")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("service pxpd removed", out)
+        pxpdtest.wait_for(lambda: service_state("pxpd") is None, 30, 0.5,
+                          "service gone")
+        self.assertIn("pxpd stopped (exit code 0)", self.env.pxpd_log())
+        rc, reg = wine("reg", "query", r"HKLM\System\CurrentControlSet\Services\pxpd")
+        self.assertNotEqual(rc, 0, reg)
 
 
 if __name__ == "__main__":
