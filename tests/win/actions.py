@@ -301,6 +301,56 @@ class WinService(WinBase):
         self.assertNotEqual(rc, 0, reg)
 
 
+class WinMsi(WinBase):
+    """The MSI (packaging/windows, built by wixl) under Wine's msiexec:
+    files under Program Files, the service registered and started with
+    the administrator's pxp-agent.conf (written first, as on a real
+    node), an action through it; then the MSI removed: the service gone,
+    the files gone, the configuration kept."""
+
+    def test_msi_install_run_uninstall(self):
+        msi = os.environ.get("PXPD_MSI")
+        self.assertTrue(msi and os.path.exists(msi), "PXPD_MSI=%r (run.sh builds it)" % msi)
+        drive_c = os.path.join(os.environ["WINEPREFIX"], "drive_c")
+        etc = os.path.join(drive_c, "ProgramData", "PuppetLabs", "pxp-agent", "etc")
+        conf = os.path.join(etc, "pxp-agent.conf")
+        os.makedirs(etc, exist_ok=True)
+        with open(self.env.config([self.b.uri(2)], version=2)) as f:
+            text = f.read()
+        with open(conf, "w") as f:
+            f.write(text)
+        self.addCleanup(lambda: os.path.exists(conf) and os.unlink(conf))
+        self.addCleanup(wine, "msiexec", "/x", winpath(msi), "/qn", timeout=300)
+
+        rc, out = wine("msiexec", "/i", winpath(msi), "/qn", timeout=300)
+        self.assertEqual(rc, 0, out)
+        pf = os.path.join(drive_c, "Program Files", "pxpd")
+        self.assertTrue(os.path.exists(os.path.join(pf, "pxpd.exe")))
+        self.assertTrue(os.path.exists(os.path.join(pf, "modules", "pxp-module-puppet.exe")))
+        self.assertTrue(os.path.exists(os.path.join(pf, "pxp-agent.conf.example")))
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "RUNNING", 60, 0.5,
+                          "the MSI's service RUNNING")
+        _, reg = wine("reg", "query", r"HKLM\System\CurrentControlSet\Services\pxpd")
+        self.assertRegex(reg, r"Start\s+REG_DWORD\s+0x2\b")
+        # the MSI's custom action (pxpd.exe --install-service) quoted the
+        # path, which Wine's msi writes unquoted
+        self.assertIn('ImagePath    REG_SZ    "C:\\Program Files\\pxpd\\pxpd.exe"', reg)
+        self.env.wait_log("connected to", timeout=60)
+        r = self.run_cmd("echo from the msi")
+        self.assertEqual(r["stdout"].strip(), "from the msi")
+
+        rc, out = wine("msiexec", "/x", winpath(msi), "/qn", timeout=300)
+        self.assertEqual(rc, 0, out)
+        pxpdtest.wait_for(lambda: service_state("pxpd") is None, 60, 0.5, "service gone")
+        pxpdtest.wait_for(lambda: "pxpd stopped (exit code 0)" in self.env.pxpd_log(), 30,
+                          0.5, "the service's pxpd stopped")
+        self.assertFalse(os.path.exists(os.path.join(pf, "pxpd.exe")))
+        rc, reg = wine("reg", "query", r"HKLM\System\CurrentControlSet\Services\pxpd")
+        self.assertNotEqual(rc, 0, reg)
+        with open(conf) as f:
+            self.assertEqual(f.read(), text)
+
+
 if __name__ == "__main__":
     start = time.monotonic()
     try:

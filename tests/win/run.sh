@@ -4,7 +4,9 @@
 # tests) and the native broker and controller (build/), starts a private
 # Wine prefix, runs the unit tests (ctest through wine64), then the smoke
 # test (tests/win/smoke.py: pxpd.exe against the Linux test broker over
-# mutual TLS, PCP v1 and v2). Exits non-zero on any failure.
+# mutual TLS, PCP v1 and v2), then the actions, the service and the MSI
+# (tests/win/actions.py; the MSI from packaging/windows/build-msi.sh).
+# Exits non-zero on any failure.
 #
 #   sh tests/win/run.sh            # as root it installs what is missing
 #   PXPD_KEEP=1 sh tests/win/run.sh   # keep the prefix and test dirs
@@ -38,6 +40,7 @@ echo "== mingw build ($mingw)"
 cmake -S . -B "$mingw" -DPXPD_TESTS=ON -DPXPD_DEPS_CACHE="$cache" \
 	-DCMAKE_TOOLCHAIN_FILE="$root/cross/mingw-w64-x86_64.cmake" >/dev/null
 nice cmake --build "$mingw" -j"$jobs" >/dev/null
+msi=$(sh packaging/windows/build-msi.sh "$mingw" 2>/dev/null | tail -1)
 build_done=$(date +%s)
 
 # Debian's wine64 has no /usr/bin/wine64.
@@ -91,6 +94,7 @@ WINE=wine64 PXPD_EXE="$mingw/agent/pxpd.exe" \
 BROKER_BIN="$native/tests/broker/pcp-broker" \
 CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
 CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
+PXPD_MSI="$msi" \
 	python3 tests/win/actions.py
 end=$(date +%s)
 

@@ -1,0 +1,18 @@
+#!/bin/sh
+# build-msi.sh: packaging/windows/pxpd.wxs -> pxpd-<version>-x64.msi with
+# Debian's wixl (apt-get install wixl). wixl ignores Platform= (-a x64)
+# and wants sources relative to where it runs: it runs from the root.
+#   sh packaging/windows/build-msi.sh [build-mingw [out.msi]]
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+build=${1:-build-mingw}
+version=$(sed -n 's/^project(pxpd VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+out=${2:-$build/pxpd-$version-x64.msi}
+wixl -a x64 -o "$out" \
+	-D Version="$version" \
+	-D PxpdExe="$build/agent/pxpd.exe" \
+	-D ModuleExe="$build/modules/puppet/pxp-module-puppet.exe" \
+	-D ConfigTemplate="packaging/windows/pxp-agent.conf.template" \
+	packaging/windows/pxpd.wxs
+echo "$(cd "$(dirname "$out")" && pwd)/$(basename "$out")"
