@@ -25,6 +25,7 @@
 #include "os/daemon.h"
 #include "os/shell.h"
 #include "os/task_features.h"
+#include "base/util.h"
 #include "config/config_int.h"
 #include "spool/spool.h"
 #include "builtin/task/task_int.h"
@@ -593,6 +594,38 @@ win_shell_and_interpreters(void **state)
 	assert_string_equal(args[3], "apply");
 	assert_int_equal(task_features_command("C:\\t\\x.ps1", &exe, args, 3),
 	    -1);
+
+	/* The powershell input method: PowershellShim.ps1 beside the
+	 * running .exe (here the test's) runs the task, else -File alone. */
+	{
+		wchar_t w[MAX_PATH + 1];
+		char *self, *sep, *shim;
+		DWORD len = GetModuleFileNameW(NULL, w, MAX_PATH);
+
+		assert_true(len > 0 && len < MAX_PATH);
+		w[len] = L'\0';
+		assert_non_null(self = os__utf8(w));
+		assert_non_null(sep = strrchr(self, '\\'));
+		*sep = '\0';
+		assert_non_null(shim = util_asprintf("%s\\%s", self,
+		    TASK_FEATURES_PS_SHIM));
+		(void)os_unlink(shim);
+		n = task_features_command("C:\\t\\init.ps1", &exe, args, 9);
+		assert_int_equal(task_features_powershell_input(args, n, 9), 7);
+		assert_int_equal(os_write_atomic(shim, "exit 0\r\n", 8, false),
+		    0);
+		assert_int_equal(task_features_powershell_input(args, 7, 7), -1);
+		assert_int_equal(task_features_powershell_input(args, 7, 9), 8);
+		assert_string_equal(args[5], "-File");
+		assert_string_equal(args[6], shim);
+		assert_string_equal(args[7], "C:\\t\\init.ps1");
+		/* Not a .ps1 command: left as it is. */
+		n = task_features_command("C:\\t\\x.bat", &exe, args, 9);
+		assert_int_equal(task_features_powershell_input(args, n, 9), n);
+		assert_int_equal(os_unlink(shim), 0);
+		free(shim);
+		free(self);
+	}
 	/* Never "shell"; powershell only where it is installed. */
 	n = (int)task_features_probe(feats, 8);
 	while (n-- > 0)
