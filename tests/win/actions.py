@@ -328,6 +328,7 @@ class WinMsi(WinBase):
         self.assertTrue(os.path.exists(os.path.join(pf, "pxpd.exe")))
         self.assertTrue(os.path.exists(os.path.join(pf, "modules", "pxp-module-puppet.exe")))
         self.assertTrue(os.path.exists(os.path.join(pf, "pxp-agent.conf.example")))
+        self.assertTrue(os.path.exists(os.path.join(pf, "PowershellShim.ps1")))
         pxpdtest.wait_for(lambda: service_state("pxpd") == "RUNNING", 60, 0.5,
                           "the MSI's service RUNNING")
         _, reg = wine("reg", "query", r"HKLM\System\CurrentControlSet\Services\pxpd")
