@@ -14,6 +14,7 @@ sets the environment (see smoke.py).
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +26,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import pxpdtest  # noqa: E402
 from fileserver import FileServer  # noqa: E402
-from smoke import PXPD_EXE, WINE, WinEnv, winpath  # noqa: E402
+from smoke import PUPPET_EXE, PXPD_EXE, WINE, WinEnv, winpath  # noqa: E402
+from test_puppet_module import REPORT_TEMPLATE  # noqa: E402
 
 CONTROLLER_URI = "pcp://controller.example/controller"
 
@@ -180,6 +182,61 @@ class WinActions(WinBase):
         self.assertEqual(out["task"], "wintask", r)
         # both: the params JSON on stdin too
         self.assertTrue(out["stdin"].startswith('{"message":"hi there"'), r)
+
+    def test_puppet_module_exe(self):
+        """pxp-module-puppet.exe in modules-dir is loaded as module
+        pxp-module-puppet (Windows: .exe/.bat module files) and runs as an
+        action through the wrapper, blocking and non-blocking (where it
+        writes its own output files), against a fake puppet.bat."""
+        mods = os.path.join(self.env.dir, "modules")
+        os.makedirs(mods, exist_ok=True)
+        shutil.copy(PUPPET_EXE, os.path.join(mods, "pxp-module-puppet.exe"))
+        with open(os.path.join(mods, "notes.txt"), "w") as f:
+            f.write("not a module\n")
+        state = os.path.join(self.env.dir, "state")
+        os.mkdir(state)
+        template = os.path.join(self.env.dir, "report.yaml")
+        with open(template, "w") as f:
+            f.write(REPORT_TEMPLATE.replace("@STATUS@", "changed"))
+        report = winpath(os.path.join(state, "last_run_report.yaml"))
+        bat = os.path.join(self.env.dir, "puppet.bat")
+        lines = [
+            "@echo off",
+            'if "%2"=="--configprint" (',
+            "  echo lastrunreport = " + report,
+            "  echo agent_disabled_lockfile = " + winpath(os.path.join(state, "disabled.lock")),
+            "  echo agent_catalog_run_lockfile = " + winpath(os.path.join(state, "run.lock")),
+            "  exit /b 0",
+            ")",
+            'type "%s" > "%s"' % (winpath(template), report),
+            "exit /b 0",
+        ]
+        with open(bat, "w", newline="\r\n") as f:
+            f.write("\n".join(lines) + "\n")
+        confdir = os.path.join(self.env.dir, "modules-config")
+        os.makedirs(confdir, exist_ok=True)
+        with open(os.path.join(confdir, "pxp-module-puppet.conf"), "w") as f:
+            json.dump({"puppet_bin": winpath(bat)}, f)
+        self.agent(version=2)
+        self.env.wait_log("module pxp-module-puppet loaded", timeout=60)
+        for nb in (False, True):
+            # The module sees whole-second mtimes on Windows (compat.c):
+            # a report rewritten within the second is "not written".
+            if os.path.exists(os.path.join(state, "last_run_report.yaml")):
+                os.unlink(os.path.join(state, "last_run_report.yaml"))
+            extra = ["--non-blocking", "--transaction-id", "pup-nb"] if nb else []
+            _, lines, _ = self.env.controller(
+                self.b, version=2, module="pxp-module-puppet", action="run",
+                params={"flags": ["--noop"]}, extra=extra, timeout_ms=60000)
+            lines = [l for l in lines if l["message_type"] != "rpc_provisional_response"]
+            self.assertEqual(len(lines), 1, lines)
+            self.assertIn(lines[0]["message_type"],
+                          ("rpc_blocking_response", "rpc_non_blocking_response"),
+                          "%s\n%s" % (lines, self.env.pxpd_log()[-3000:]))
+            r = lines[0]["data"]["results"]
+            self.assertEqual(r["status"], "changed", r)
+            self.assertEqual(r["exitcode"], 0, r)
+        self.assertTrue(os.path.exists(self.spool("pup-nb", "exitcode.module")))
 
     def test_cancel_kills_process_tree(self):
         self.agent(version=2)
