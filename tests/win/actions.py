@@ -162,6 +162,26 @@ class WinActions(WinBase):
         pxpdtest.wait_for(lambda: not procs_with(self.marker(311)), 15,
                           what="the timed-out tree gone: %s" % procs_with(self.marker(311)))
 
+    def test_non_blocking_output_cap_and_timeout_notes(self):
+        """The wrapper copies a non-blocking action's output into the
+        result files up to action-output-cap and notes the rest and the
+        timeout, as on POSIX."""
+        self.agent(version=2, **{"action-output-cap": 4096, "action-timeout": 3})
+        p = self.command_bg("cap-1", "for /l %%i in (1,1,600) do @echo 0123456789& "
+                            "ping %s127.0.0.1 >nul" % self.marker(317))
+        pxpdtest.wait_for(lambda: os.path.exists(self.spool("cap-1", "exitcode")), 60,
+                          0.2, "cap-1 ended")
+        self.env.controller_wait(p)
+        with open(self.spool("cap-1", "stdout"), "rb") as f:
+            out = f.read()
+        self.assertTrue(out.startswith(b"0123456789\r\n" * 300), out[:100])
+        self.assertTrue(out.endswith(b"\n[pxpd: output truncated after 4096 bytes]\n"), out[-100:])
+        self.assertEqual(len(out), 4096 + len(b"\n[pxpd: output truncated after 4096 bytes]\n"))
+        with open(self.spool("cap-1", "stderr"), "rb") as f:
+            self.assertIn(b"[pxpd: timed out after 3 s", f.read())
+        self.assertTrue(os.path.exists(self.spool("cap-1", "timed_out")))
+        self.assertFalse(procs_with(self.marker(317)))
+
     def test_bat_task(self):
         fs = FileServer(self.env)
         self.addCleanup(fs.stop)
@@ -397,6 +417,13 @@ class WinMsi(WinBase):
         r = self.run_cmd("echo from the msi")
         self.assertEqual(r["stdout"].strip(), "from the msi")
 
+        # Wine's msiexec does not wait for STOPPED before removing files
+        # (notes pitfall 4): pxpd.exe, still running, would stay behind
+        # until a reboot. Stop it first and poll, as Windows' StopServices
+        # does by itself.
+        wine("net", "stop", "pxpd")
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "STOPPED", 60, 0.5,
+                          "service STOPPED before the uninstall")
         rc, out = wine("msiexec", "/x", winpath(msi), "/qn", timeout=300)
         self.assertEqual(rc, 0, out)
         pxpdtest.wait_for(lambda: service_state("pxpd") is None, 60, 0.5, "service gone")

@@ -199,6 +199,100 @@ wrapper_out_file(const char *dir, const char *name)
 	return h;
 }
 
+static void
+wrapper_no_inherit_h(HANDLE h)
+{
+	if (h != NULL && h != INVALID_HANDLE_VALUE)
+		SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0);
+}
+
+/* A non-blocking run's stream: the action writes into a pipe, a thread
+ * of the wrapper copies it into the result file up to the cap and reads
+ * the rest to nowhere, so the action never blocks and the file never
+ * grows past output_cap (as on POSIX). */
+struct wrapper_pump {
+	HANDLE pipe;                 /* read end */
+	HANDLE file;                 /* result file, not inherited */
+	size_t cap, passed;
+	unsigned long long total;
+	HANDLE thread;
+};
+
+static DWORD WINAPI
+wrapper_pump_thread(void *arg)
+{
+	struct wrapper_pump *p = arg;
+	char buf[65536];
+	DWORD n, w;
+	size_t keep;
+
+	while (ReadFile(p->pipe, buf, sizeof(buf), &n, NULL) && n > 0) {
+		p->total += n;
+		keep = p->cap - p->passed < n ? p->cap - p->passed : n;
+		if (keep > 0 && WriteFile(p->file, buf, (DWORD)keep, &w, NULL))
+			p->passed += w;
+	}
+	return 0;
+}
+
+/* The pipe's write end for the action (inherited), the pump started. */
+static HANDLE
+wrapper_pump_start(struct wrapper_pump *p, const char *dir,
+    const char *name, size_t cap)
+{
+	SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+	HANDLE w = NULL;
+
+	memset(p, 0, sizeof(*p));
+	p->cap = cap;
+	if ((p->file = wrapper_out_file(dir, name)) == INVALID_HANDLE_VALUE) {
+		p->file = NULL;
+		return INVALID_HANDLE_VALUE;
+	}
+	wrapper_no_inherit_h(p->file);
+	if (!CreatePipe(&p->pipe, &w, &sa, 0))
+		return INVALID_HANDLE_VALUE;
+	wrapper_no_inherit_h(p->pipe);
+	if ((p->thread = CreateThread(NULL, 0, wrapper_pump_thread, p, 0,
+	    NULL)) == NULL) {
+		CloseHandle(w);
+		return INVALID_HANDLE_VALUE;
+	}
+	return w;
+}
+
+/* After the action and its job are gone: the rest of the pipe, then the
+ * notes POSIX's wrapper appends (cut short, timed out). */
+static void
+wrapper_pump_finish(struct wrapper_pump *p, const struct exec__job *job,
+    bool is_err, bool timed_out)
+{
+	char note[128];
+	DWORD w;
+	int n;
+
+	if (p->thread != NULL) {
+		WaitForSingleObject(p->thread, 10000);
+		CloseHandle(p->thread);
+	}
+	if (p->pipe != NULL)
+		CloseHandle(p->pipe);
+	if (p->file == NULL)
+		return;
+	if (p->total > p->passed) {
+		n = snprintf(note, sizeof(note), "\n[pxpd: output truncated "
+		    "after %zu bytes]\n", p->passed);
+		(void)WriteFile(p->file, note, (DWORD)n, &w, NULL);
+	}
+	if (is_err && timed_out) {
+		n = snprintf(note, sizeof(note), "\n[pxpd: timed out after %ld "
+		    "s; job object terminated]\n", job->timeout_s);
+		(void)WriteFile(p->file, note, (DWORD)n, &w, NULL);
+	}
+	FlushFileBuffers(p->file);
+	CloseHandle(p->file);
+}
+
 static HANDLE
 wrapper_dup_inherit(DWORD which)
 {
@@ -364,6 +458,8 @@ wrapper_run(struct exec__job *job, HANDLE status)
 	struct wrapper_input input;
 	HANDLE jobh = NULL, in_r = NULL, in_w = NULL, out = NULL, errh = NULL;
 	HANDLE thread = NULL;
+	struct wrapper_pump pout, perr;
+	bool pumped = false;
 	char err[256], *line = NULL, *tmpdir = NULL, *cwd = job->cwd;
 	wchar_t *wline = NULL, *wcwd = NULL, *wk;
 	wchar_t tmp[MAX_PATH + 1];
@@ -374,6 +470,8 @@ wrapper_run(struct exec__job *job, HANDLE status)
 	int rc;
 
 	memset(&pi, 0, sizeof(pi));
+	memset(&pout, 0, sizeof(pout));
+	memset(&perr, 0, sizeof(perr));
 	if (job->user != NULL || job->group != NULL) {
 		wrapper_fail_note(job, "action-user and action-group are not "
 		    "supported on Windows");
@@ -417,11 +515,15 @@ wrapper_run(struct exec__job *job, HANDLE status)
 		goto record;
 	}
 	wrapper_no_inherit(in_w);
-	if (job->result_dir != NULL) {
-		out = wrapper_out_file(job->result_dir,
-		    job->action_writes_output ? NULL : EXEC__FILE_STDOUT);
-		errh = wrapper_out_file(job->result_dir,
-		    job->action_writes_output ? NULL : EXEC__FILE_STDERR);
+	if (job->result_dir != NULL && job->action_writes_output) {
+		out = wrapper_out_file(NULL, NULL);
+		errh = wrapper_out_file(NULL, NULL);
+	} else if (job->result_dir != NULL) {
+		pumped = true;
+		out = wrapper_pump_start(&pout, job->result_dir,
+		    EXEC__FILE_STDOUT, job->output_cap);
+		errh = wrapper_pump_start(&perr, job->result_dir,
+		    EXEC__FILE_STDERR, job->output_cap);
 	} else {
 		out = wrapper_dup_inherit(STD_OUTPUT_HANDLE);
 		errh = wrapper_dup_inherit(STD_ERROR_HANDLE);
@@ -502,6 +604,10 @@ record:
 		CloseHandle(out);
 	if (errh != NULL && errh != INVALID_HANDLE_VALUE)
 		CloseHandle(errh);
+	if (pumped) {
+		wrapper_pump_finish(&pout, job, false, timed_out);
+		wrapper_pump_finish(&perr, job, true, timed_out);
+	}
 	if (tmpdir != NULL) {
 		SetCurrentDirectoryW(L"\\");
 		(void)os_rmtree_at(tmpdir);
