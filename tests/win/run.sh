@@ -91,6 +91,7 @@ smoke_done=$(date +%s)
 
 echo "== actions under Wine"
 WINE=wine64 PXPD_EXE="$mingw/agent/pxpd.exe" \
+PUPPET_MODULE_EXE="$mingw/modules/puppet/pxp-module-puppet.exe" \
 BROKER_BIN="$native/tests/broker/pcp-broker" \
 CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
 CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
