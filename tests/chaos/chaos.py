@@ -487,3 +487,180 @@ def stall(ping=6, timeouts=1, say=None, keep=False):
                 "stall_noticed_s": round(noticed, 1) if noticed is not None else None, "bad": bad}
     finally:
         r.close(keep)
+
+
+def enospc(n_actions=20, size_kb=1024, say=None, keep=False):
+    """The spool on a tmpfs of size_kb that a filler file fills up while
+    actions run, then frees: pxpd stays up, every request gets an answer
+    (a clear error while the disk is full), nothing in the spool is
+    corrupt, and once there is room again actions run as before."""
+    say = say or (lambda s: sys.stderr.write(s + "\n"))
+    env_dir = pxpdtest.tempfile.mkdtemp(prefix="pxpd-chaos-tmpfs-")
+    mnt = os.path.join(env_dir, "fs")
+    os.makedirs(mnt)
+    rc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0700" % size_kb,
+                         "tmpfs", mnt], capture_output=True, text=True)
+    if rc.returncode != 0:
+        raise RuntimeError("enospc: cannot mount a tmpfs (%s); this scenario needs root"
+                           % rc.stderr.strip())
+    r = None
+    try:
+        r = Run("enospc", say=say, spool_dir=os.path.join(mnt, "spool"))
+        bad = []
+        m = r.marker
+        # room: a first batch runs as usual
+        ok1 = r.send([Kind("before", "command", {"command": "echo before # %s" % m}, 0, n_actions // 2)],
+                     0, timeout_s=60 * SLOW)
+        got, errors = r.finals(60 * SLOW)
+        bad += ["before: %s" % b for b in r.audit(got, errors)]
+        r.batches = []
+        # full
+        filler = os.path.join(mnt, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        full = r.send([Kind("full", "command",
+                            {"command": "i=0; while [ $i -lt 2000 ]; do echo full $i; i=$((i+1)); done # %s" % m},
+                            0, n_actions)], 1, timeout_s=30 * SLOW)
+        p, tids, k = r.batches[0]
+        rc_, lines = r.env.controller_wait(p, timeout=60)
+        answered = {l["data"].get("transaction_id") for l in lines if isinstance(l.get("data"), dict)}
+        errs = [l for l in lines if "error" in l.get("message_type", "")]
+        say("  full: %d requests, %d answered, %d errors, first: %s" % (
+            len(tids), len(answered), len(errs), json.dumps(errs[0]["data"])[:200] if errs else "-"))
+        if r.agent.p.poll() is not None:
+            bad.append("pxpd exited while the spool was full: %s" % r.env.pxpd_log()[-1500:])
+            return {"scenario": "enospc", "bad": bad}
+        if not r.echo_ok():
+            bad.append("no echo answer while the spool is full")
+        log = r.env.pxpd_log()
+        if "No space left on device" not in log:
+            bad.append("no log line says the disk is full")
+        # every spool entry is whole (or absent)
+        for t in os.listdir(r.spool_dir):
+            mp = os.path.join(r.spool_dir, t, "metadata")
+            if os.path.exists(mp):
+                r._json(mp, bad, t)
+        # filled up mid-run: accepted with room, the disk fills while
+        # they write their output; each still ends with one final answer
+        os.unlink(filler)
+        r.batches = []
+        mid = r.send([Kind("mid", "command",
+                           {"command": "sleep 1; i=0; while [ $i -lt 3000 ]; do echo mid $i; i=$((i+1)); done # %s" % m},
+                           0, n_actions // 2)], 3, timeout_s=60 * SLOW)
+        wait_for(lambda: r.accepted(mid) == len(mid), 30 * SLOW, what="mid batch accepted")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        got, errors = r.finals(60 * SLOW)
+        n_final = sum(1 for t in mid if len(got.get(t, [])) == 1)
+        dup = [t for t in mid if len(got.get(t, [])) > 1]
+        say("  mid: %d accepted, %d with one final response, %d error replies, first: %s" % (
+            len(mid), n_final, len(errors), json.dumps(errors[0]["data"])[:200] if errors else "-"))
+        finals_by = {t: got.get(t, []) for t in mid}
+        for t in mid:
+            if len(finals_by[t]) + sum(1 for e in errors if e["data"].get("transaction_id") == t) != 1:
+                bad.append("mid: %s got %d final responses and %d errors" % (
+                    t, len(finals_by[t]), sum(1 for e in errors if e["data"].get("transaction_id") == t)))
+        if dup:
+            bad.append("mid: duplicates for %s" % dup[:3])
+        for t in os.listdir(r.spool_dir):
+            mp = os.path.join(r.spool_dir, t, "metadata")
+            if os.path.exists(mp):
+                r._json(mp, bad, t)
+        if r.agent.p.poll() is not None:
+            bad.append("pxpd exited when the spool filled up mid-run")
+        # room again
+        os.unlink(filler)
+        r.batches = []
+        ok2 = r.send([Kind("after", "command", {"command": "echo after # %s" % m}, 0, n_actions // 2)],
+                     2, timeout_s=60 * SLOW)
+        got, errors = r.finals(60 * SLOW)
+        bad += ["after: %s" % b for b in r.audit(got, errors)]
+        return {"scenario": "enospc", "before": len(ok1), "full": len(full),
+                "full_answered": len(answered), "full_errors": len(errs), "mid": len(mid),
+                "mid_finals": n_final, "after": len(ok2), "bad": bad}
+    finally:
+        if r is not None:
+            r.close(keep)
+        subprocess.run(["umount", "-l", mnt])
+        if not keep:
+            pxpdtest.shutil.rmtree(env_dir, ignore_errors=True)
+
+
+FAKETIME_LIBS = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+                 "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"]
+
+
+def clock(n_actions=8, jump="+1d", say=None, keep=False):
+    """The wall clock of pxpd (and of what it runs) jumps forward by
+    `jump`, then back by as much, while actions run (libfaketime, with
+    the monotonic clock left alone): the actions end as they should,
+    nothing times out or waits for the wall clock, keepalive does not
+    drop the connection, and a broker restart after each jump is
+    followed by a reconnect as quick as without one. The certificates
+    stay valid: the jumps never go before now."""
+    say = say or (lambda s: sys.stderr.write(s + "\n"))
+    lib = next((l for l in FAKETIME_LIBS if os.path.exists(l)), None)
+    if lib is None:
+        raise RuntimeError("clock: libfaketime is not installed (tests/setup-deps.sh installs it)")
+    tsdir = pxpdtest.tempfile.mkdtemp(prefix="pxpd-chaos-clock-")
+    tsfile = os.path.join(tsdir, "faketime")
+    with open(tsfile, "w") as f:
+        f.write("+0\n")
+    env = {"LD_PRELOAD": lib, "FAKETIME_TIMESTAMP_FILE": tsfile, "FAKETIME_NO_CACHE": "1",
+           "FAKETIME_DONT_FAKE_MONOTONIC": "1", "FAKETIME_DONT_RESET": "1",
+           # the ASan build: libfaketime comes before ASan's runtime
+           "ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"),
+                                                  "verify_asan_link_order=0"]))}
+    if os.environ.get("PXPD_WRAP"):
+        raise RuntimeError("clock: not under a wrapper (valgrind and libfaketime both preload)")
+    r = Run("clock", say=say, pxpd_env=env, **{"ping-interval": 6, "allowed-keepalive-timeouts": 0})
+    bad = []
+    figs = {}
+    try:
+        m = r.marker
+        for step, offset in enumerate([jump, "+0"]):
+            r.batches = []
+            tids = r.send([Kind("clk", "command", {"command": "sleep 2; echo clk # %s" % m}, 0, n_actions)],
+                          step, timeout_s=60 * SLOW)
+            wait_for(lambda: r.accepted(tids) == len(tids), 30 * SLOW, what="accepted")
+            time.sleep(0.5)
+            with open(tsfile, "w") as f:
+                f.write(offset + "\n")
+            t0 = time.monotonic()
+            got, errors = r.finals(60 * SLOW)
+            took = time.monotonic() - t0
+            bad += ["jump %s: %s" % (offset, b) for b in r.audit(got, errors)]
+            if took > 6 * SLOW:
+                bad.append("jump %s: 2 s actions took %.1f s more to end" % (offset, took))
+            # a keepalive interval and more with the jumped clock: still
+            # the same connection
+            n = r.env.pxpd_log().count("connected to")
+            time.sleep(7)
+            if r.env.pxpd_log().count("connected to") != n or not r.echo_ok():
+                bad.append("jump %s: the connection was dropped or does not answer" % offset)
+            # the broker restarts: reconnect within the usual bound
+            r.restart_broker(down=0.5)
+            t1 = time.monotonic()
+            try:
+                wait_for(r.echo_ok, 20 * SLOW, step=0.3, what="reconnect")
+                figs["reconnect_s_after_%s" % offset] = round(time.monotonic() - t1, 1)
+            except AssertionError:
+                bad.append("jump %s: no answer within 20 s of a broker restart" % offset)
+        if r.agent.p.poll() is not None:
+            bad.append("pxpd exited")
+        figs.update({"scenario": "clock", "jump": jump, "bad": bad})
+        return figs
+    finally:
+        r.close(keep)
+        if not keep:
+            pxpdtest.shutil.rmtree(tsdir, ignore_errors=True)

@@ -28,6 +28,12 @@ class Chaos(unittest.TestCase):
     def test_stall_and_cut(self):
         self.check(chaos.stall(keep=KEEP))
 
+    def test_spool_fills_up(self):
+        self.check(chaos.enospc(keep=KEEP))
+
+    def test_wall_clock_jumps(self):
+        self.check(chaos.clock(keep=KEEP))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
