@@ -36,6 +36,13 @@ void exec__job_name(long pid, unsigned long long ctime, wchar_t *out,
 /* The creation time of an open process handle: 0 or -errno. */
 int exec__proc_ctime(HANDLE h, unsigned long long *ctime);
 
+/* The wrapper's command line for exe and its arguments (NULL-ended),
+ * UTF-8, malloc'd (wrapper.c): the C runtime's quoting, which
+ * CommandLineToArgvW reads back; for cmd.exe what follows /c goes as it
+ * is (cmd parses its own), but an existing file with a space in its
+ * path is put in quotes. NULL when out of memory. */
+char *exec__win_cmdline(const char *exe, char *const *args);
+
 /* ---- Result dirs: pxpd's side (exec_result.c) ---- */
 int exec__file_small_read(const char *dir, const char *name, char *buf,
     size_t size);

@@ -118,17 +118,17 @@ wrapper_wide(const char *s)
  * as it is (pxp-agent's `cmd.exe /c <command>`); only an argument that
  * names an existing file with a space in its path (a task file) is put
  * in quotes. Everything else in the C runtime's quoting. */
-static char *
-wrapper_cmdline(const struct exec__job *job)
+char *
+exec__win_cmdline(const char *exe, char *const *args)
 {
 	struct wbuf b = { 0 };
-	bool cmd = wrapper_is_cmd(job->executable), raw = false;
-	char **a;
+	bool cmd = wrapper_is_cmd(exe), raw = false;
+	char *const *a;
 	wchar_t *w;
 	DWORD attr;
 
-	wrapper_quote(&b, job->executable);
-	for (a = job->args; *a != NULL; a++) {
+	wrapper_quote(&b, exe);
+	for (a = args; *a != NULL; a++) {
 		wbuf_add(&b, " ", 1);
 		if (!raw) {
 			wrapper_quote(&b, *a);
@@ -532,7 +532,7 @@ wrapper_run(struct exec__job *job, HANDLE status)
 		wrapper_fail_note(job, "cannot open the action's output files");
 		goto record;
 	}
-	if ((line = wrapper_cmdline(job)) == NULL ||
+	if ((line = exec__win_cmdline(job->executable, job->args)) == NULL ||
 	    (wline = wrapper_wide(line)) == NULL ||
 	    (wcwd = wrapper_wide(cwd)) == NULL) {
 		wrapper_fail_note(job, "bad command line or directory");

@@ -19,9 +19,11 @@
 #include <string.h>
 
 #include <aclapi.h>
+#include <shellapi.h>
 #include <shlobj.h>
 
 #include "os/win/internal.h"
+#include "os/win/exec_win.h"
 #include "os/daemon.h"
 #include "os/shell.h"
 #include "os/task_features.h"
@@ -632,6 +634,46 @@ win_shell_and_interpreters(void **state)
 		assert_string_not_equal(feats[n], "shell");
 }
 
+/* The wrapper's command lines: what CommandLineToArgvW (the C runtime's
+ * rules) reads back is exactly the arguments; cmd.exe gets its command
+ * after /c as it is. */
+static void
+win_wrapper_cmdline(void **state)
+{
+	static char *const tricky[] = { "plain", "a b", "c\"d", "e\\",
+	    "f\\\"g", "", "\\\\srv\\x y\\", "tab\there", "ümlaut €",
+	    NULL };
+	char *line, *const cmdargs[] = { "/d", "/c", "echo a \"b\" & c", NULL };
+	wchar_t *w, **argv;
+	int argc, i, n;
+
+	(void)state;
+	assert_non_null(line = exec__win_cmdline("C:\\Program Files\\x\\t.exe",
+	    tricky));
+	n = MultiByteToWideChar(CP_UTF8, 0, line, -1, NULL, 0);
+	assert_non_null(w = calloc((size_t)n, sizeof(wchar_t)));
+	MultiByteToWideChar(CP_UTF8, 0, line, -1, w, n);
+	assert_non_null(argv = CommandLineToArgvW(w, &argc));
+	assert_int_equal(argc, 10);
+	for (i = 0; i < argc; i++) {
+		char *u = os__utf8(argv[i]);
+
+		assert_non_null(u);
+		assert_string_equal(u, i == 0 ? "C:\\Program Files\\x\\t.exe" :
+		    tricky[i - 1]);
+		free(u);
+	}
+	LocalFree(argv);
+	free(w);
+	free(line);
+
+	assert_non_null(line = exec__win_cmdline("C:\\windows\\system32\\cmd.exe",
+	    cmdargs));
+	assert_string_equal(line, "C:\\windows\\system32\\cmd.exe /d /c "
+	    "echo a \"b\" & c");
+	free(line);
+}
+
 static void
 win_event_log_and_process(void **state)
 {
@@ -669,6 +711,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(win_pidfile_lock, setup,
 		    teardown),
 		cmocka_unit_test(win_shell_and_interpreters),
+		cmocka_unit_test(win_wrapper_cmdline),
 		cmocka_unit_test(win_event_log_and_process),
 	};
 
