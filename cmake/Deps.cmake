@@ -23,9 +23,21 @@ set(_dep_args
 if(CMAKE_TOOLCHAIN_FILE)
   list(APPEND _dep_args -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE})
 endif()
+if(PXPD_MUSL_ROOT)
+  # the musl toolchains (cross/musl.cmake) build their C library once
+  list(APPEND _dep_args -DPXPD_MUSL_ROOT=${PXPD_MUSL_ROOT})
+endif()
 
 function(pxpd_dep name pkg)
-  cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS" ${ARGN})
+  cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS;BUILD_COMMAND;INSTALL_COMMAND"
+                        ${ARGN})
+  set(steps "")
+  if(D_BUILD_COMMAND)
+    list(APPEND steps BUILD_COMMAND ${D_BUILD_COMMAND})
+  endif()
+  if(D_INSTALL_COMMAND)
+    list(APPEND steps INSTALL_COMMAND ${D_INSTALL_COMMAND})
+  endif()
   # The patch list is part of the command so a new patch re-extracts.
   file(GLOB patches CONFIGURE_DEPENDS
        ${CMAKE_SOURCE_DIR}/cmake/patches/${pkg}-*.patch)
@@ -45,6 +57,7 @@ function(pxpd_dep name pkg)
     UPDATE_COMMAND ""
     CMAKE_ARGS -DCMAKE_INSTALL_PREFIX=${PXPD_DEPS_PREFIX}/${name}
                ${_dep_args} ${D_ARGS}
+    ${steps}
     BUILD_BYPRODUCTS ${D_BYPRODUCTS}
     DEPENDS ${D_DEPENDS}
     # Lists inside ARGS use '|' (a ';' would split the argument).
@@ -113,6 +126,10 @@ pxpd_dep(websockets libwebsockets
        -DLWS_WITH_CONMON=OFF -DLWS_WITH_TLS_SESSIONS=OFF
        -DLWS_WITH_CACHE_NSCOOKIEJAR=OFF
        -DLWS_SUPPRESS_DEPRECATED_API_WARNINGS=ON -DDISABLE_WERROR=ON
+       # lws names its build after `git describe` run in its source dir,
+       # which lies in pxpd's work tree: the binary would change with every
+       # pxpd commit and differ between a git checkout and a tarball.
+       -DCMAKE_DISABLE_FIND_PACKAGE_Git=TRUE
   BYPRODUCTS ${_ws}/lib/libwebsockets.a)
 
 find_package(Threads REQUIRED)
@@ -121,3 +138,23 @@ pxpd_imported(pxpd::uv uv ${_uv}/lib/libuv.a Threads::Threads ${CMAKE_DL_LIBS})
 pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a m)
 pxpd_imported(pxpd::websockets websockets ${_ws}/lib/libwebsockets.a
               pxpd::mbedtls pxpd::uv)
+
+# cmocka for the unit tests of builds that cannot link the host's
+# libcmocka.so: static (-static refuses a shared library) and cross or
+# musl builds (the host's is x86_64 glibc). Only its static library is
+# built (cmocka 1.1.5 always builds a shared one too, which a static-only
+# musl could not link).
+set(PXPD_CMOCKA_BUNDLED OFF)
+if(PXPD_TESTS AND (PXPD_FULL_STATIC OR CMAKE_CROSSCOMPILING OR PXPD_MUSL_ROOT))
+  set(PXPD_CMOCKA_BUNDLED ON)
+  set(_cm ${PXPD_DEPS_PREFIX}/cmocka)
+  pxpd_dep(cmocka cmocka
+    ARGS -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+    BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target cmocka-static
+    INSTALL_COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/src/libcmocka-static.a
+                    ${_cm}/lib/libcmocka.a
+            COMMAND ${CMAKE_COMMAND} -E copy <SOURCE_DIR>/include/cmocka.h
+                    ${_cm}/include/cmocka.h
+    BYPRODUCTS ${_cm}/lib/libcmocka.a)
+  pxpd_imported(pxpd::cmocka cmocka ${_cm}/lib/libcmocka.a)
+endif()
