@@ -42,6 +42,7 @@ make -C "$obj" -j"$jobs" >"$obj/build.log" 2>&1 &&
 	tail -n 40 "$obj/build.log" >&2
 	exit 1
 }
+cp "$src/COPYRIGHT" "$prefix/COPYRIGHT"   # the packages' copyright file
 cp -R "$uapi/linux" "$uapi/asm-generic" "$prefix/include/"
 cp -R "$asm" "$prefix/include/asm"
 rm -rf "$src" "$obj"
