@@ -8,7 +8,7 @@
 #
 # Usage: cross/build-aarch64.sh [--static] [--no-smoke]
 #   --static    PXPD_FULL_STATIC=ON, in build-aarch64-static/
-#   --no-smoke  build only
+#   --no-smoke  build only (a binary to install: no qemu shim as wrapper)
 # Env: BUILD_DIR (default build-aarch64[-static]), HOST_BUILD (default build:
 #   where the x86 pcp-broker and pcp-controller are built).
 set -eu
@@ -57,11 +57,21 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- build --------------------------------------------------------------
-step "cross build ($build, PXPD_FULL_STATIC=$static)"
+# pxpd starts each action's wrapper by exec'ing its own binary. Without
+# binfmt_misc the kernel cannot run an AArch64 ELF (and glibc's execvp then
+# hands it to /bin/sh), so for the smoke test the wrapper goes through
+# qemu too: a shim named at build time (PXPD_WRAPPER_PATH; no environment
+# variable may choose what runs as root). Such a binary is for qemu only:
+# --no-smoke builds one to install.
+mkdir -p "$build"
+buildabs=$(cd "$build" && pwd)
+bin=$buildabs/agent/pxpd
+shim=
+[ $smoke = 1 ] && shim=$buildabs/pxpd-qemu
+step "cross build ($build, PXPD_FULL_STATIC=$static, PXPD_WRAPPER_PATH=$shim)"
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cross/aarch64-linux-gnu.cmake" \
-	-DPXPD_TESTS=OFF -DPXPD_FULL_STATIC=$static >/dev/null
+	-DPXPD_TESTS=OFF -DPXPD_FULL_STATIC=$static -DPXPD_WRAPPER_PATH="$shim" >/dev/null
 cmake --build "$build" -j"$jobs" >/dev/null
-bin=$(cd "$build" && pwd)/agent/pxpd
 aarch64-linux-gnu-readelf -h "$bin" | grep -q 'Machine:.*AArch64' ||
 	fail "$bin is not an AArch64 ELF"
 aarch64-linux-gnu-strip -o "$bin.stripped" "$bin"
@@ -125,20 +135,18 @@ cat >"$demo/pxpd.conf" <<CONF
 }
 CONF
 mkdir -p "$demo/modules"
-# pxpd starts each action's wrapper by exec'ing its own binary. Without
-# binfmt_misc the kernel cannot run an AArch64 ELF (and glibc's execvp then
-# hands it to /bin/sh), so the wrapper goes through qemu too.
-cat >"$demo/pxpd-qemu" <<SHIM
+# The wrapper this build names (above).
+cat >"$shim" <<SHIM
 #!/bin/sh
 exec qemu-aarch64 -L "$sysroot" "$bin" "\$@"
 SHIM
-chmod +x "$demo/pxpd-qemu"
+chmod +x "$shim"
 
 step "qemu: pxpd session against the x86 test broker"
 sleep 0.3
 # qemu-aarch64 itself in the background (not via the function) so that
 # $! is the process cleanup must stop.
-PXPD_WRAPPER_BIN=$demo/pxpd-qemu qemu-aarch64 -L "$sysroot" "$bin" \
+qemu-aarch64 -L "$sysroot" "$bin" \
 	--config-file "$demo/pxpd.conf" --foreground >"$demo/pxpd.out" 2>&1 &
 agent=$!
 i=0

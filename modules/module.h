@@ -27,9 +27,10 @@ struct module_jobs {
 	bool (*active)(void *arg, const char *tid);
 	/* Is name a registered module? */
 	bool (*module_known)(void *arg, const char *name);
-	/* tid's metadata (meta) says running and nothing watches it: when
-	 * its exitcode file exists, its results, owed response and final
-	 * metadata are made now. 0 when the metadata is final afterwards. */
+	/* tid's metadata (meta) says running: when its exitcode file
+	 * exists, its results, owed response and final metadata are made
+	 * now (as its job's end when the engine still watches it). 0 when
+	 * the metadata is final afterwards. */
 	int (*finalize)(void *arg, const char *tid, cJSON *meta);
 	/* Kills a running action's whole tree, or ends a queued one. 0, or
 	 * -1 with err (no such job). */

@@ -10,9 +10,9 @@ int
 engine__cancel(struct engine *e, const char *tid, char *err, size_t errlen)
 {
 	struct job *j = engine__job_find(e, tid);
-	struct job **pp;
 
-	if (!j) {
+	/* Finished: ended already (its child may still be cleaning up). */
+	if (!j || j->finished) {
 		snprintf(err, errlen, "no running action with transaction_id %s",
 		    tid);
 		return -1;
@@ -20,16 +20,9 @@ engine__cancel(struct engine *e, const char *tid, char *err, size_t errlen)
 	j->cancel_requested = true;
 	if (j->child)
 		return exec_cancel(j->child) == 0 ? 0 : -1;
-	/* Still queued: it never started, so it ends here. */
-	for (pp = &e->queue_head; *pp; pp = &(*pp)->qnext)
-		if (*pp == j) {
-			*pp = j->qnext;
-			e->n_queued--;
-			break;
-		}
-	e->queue_tail = NULL;
-	for (pp = &e->queue_head; *pp; pp = &(*pp)->qnext)
-		e->queue_tail = *pp;
+	/* Still queued (or its module still preparing it): it never
+	 * started, so it ends here. */
+	engine__queue_remove(e, j);
 	job_finish(j, NULL, "the action was cancelled before it started");
 	return 0;
 }

@@ -15,6 +15,11 @@
  * data (ids, type, sender, target): what a reply's data may take. */
 #define ENGINE_ENVELOPE_ROOM 1024
 
+/* pxp-agent's words for an action whose process is gone without an
+ * exitcode (pxp.md §6). */
+#define ENGINE_NOT_RUNNING "task process is not running, but no output is " \
+    "available"
+
 struct job {
 	struct engine *eng;
 	const struct module *mod;
@@ -30,6 +35,8 @@ struct job {
 	bool starting;              /* inside module->start() */
 	bool running;               /* holds a concurrency slot */
 	bool finished;
+	bool persisted;             /* <tid>/queued says it has not started */
+	uint64_t seq;               /* its place in the queue (queue.c) */
 	bool cancel_requested;
 	bool stream;                /* send progress messages (pxpd extension) */
 	uint64_t out_off, err_off;  /* output already streamed */
@@ -41,7 +48,7 @@ struct job {
 	void (*cleanup)(void *ctx, bool finished);
 	void *cleanup_ctx;
 	struct job *next, *prev;    /* engine->jobs */
-	struct job *qnext;          /* engine->queue */
+	struct job *qnext;          /* engine->queue, in seq order */
 };
 
 struct engine {
@@ -55,6 +62,7 @@ struct engine {
 	struct job *jobs;           /* accepted and not yet released */
 	struct job *queue_head, *queue_tail;
 	int n_running, n_queued;
+	uint64_t queue_seq;         /* the last seq handed out or restored */
 	bool ready;                 /* the connection is up */
 	struct audit *audit;
 	struct policy *policy;
@@ -90,15 +98,58 @@ struct job *engine__job_new(struct engine *e, const char *tid,
     bool non_blocking, bool notify_outcome);
 void engine__job_free(struct job *j);
 struct job *engine__job_find(const struct engine *e, const char *tid);
-/* Starts now or queues; -1 with err when the agent is full. */
-int engine__job_submit(struct engine *e, struct job *j, char *err,
-    size_t errlen);
-void engine__job_release(struct job *j);
+/* Creates the job's spool dir with its first metadata ("running"). 0, or
+ * -1 with err (pxp.md §5's "Failed to initialize the metadata file"). */
+int engine__job_spool_create(struct job *j, char *err, size_t errlen);
+/* The outcome of a job whose child ended (or whose exitcode a status
+ * query found first): results through its module, or lost without an
+ * exitcode; then the job ends (engine__job_end). */
+void engine__job_outcome(struct job *j, const struct exec_result *r);
+/* Watches an action an earlier pxpd started (exec_adopt) as j's child;
+ * j then holds a slot. 0, or -1 with err. */
+int engine__job_adopt(struct job *j, char *err, size_t errlen);
 /* The final message of a non-blocking transaction: metadata, owed file,
  * send. Takes results_json. */
 void engine__nb_finish(struct engine *e, const char *tid, const char *sender,
     const char *request_id, bool notify_outcome, char *results_json,
     const char *error);
+/* A non-blocking transaction whose outcome is lost: "undetermined" with
+ * why, and the requester (when it asked to be told) gets an RPC error,
+ * recorded as owed first. meta: its metadata if at hand, else NULL. */
+void engine__nb_lost(struct engine *e, const char *tid, cJSON *meta,
+    const char *why);
+/* An ended non-blocking action's results (or error: *results NULL)
+ * from its spool files and exit code, through mod (NULL: unknown). Both
+ * malloc'd. */
+void engine__nb_results(struct engine *e, const struct module *mod,
+    const char *module, const char *action, const char *tid, int code,
+    char **results, char **error);
+
+/* queue.c */
+/* Starts now or queues (behind every job already waiting); -1 with err
+ * when the agent is full or the spool dir cannot be made. */
+int engine__job_submit(struct engine *e, struct job *j, char *err,
+    size_t errlen);
+/* Frees j when it is done with (finished, not starting, nothing of it
+ * watched any more). */
+void engine__job_release(struct job *j);
+/* Gives j's slot back and starts whoever is next: the one way a slot
+ * frees. */
+void engine__slot_free(struct engine *e, struct job *j);
+/* Starts queued jobs, in order, while slots are free. */
+void engine__queue_run(struct engine *e);
+/* Takes a queued job out of the queue (cancel). */
+void engine__queue_remove(struct engine *e, struct job *j);
+/* <tid>/queued: written for a job accepted and not started, removed
+ * once its pid file exists or it ended. */
+void engine__job_persist(struct job *j);
+void engine__job_unpersist(struct job *j);
+/* After a restart: queues tid again from <tid>/queued (meta: its
+ * metadata), in its old place. 0 when queued; 1 when it has no queued
+ * file (it was never queued); -1 with *why (malloc'd) when it cannot
+ * be. */
+int engine__queue_restore(struct engine *e, const char *tid,
+    const cJSON *meta, char **why);
 
 /* stream.c */
 #define PXPD_PROGRESS_MESSAGE "urn:pxpd:rpc_progress_message"
@@ -107,10 +158,10 @@ void engine__stream_begin(struct engine *e, struct job *j);
 
 /* recover.c */
 void engine__recover(struct engine *e);
-/* Finalizes a transaction whose exitcode file exists (status query or
- * adoption): reads output, runs module->results, rewrites metadata and
- * records (and sends) the owed response. Returns 0 when the metadata is
- * final afterwards. */
+/* Finalizes a transaction whose exitcode file exists (a status query, a
+ * restart): reads output, runs module->results, rewrites metadata and
+ * records (and sends) the owed response; one this pxpd still runs ends
+ * as its job. Returns 0 when the metadata is final afterwards. */
 int engine__finalize(struct engine *e, const char *tid, cJSON *meta);
 
 /* load.c: the loader, if any, must not reach e any more (engine_free). */

@@ -1,9 +1,11 @@
-/* job.c: jobs: the concurrency slots and queue, running actions
- * through exec, and the outcome of each job (blocking reply, or spool
- * metadata + owed non-blocking response). Not request parsing (engine.c)
- * nor status queries (status.c) and recovery (recover.c).
- * Invariants: a job holds a slot only while `running`; a job is freed
- * only when finished and not inside module->start(). */
+/* job.c: jobs: running actions through exec (started or adopted), and
+ * the outcome of each job (blocking reply, or spool metadata + owed
+ * non-blocking response, or "undetermined" when it is lost). Not request
+ * parsing (engine.c), the slots and queue (queue.c), status queries
+ * (status_view.c) nor recovery (recover.c).
+ * Invariants: a job ends once, through engine__job_end; it is freed only
+ * when finished, not inside module->start(), and no child of it is still
+ * watched. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -137,6 +139,26 @@ engine__metadata_new(const struct job *j)
 	return m;
 }
 
+int
+engine__job_spool_create(struct job *j, char *err, size_t errlen)
+{
+	cJSON *meta = engine__metadata_new(j);
+	int rc;
+
+	if (!meta) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = spool_create(j->eng->spool, j->transaction_id, meta);
+	cJSON_Delete(meta);
+	if (rc != 0) {
+		snprintf(err, errlen, "Failed to initialize the metadata file: "
+		    "%s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the end of a non-blocking transaction ---------------------------- */
 
 static char *
@@ -213,132 +235,76 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	free(results_json);
 }
 
-/* ---- slots and queue -------------------------------------------------- */
-
-static void engine__job_start_queued(struct job *j);
-
-static void
-engine__slot_free(struct engine *e, struct job *j)
-{
-	struct job *next;
-
-	if (!j->running)
-		return;
-	j->running = false;
-	e->n_running--;
-	while (e->queue_head && e->n_running < e->cfg->max_concurrent_actions) {
-		next = e->queue_head;
-		e->queue_head = next->qnext;
-		if (!e->queue_head)
-			e->queue_tail = NULL;
-		e->n_queued--;
-		next->qnext = NULL;
-		engine__job_start_queued(next);
-		if (next->finished && !next->starting)
-			engine__job_free(next);
-	}
-}
-
-/* Returns 0, or -1 with the reason in err when the module could not
- * start; the job is then finished but not freed (the caller frees). */
-static int
-engine__job_start(struct job *j, char *err, size_t errlen)
-{
-	struct engine *e = j->eng;
-	int rc;
-
-	if (j->spawns) {
-		j->running = true;
-		e->n_running++;
-	}
-	err[0] = '\0';
-	j->starting = true;
-	rc = j->mod->start(j->mod, j, err, errlen);
-	j->starting = false;
-	if (rc != 0 && !j->finished) {
-		j->finished = true;
-		engine__slot_free(e, j);
-		return -1;
-	}
-	return 0;
-}
-
-/* A queued job's turn came; a failure to start is its outcome. */
-static void
-engine__job_start_queued(struct job *j)
-{
-	char err[512], *desc;
-
-	if (engine__job_start(j, err, sizeof(err)) == 0)
-		return;
-	desc = util_asprintf("Failed to execute the task for the %s. Error: %s",
-	    j->label, err[0] ? err : "cannot start");
-	j->finished = false;
-	j->starting = true;     /* keep it alive through job_finish */
-	job_finish(j, NULL, desc ? desc : "cannot start");
-	j->starting = false;
-	free(desc);
-}
-
-int
-engine__job_submit(struct engine *e, struct job *j, char *err, size_t errlen)
-{
-	bool slot = !j->spawns ||
-	    e->n_running < e->cfg->max_concurrent_actions;
-	char reason[512];
-	cJSON *meta;
-	int rc;
-
-	if (!slot && e->n_queued >= e->cfg->max_queued_actions) {
-		snprintf(err, errlen, "the agent is busy: %d actions running and "
-		    "%d queued (max-concurrent-actions %ld, max-queued-actions "
-		    "%ld); try again later", e->n_running, e->n_queued,
-		    e->cfg->max_concurrent_actions, e->cfg->max_queued_actions);
-		return -1;
-	}
-	if (j->non_blocking) {
-		if (!(meta = engine__metadata_new(j))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		rc = spool_create(e->spool, j->transaction_id, meta);
-		cJSON_Delete(meta);
-		if (rc != 0) {
-			snprintf(err, errlen, "Failed to initialize the metadata "
-			    "file: %s", strerror(-rc));
-			return -1;
-		}
-	}
-	if (!slot) {
-		if (e->queue_tail)
-			e->queue_tail->qnext = j;
-		else
-			e->queue_head = j;
-		e->queue_tail = j;
-		e->n_queued++;
-		log_info(PART, "[%s] queued (%d running, %d queued)",
-		    j->transaction_id, e->n_running, e->n_queued);
-		return 0;
-	}
-	if (engine__job_start(j, reason, sizeof(reason)) != 0) {
-		snprintf(err, errlen, "Failed to execute the task for the %s. "
-		    "Error: %s", j->label, reason[0] ? reason : "cannot start");
-		/* No provisional response will go out: the RPC error is the
-		 * answer, and a status query reports the failure. */
-		if (j->non_blocking)
-			engine__nb_finish(e, j->transaction_id, j->sender,
-			    j->request_id, false, NULL, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* After the provisional response: free a job that is already done. */
 void
-engine__job_release(struct job *j)
+engine__nb_lost(struct engine *e, const char *tid, cJSON *meta,
+    const char *why)
 {
-	if (j->finished && !j->starting)
-		engine__job_free(j);
+	cJSON *own = NULL;
+	const char *requester;
+	char *data;
+
+	if (!meta && (spool_metadata_read(e->spool, tid, &own) != 0 || !own))
+		return;
+	if (!meta)
+		meta = own;
+	requester = json_string_get(meta, "requester");
+	/* The owed error first, as in engine__nb_finish. */
+	data = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta,
+	    "notify_outcome")) && requester ? pxp_rpc_error_json_max(tid,
+	    json_string_get(meta, "request_id"), why, engine__data_max(e)) :
+	    NULL;
+	if (data && spool_owed_write(e->spool, tid, PXP_RPC_ERROR, requester,
+	    data) != 0) {
+		log_error(PART, "[%s] cannot record the owed response", tid);
+		free(data);
+		data = NULL;
+	}
+	if (spool_metadata_undetermined(e->spool, tid, meta, why) != 0)
+		log_error(PART, "[%s] cannot write the final metadata", tid);
+	log_warnx(PART, "[%s] %s", tid, why);
+	if (data && e->ready)
+		engine__send(e, PXP_RPC_ERROR, requester, NULL, data, NULL, tid);
+	free(data);
+	cJSON_Delete(own);
+}
+
+void
+engine__nb_results(struct engine *e, const struct module *mod,
+    const char *module, const char *action, const char *tid, int code,
+    char **results, char **error)
+{
+	struct action_output o;
+	char *out = NULL, *err = NULL;
+	size_t cap = (size_t)e->cfg->max_message_size;
+
+	*results = *error = NULL;
+	if (!mod || !mod->results) {
+		*error = util_asprintf("unknown module '%s' for this "
+		    "transaction", module ? module : "");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.exitcode = code;
+	o.non_blocking = true;      /* only non-blocking actions have a spool */
+	o.result_cap = engine__data_max(e);
+	if (spool_file_read(e->spool, tid, "stdout", cap, &out, &o.out_len,
+	    &o.out_truncated) != 0)
+		o.out_len = 0;
+	if (spool_file_read(e->spool, tid, "stderr", cap, &err, &o.err_len,
+	    &o.err_truncated) != 0)
+		o.err_len = 0;
+	o.out = out ? out : "";
+	o.err = err ? err : "";
+	if (mod->results(mod, action, &o, results, error) != 0 && !*error)
+		*error = util_strdup("invalid results");
+	if (*error) {
+		free(*results);
+		*results = NULL;
+	}
+	free(out);
+	free(err);
+	if (o.out_len + o.err_len > ((size_t)1 << 20))
+		os_memory_trim();
 }
 
 /* ---- finishing -------------------------------------------------------- */
@@ -369,8 +335,14 @@ engine__audit_outcome(const struct job *j, const char *results_json,
 	cJSON_Delete(res);
 }
 
-void
-job_finish(struct job *j, char *results_json, const char *error)
+/* The one end of every job: its outcome recorded and sent (lost: a
+ * non-blocking action whose process is gone without an exitcode becomes
+ * "undetermined"), its slot given back, which starts the next in line.
+ * A job whose child still runs (finished early by a status query that
+ * found its exitcode) is freed when exec reports the child's end. */
+static void
+engine__job_end(struct job *j, char *results_json, const char *error,
+    bool lost)
 {
 	struct engine *e = j->eng;
 	char *data;
@@ -383,9 +355,12 @@ job_finish(struct job *j, char *results_json, const char *error)
 		return;
 	}
 	j->finished = true;
-	j->child = NULL;
 	engine__audit_outcome(j, results_json, error);
-	if (j->non_blocking) {
+	engine__job_unpersist(j);
+	if (j->non_blocking && lost) {
+		free(results_json);
+		engine__nb_lost(e, j->transaction_id, NULL, error);
+	} else if (j->non_blocking) {
 		engine__nb_finish(e, j->transaction_id, j->sender, j->request_id,
 		    j->notify_outcome, results_json, error);
 	} else if (error) {
@@ -411,68 +386,76 @@ job_finish(struct job *j, char *results_json, const char *error)
 		free(data);
 	}
 	engine__slot_free(e, j);
-	if (!j->starting && !j->running)
-		engine__job_free(j);
+	engine__job_release(j);
+}
+
+void
+job_finish(struct job *j, char *results_json, const char *error)
+{
+	engine__job_end(j, results_json, error, false);
 }
 
 /* ---- running through exec --------------------------------------------- */
 
-static void
-engine__exec_done(void *arg, const struct exec_result *r)
+void
+engine__job_outcome(struct job *j, const struct exec_result *r)
 {
-	struct job *j = arg;
 	struct engine *e = j->eng;
 	struct action_output o;
-	char *results = NULL, *error = NULL, *out = NULL, *err = NULL;
-	size_t cap = (size_t)e->cfg->max_message_size;
+	char *results = NULL, *error = NULL;
+	int code;
 
-	j->child = NULL;
-	memset(&o, 0, sizeof(o));
-	o.exitcode = r->exitcode;
-	o.non_blocking = j->non_blocking;
-	o.result_cap = engine__data_max(e);
 	if (r->cancelled) {
 		job_finish(j, NULL, "the action was cancelled (pxpd cancel)");
 		return;
 	}
+	if (r->timed_out)
+		log_warnx(PART, "[%s] timed out and was killed", j->transaction_id);
 	if (j->result_dir) {
-		if (spool_file_read(e->spool, j->transaction_id, "stdout", cap,
-		    &out, &o.out_len, &o.out_truncated) != 0)
-			out = util_strdup("");
-		if (spool_file_read(e->spool, j->transaction_id, "stderr", cap,
-		    &err, &o.err_len, &o.err_truncated) != 0)
-			err = util_strdup("");
-		o.out = out ? out : "";
-		o.err = err ? err : "";
-		if (r->exitcode == -1 && !spool_file_exists(e->spool,
-		    j->transaction_id, "exitcode")) {
-			free(out);
-			free(err);
-			job_finish(j, NULL, "task process is not running, but no "
-			    "output is available");
+		/* The exitcode file decides: without it the outcome is
+		 * lost, whatever exec made of the wrapper's end. */
+		if (exec_result_exitcode(j->result_dir, &code) == -ENOENT) {
+			engine__job_end(j, NULL, ENGINE_NOT_RUNNING, true);
 			return;
 		}
+		engine__nb_results(e, j->mod, j->module, j->action,
+		    j->transaction_id, r->exitcode, &results, &error);
 	} else {
+		memset(&o, 0, sizeof(o));
+		o.exitcode = r->exitcode;
+		o.result_cap = engine__data_max(e);
 		o.out = r->out ? r->out : "";
 		o.err = r->err ? r->err : "";
 		o.out_len = r->out_len;
 		o.err_len = r->err_len;
 		o.out_truncated = r->out_truncated;
 		o.err_truncated = r->err_truncated;
+		if (j->mod->results(j->mod, j->action, &o, &results,
+		    &error) != 0 && !error)
+			error = util_strdup("invalid results");
+		if (error) {
+			free(results);
+			results = NULL;
+		}
+		if (o.out_len + o.err_len > ((size_t)1 << 20))
+			os_memory_trim();
 	}
-	if (r->timed_out)
-		log_warnx(PART, "[%s] timed out and was killed", j->transaction_id);
-	if (j->mod->results(j->mod, j->action, &o, &results, &error) != 0 &&
-	    !error)
-		error = util_strdup("invalid results");
-	free(out);
-	free(err);
-	job_finish(j, error ? NULL : results, error);
-	if (error)
-		free(results);
+	job_finish(j, results, error);
 	free(error);
-	if (o.out_len + o.err_len > ((size_t)1 << 20))
-		os_memory_trim();
+}
+
+static void
+engine__exec_done(void *arg, const struct exec_result *r)
+{
+	struct job *j = arg;
+
+	j->child = NULL;
+	/* Finished already: a status query found the exitcode first. */
+	if (j->finished) {
+		engine__job_release(j);
+		return;
+	}
+	engine__job_outcome(j, r);
 }
 
 int
@@ -483,5 +466,22 @@ job_run(struct job *j, struct exec_spec *spec, char *err, size_t errlen)
 		exec_env_apply(j->eng->exec, spec);
 	j->child = exec_start(j->eng->loop, spec, engine__exec_done, j, err,
 	    errlen);
-	return j->child ? 0 : -1;
+	if (!j->child)
+		return -1;
+	/* Its pid file is written: a restart adopts it from now on. */
+	engine__job_unpersist(j);
+	return 0;
+}
+
+int
+engine__job_adopt(struct job *j, char *err, size_t errlen)
+{
+	j->child = exec_adopt(j->eng->loop, j->result_dir, engine__exec_done,
+	    j, err, errlen);
+	if (!j->child)
+		return -1;
+	/* It still occupies the machine: it counts against the limit. */
+	j->spawns = j->running = true;
+	j->eng->n_running++;
+	return 0;
 }

@@ -1,8 +1,9 @@
 /* env.c: the environment every action shares (struct exec_env): the
- * action-* defaults, and which sandbox this host gives actions, decided
- * once at startup and said once in the log (each wrapper then applies it
- * quietly). The probe itself is the platform's (os/linux/cgroup.c,
- * os/cgroup_none.c). */
+ * action-* defaults, the wrapper binary held open from startup, and which
+ * sandbox this host gives actions, decided once at startup and said once
+ * in the log (each wrapper then applies it quietly). The probe itself is
+ * the platform's (os/linux/cgroup.c, os/cgroup_none.c), as is opening the
+ * wrapper (os/posix/exec.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,11 @@
 #include "base/log.h"
 
 #define PART "exec"
+/* A build-time wrapper program (cmake -DPXPD_WRAPPER_PATH=...); empty:
+ * pxpd's own binary. */
+#ifndef PXPD_WRAPPER_PATH
+#define PXPD_WRAPPER_PATH ""
+#endif
 
 void
 exec_env_probe(struct exec_env *env, const char *cgroup_mode)
@@ -21,6 +27,14 @@ exec_env_probe(struct exec_env *env, const char *cgroup_mode)
 	char why[512];
 
 	env->cgroup_dir = NULL;
+	/* Now, at startup: later the file may be another version, or gone
+	 * (a package upgrade), while this process keeps running. A build
+	 * may name another program (PXPD_WRAPPER_PATH: qemu-user); the
+	 * environment never does. */
+	if (env->wrapper == NULL &&
+	    (env->wrapper = exec_wrapper_open(PXPD_WRAPPER_PATH[0] != '\0' ?
+	    PXPD_WRAPPER_PATH : NULL, why, sizeof(why))) == NULL)
+		log_error(PART, "%s: no action can start", why);
 	if (*mode && strcmp(mode, "off") != 0)
 		log_warnx(PART, "action-cgroup: unknown value '%s', taken as "
 		    "automatic", mode);
@@ -65,6 +79,7 @@ exec_env_apply(const struct exec_env *env, struct exec_spec *spec)
 	if (!l->group)
 		l->group = d->group;
 	l->cgroup_dir = env->cgroup_dir;
+	spec->wrapper = env->wrapper;
 }
 
 void
@@ -72,4 +87,6 @@ exec_env_free(struct exec_env *env)
 {
 	free(env->cgroup_dir);
 	env->cgroup_dir = NULL;
+	exec_wrapper_close(env->wrapper);
+	env->wrapper = NULL;
 }

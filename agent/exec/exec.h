@@ -3,8 +3,9 @@
  * binary itself started as `pxpd --exec-wrapper`), which detaches, applies
  * the sandbox, runs the action and records its outcome, so an action
  * outlives pxpd and a restarted pxpd can adopt it again.
- * os/posix/exec.c implements this; os/win/ will, behind the same calls;
- * exec/env.c and exec/job.c are the platform-neutral parts. */
+ * os/posix/exec.c and exec_result.c implement this; os/win/ will, behind
+ * the same calls; exec/env.c, job.c and result.c are the platform-neutral
+ * parts. */
 #ifndef PXPD_EXEC_H
 #define PXPD_EXEC_H
 
@@ -18,6 +19,25 @@
 #define EXEC_EXIT_NOT_STARTED 127
 /* Bytes kept per stream when exec_spec.output_cap is 0. */
 #define EXEC_OUTPUT_CAP_DEFAULT ((size_t)64 << 20)
+/* Where an external module that writes its own output (modules.md §1)
+ * puts its exit code, in the result dir: not "exitcode", which only the
+ * wrapper writes, last, so that its existence means the action ended
+ * and its output is final. */
+#define EXEC_FILE_MODULE_EXITCODE "exitcode.module"
+
+/* The program every action runs under (`<it> --exec-wrapper`): pxpd's
+ * own binary, held open from startup on, so that a package upgrade that
+ * replaces or deletes the file does not stop actions from starting
+ * until the service restarts. Opaque; the platform half holds it. */
+struct exec_wrapper;
+/* path NULL: this process's own binary, opened now and run through that
+ * handle. path set: that program, run by its path (tests, whose binary
+ * is not pxpd; a cross build under qemu-user, PXPD_WRAPPER_PATH at build
+ * time). NULL with err when it cannot be opened. Never chosen by an
+ * environment variable: the wrapper runs as root. */
+struct exec_wrapper *exec_wrapper_open(const char *path, char *err,
+    size_t errlen);
+void exec_wrapper_close(struct exec_wrapper *w);
 
 /* The sandbox limits of one action (README "Sandbox"). Zero / NULL
  * means none; the engine fills them from the action-* config keys. */
@@ -40,22 +60,27 @@ struct exec_spec {
 	const char *const *env;      /* "K=V" set in the child; NULL-ended, may be NULL */
 	const char *input;           /* written to the action's stdin, then EOF */
 	size_t input_len;
-	/* Non-blocking: the spool dir of the transaction. The wrapper writes
-	 * <dir>/pid at start, <dir>/stdout and <dir>/stderr while running, and
+	/* Non-blocking: the spool dir of the transaction. pxpd writes
+	 * <dir>/pid (with what proves the process is that wrapper) right
+	 * after the spawn, before the wrapper gets its job; the wrapper
+	 * writes <dir>/stdout and <dir>/stderr while running, and
 	 * <dir>/exitcode last, atomically (and an empty <dir>/timed_out
 	 * before it when it killed the action for timeout_s). NULL: output
 	 * comes back in memory (blocking requests). */
 	const char *result_dir;
 	/* External modules in non-blocking mode write result_dir/stdout,
-	 * stderr and exitcode themselves (modules.md §1): the wrapper then
-	 * discards the action's real stdout/stderr, and once the module has
-	 * exited writes the process's exit code over the module's exitcode
-	 * file (the process's code is the one that counts). */
+	 * stderr and their exit code (EXEC_FILE_MODULE_EXITCODE) themselves
+	 * (modules.md §1): the wrapper then discards the action's real
+	 * stdout/stderr, and once the module has exited writes the
+	 * process's exit code to exitcode (the process's code is the one
+	 * that counts). */
 	bool action_writes_output;
 	const char *cwd;             /* NULL: a private temp dir, removed after */
 	long timeout_s;              /* 0: none. SIGTERM to the tree, grace, SIGKILL */
 	size_t output_cap;           /* bytes kept per stream; 0: default */
 	struct exec_limits limits;
+	/* Borrowed; exec_env_apply sets it. NULL: nothing can start. */
+	const struct exec_wrapper *wrapper;
 };
 
 struct exec_result {
@@ -80,17 +105,22 @@ struct exec_env {
 	/* The delegated cgroup v2 directory actions get cgroups under;
 	 * NULL: none, rlimits instead. Set by exec_env_probe. */
 	char *cgroup_dir;
+	/* Owned. exec_env_probe opens pxpd's own binary (or the build's
+	 * PXPD_WRAPPER_PATH) unless one is set already (tests). */
+	struct exec_wrapper *wrapper;
 };
 
 /* Finds the sandbox (cgroup_mode: action-cgroup, "off", or "" for
  * automatic) and logs once what actions get, with a warning for each
- * default limit that cannot be enforced without it. Never fails: without
- * a cgroup, actions get rlimits. */
+ * default limit that cannot be enforced without it; opens the wrapper.
+ * Never fails: without a cgroup, actions get rlimits; without a wrapper
+ * (logged as an error) every start fails with the reason. */
 void exec_env_probe(struct exec_env *env, const char *cgroup_mode);
 /* Fills what spec leaves 0 or NULL from env's defaults (a module may set
  * tighter limits for its action) and sets the cgroup. */
 void exec_env_apply(const struct exec_env *env, struct exec_spec *spec);
-/* Frees what exec_env_probe allocated; the defaults stay. */
+/* Frees what exec_env_probe allocated (and the wrapper); the defaults
+ * stay. */
 void exec_env_free(struct exec_env *env);
 
 struct exec_child;
@@ -103,15 +133,19 @@ struct exec_child *exec_start(uv_loop_t *loop, const struct exec_spec *spec,
     exec_done_cb done, void *arg, char *err, size_t errlen);
 
 /* Watches an action started by an earlier pxpd (result_dir/pid names its
- * wrapper). done fires when result_dir/exitcode appears, or with
- * exitcode -1 when the wrapper is gone without writing it. done is
- * never called from inside exec_adopt itself. NULL with err when there
- * is neither an exitcode nor a readable pid file (nothing to watch). */
+ * wrapper). done fires as soon as result_dir/exitcode appears, or with
+ * exitcode -1 when the wrapper is gone without writing it (a pid that
+ * is no longer that wrapper counts as gone). The end is noticed at once
+ * (a pidfd and a watch on the dir where the platform has them, else a
+ * 100 ms poll). done is never called from inside exec_adopt itself.
+ * NULL with err when there is neither an exitcode nor a readable pid
+ * file (nothing to watch). */
 struct exec_child *exec_adopt(uv_loop_t *loop, const char *result_dir,
     exec_done_cb done, void *arg, char *err, size_t errlen);
 
 /* Kills the action's whole process tree (cancel). done still fires,
- * with cancelled set. */
+ * with cancelled set. An adopted wrapper is signalled through its pidfd,
+ * or only after its identity was checked again: never a stranger. */
 int exec_cancel(struct exec_child *c);
 
 /* Forget a child without waiting (pxpd is stopping): the action keeps
@@ -120,11 +154,17 @@ void exec_abandon(struct exec_child *c);
 
 /* Is the action of result_dir still running? Its wrapper's pid file is
  * read (*pid gets it; may be NULL) and that process asked whether it
- * lives. 1 yes, 0 no; -ENOENT without a pid file (the wrapper never
- * started), -EINVAL when it is not one. It takes the dir, not a pid:
- * whatever else proves the process is our wrapper (issue 10) is
- * recorded there. */
+ * lives and is still that wrapper: same boot, same start time (a pid
+ * file without them, from an older pxpd: a live process that is a
+ * wrapper). 1 yes, 0 no (gone, a zombie, rebooted since, or the pid
+ * reused); -ENOENT without a pid file (the wrapper never started),
+ * -EINVAL when it is not one. */
 int exec_result_alive(const char *result_dir, long *pid);
+
+/* The exit code in result_dir/exitcode, the one reader of that file.
+ * 0 and *code; -ENOENT while the action runs, -EINVAL when the file is
+ * not one number. */
+int exec_result_exitcode(const char *result_dir, int *code);
 
 /* Entry point of `pxpd --exec-wrapper`; reads its job from stdin. */
 int exec_wrapper_main(int argc, char **argv);

@@ -71,17 +71,45 @@ int exec__job_parse(const char *text, size_t len, struct exec__job *job,
     char *err, size_t errlen);
 void exec__job_free(struct exec__job *job);
 
+/* result.c: the small files of a result dir. */
+
 /* An exitcode file's text: an integer with optional surrounding white
- * space. 0 and *code, or -1. */
+ * space. The one parser: the wrapper writes the file, exec_result_exitcode
+ * reads it for every caller. 0 and *code, or -1. */
 int exec__exitcode_parse(const char *text, size_t len, int *code);
 
-/* A pid file's text: "<pid>\n" (white space after it only), pid > 1.
- * The one reader of pid files (adoption, exec_result_alive). 0 and
- * *pid, or -1. */
-int exec__pid_parse(const char *text, size_t len, long *pid);
+/* What proves that a live pid is still the process it was: the boot it
+ * ran in (a reboot reuses pids) and its start time in clock ticks since
+ * that boot (/proc/<pid>/stat field 22; a reused pid starts later). */
+#define EXEC__BOOT_ID_MAX 64
+struct exec__proc_id {
+	char boot_id[EXEC__BOOT_ID_MAX];     /* NUL-ended */
+	unsigned long long start_time;
+};
 
-/* Is process pid alive (ours to signal, or another user's)? The platform
- * half; others ask exec_result_alive. */
+/* A pid file: "<pid>\n", then "<boot_id> <start_time>\n" where the
+ * platform has a process identity (pxp-agent reads the first line
+ * only). */
+#define EXEC__PID_FILE_MAX 160
+struct exec__pid_file {
+	long pid;                    /* > 1 */
+	bool has_id;
+	struct exec__proc_id id;
+};
+/* The one reader of pid files (adoption, exec_result_alive): strict,
+ * bounded. 0 and *pf, or -1. */
+int exec__pid_file_parse(const char *text, size_t len,
+    struct exec__pid_file *pf);
+/* Its text into buf: the length, or -1 when it does not fit. */
+int exec__pid_file_format(const struct exec__pid_file *pf, char *buf,
+    size_t size);
+/* The state letter (field 3) and start time (field 22) of a
+ * /proc/<pid>/stat line. 0, or -1. */
+int exec__stat_parse(const char *text, size_t len, char *state,
+    unsigned long long *start_time);
+
+/* Is process pid alive (ours to signal, or another user's)? kill(pid, 0)
+ * alone: only where the platform has no process identity. */
 bool exec__pid_alive(long pid);
 
 #endif

@@ -1,9 +1,7 @@
-/* job.c: the wrapper's job as JSON text, both ways, and the tiny pid and
- * exitcode file formats. Pure: no I/O, no processes (os/posix/exec.c and
- * os/posix/wrapper.c do those). The parser is bounded and strict, since a
- * wrapper must never act on a half-understood job. */
-#include <errno.h>
-#include <limits.h>
+/* job.c: the wrapper's job as JSON text, both ways. Pure: no I/O, no
+ * processes (os/posix/exec.c and os/posix/wrapper.c do those); the small
+ * files of a result dir are result.c's. The parser is bounded and strict,
+ * since a wrapper must never act on a half-understood job. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,62 +468,4 @@ cleanup:
 	if (rc < 0)
 		exec__job_free(job);
 	return rc;
-}
-
-static bool
-exec_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* One decimal integer in min..max, then only white space: the text of a
- * pid or exitcode file. lead_space allows white space before it too (an
- * external module writes its own exitcode file). Never a '+', an
- * embedded NUL or more digits than a long holds. */
-static int
-exec_number_parse(const char *text, size_t len, bool lead_space, long min,
-    long max, long *out)
-{
-	char buf[32], *end;
-	size_t a = 0, b = len;
-	long n;
-
-	if (memchr(text, '\0', len) != NULL)
-		return -1;
-	while (lead_space && a < b && exec_space(text[a]))
-		a++;
-	while (b > a && exec_space(text[b - 1]))
-		b--;
-	if (b == a || b - a >= sizeof(buf))
-		return -1;
-	if ((text[a] < '0' || text[a] > '9') && (text[a] != '-' || min >= 0))
-		return -1;
-	memcpy(buf, text + a, b - a);
-	buf[b - a] = '\0';
-	errno = 0;
-	n = strtol(buf, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-int
-exec__exitcode_parse(const char *text, size_t len, int *code)
-{
-	long n;
-
-	if (exec_number_parse(text, len, true, INT_MIN, INT_MAX, &n) < 0)
-		return -1;
-	*code = (int)n;
-	return 0;
-}
-
-int
-exec__pid_parse(const char *text, size_t len, long *pid)
-{
-	/* Our own format ("%ld\n"): nothing before the number. pid 1
-	 * (init) and below would make kill(-pid) or kill(pid) dangerous;
-	 * no wrapper ever has them. */
-	return exec_number_parse(text, len, false, 2, INT_MAX, pid);
 }

@@ -7,7 +7,6 @@
  * itself (ids come off the wire), and every file is replaced whole (temp +
  * rename) so a reader never sees half of one. */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include "spool/spool_int.h"
 #include "base/util.h"
 
-#define SPOOL_NUMBER_MAX_TEXT 64  /* an exitcode file is one number */
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
@@ -387,65 +385,19 @@ spool_result_write(const struct spool *s, const char *tid, int exitcode,
 	return spool_file_write(s, tid, "exitcode", code, (size_t)n);
 }
 
-/* One decimal integer, optionally negative, then only whitespace. No
- * leading blanks or '+': this is our own format, anything else is a sign
- * that something else wrote the file. */
-static int
-spool__number_parse(const char *text, long *out)
-{
-	const char *p = text;
-	char *end;
-	long v;
-
-	if (*p == '-')
-		p++;
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtol(text, &end, 10);
-	if (errno != 0)
-		return -EINVAL;
-	while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
-		end++;
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Reads a small file of <tid>/ holding one number. */
-static int
-spool__number_read(const struct spool *s, const char *tid, const char *name,
-    long *out)
-{
-	char *buf = NULL;
-	size_t len;
-	bool truncated;
-	int rc;
-
-	if ((rc = spool_file_read(s, tid, name, SPOOL_NUMBER_MAX_TEXT, &buf, &len,
-	    &truncated)) != 0)
-		return rc;
-	if (truncated || strlen(buf) != len)
-		rc = -EINVAL;
-	else
-		rc = spool__number_parse(buf, out);
-	free(buf);
-	return rc;
-}
-
 int
-spool_exitcode_read(const struct spool *s, const char *tid, int *code)
+spool_file_remove(const struct spool *s, const char *tid, const char *name)
 {
-	long v;
+	char *path = NULL;
 	int rc;
 
-	if ((rc = spool__number_read(s, tid, "exitcode", &v)) != 0)
-		return rc;
-	if (v < INT_MIN || v > INT_MAX)
+	if (!name)
 		return -EINVAL;
-	*code = (int)v;
-	return 0;
+	if ((rc = spool__path(s, tid, name, &path)) != 0)
+		return rc;
+	rc = os_unlink(path);
+	free(path);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int

@@ -64,12 +64,14 @@ bool spool_file_exists(const struct spool *s, const char *tid,
     const char *name);
 /* The outcome of an action pxpd ran itself (the file module), in the
  * files the wrapper writes for the others: stdout, stderr, then exitcode
- * last, so that whoever sees exitcode sees the rest. 0 or the first
- * negative code. */
+ * last, so that whoever sees exitcode sees the rest (exec.h reads it:
+ * exec_result_exitcode). 0 or the first negative code. */
 int spool_result_write(const struct spool *s, const char *tid, int exitcode,
     const char *out, size_t out_len, const char *err, size_t err_len);
-/* exitcode file: an integer; -ENOENT when the action has not ended. */
-int spool_exitcode_read(const struct spool *s, const char *tid, int *code);
+/* Removes a file of <tid>/ (not a directory); 0 also when it was not
+ * there. */
+int spool_file_remove(const struct spool *s, const char *tid,
+    const char *name);
 
 /* Owed responses: the final message of a transaction that could not be
  * delivered yet. Stored as <tid>/owed (JSON {seq, message_type, target,

@@ -111,14 +111,13 @@ status_add_output(const struct module_env *env, cJSON *res, const char *tid,
  * changes while the module exits 0). Without the file (pxpd never leaves
  * a finished action without one), the results', else the stored status. */
 static int
-status_exitcode(const struct module_env *env, const char *tid, const cJSON *meta,
-    const char *stored)
+status_exitcode(const char *dir, const cJSON *meta, const char *stored)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(meta, "results"), "exitcode");
 	int exitcode;
 
-	if (spool_exitcode_read(env->spool, tid, &exitcode) == 0)
+	if (dir && exec_result_exitcode(dir, &exitcode) == 0)
 		return exitcode;
 	if (cJSON_IsNumber(code))
 		return code->valueint;
@@ -167,9 +166,12 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 		    "is missing, invalid or names an unknown module", budget);
 		goto done;
 	}
-	/* An action that ended and was not processed yet is processed now. */
+	/* An action that ended and was not processed yet is processed now:
+	 * its exitcode file decides, even while the engine still watches
+	 * it (the final response goes out now, and never "running" after
+	 * it). */
+	dir = spool_path(env->spool, tid, NULL);
 	if (!strcmp(json_string_get(meta, "status"), "running") &&
-	    !jobs->active(jobs->arg, tid) &&
 	    jobs->finalize(jobs->arg, tid, meta) == 0) {
 		cJSON_Delete(meta);
 		meta = NULL;
@@ -180,7 +182,6 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 	}
 	stored = json_string_get(meta, "status");
 	if (!strcmp(stored, "running")) {
-		dir = spool_path(env->spool, tid, NULL);
 		if (jobs->active(jobs->arg, tid) ||
 		    (dir && exec_result_alive(dir, NULL) == 1)) {
 			status = "running";
@@ -199,7 +200,7 @@ status_query(const struct module_env *env, const char *tid, size_t reserve,
 		    "execution_error"), budget);
 		goto done;
 	}
-	exitcode = status_exitcode(env, tid, meta, stored);
+	exitcode = status_exitcode(dir, meta, stored);
 	cJSON_AddNumberToObject(res, "exitcode", exitcode);
 	status = (!strcmp(stored, "success") && exitcode == 0) ? "success" :
 	    "failure";

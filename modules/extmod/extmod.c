@@ -182,7 +182,11 @@ extmod__stdin_json(const struct extmod *x, struct job *job)
 	const char *dir = job_result_dir(job);
 	cJSON *root = cJSON_CreateObject(), *files;
 	char *p, *text = NULL;
+	/* The module's exit code goes beside the wrapper's "exitcode",
+	 * whose existence must mean the action ended (exec.h). */
 	static const char *const names[] = { "stdout", "stderr", "exitcode" };
+	static const char *const paths[] = { "stdout", "stderr",
+	    EXEC_FILE_MODULE_EXITCODE };
 	size_t i;
 
 	if (!root)
@@ -198,7 +202,7 @@ extmod__stdin_json(const struct extmod *x, struct job *job)
 		if (!(files = cJSON_AddObjectToObject(root, "output_files")))
 			goto out;
 		for (i = 0; i < 3; i++) {
-			p = util_asprintf("%s/%s", dir, names[i]);
+			p = util_asprintf("%s/%s", dir, paths[i]);
 			if (!p || !cJSON_AddStringToObject(files, names[i], p)) {
 				free(p);
 				goto out;

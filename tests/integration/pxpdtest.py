@@ -102,6 +102,18 @@ def wait_for(pred, timeout=10.0, step=0.05, what="condition"):
     raise AssertionError("timed out waiting for %s" % what)
 
 
+def pid_file_text(pid, start_delta=0, boot_id=None):
+    """A spool pid file for process pid as pxpd writes it: the pid, then
+    the boot id and the process's start time (/proc/<pid>/stat field 22),
+    which is what makes a live pid count as the wrapper it names.
+    start_delta/boot_id forge one that names another process."""
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        boot = f.read().strip()
+    with open("/proc/%d/stat" % pid) as f:
+        start = int(f.read().rsplit(")", 1)[1].split()[19])
+    return "%d\n%s %d\n" % (pid, boot_id or boot, start + start_delta)
+
+
 class Proc:
     def __init__(self, args, log_path, env=None):
         self.args = args
@@ -299,6 +311,19 @@ class PxpdTestCase(unittest.TestCase):
         if wait_ready:
             self.env.wait_log("associated with" if version == 1 else "connected to", timeout=15)
         return agent
+
+
+class BrokerTestCase(PxpdTestCase):
+    """One test broker per test (self.b) and agent(): pxpd on PCP v2,
+    reconnecting within a second."""
+
+    def setUp(self):
+        super().setUp()
+        self.b = self.env.broker()
+
+    def agent(self, **cfg):
+        cfg.setdefault("reconnect-backoff-cap", 1)
+        return self.start_agent([self.b.uri(2)], version=2, **cfg)
 
 
 def main():

@@ -6,9 +6,10 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import time
 
-from pxpdtest import PxpdTestCase, main, wait_for
+from pxpdtest import PxpdTestCase, main, pid_file_text, wait_for
 
 TEST_MODULE = r'''#!/usr/bin/env python3
 import json, os, sys, time
@@ -110,7 +111,9 @@ class Actions(PxpdTestCase):
         self.assertTrue(meta["results_are_valid"])
         self.assertEqual(stat.S_IMODE(os.stat(self.spool("nb-1")).st_mode), 0o700)
         self.assertEqual(stat.S_IMODE(os.stat(self.spool("nb-1", "metadata")).st_mode), 0o600)
-        self.assertFalse(os.path.exists(self.spool("nb-1", "owed")))
+        # cleared once pxpd has written the frame, which may be just
+        # after the controller read it
+        wait_for(lambda: not os.path.exists(self.spool("nb-1", "owed")), what="owed cleared")
 
     def test_blocking_external_module(self):
         self.agent()
@@ -300,9 +303,13 @@ class Actions(PxpdTestCase):
             os.makedirs(os.path.join(spool, tid))
             with open(os.path.join(spool, tid, "metadata"), "w") as f:
                 json.dump(dict(old, transaction_id=tid, status=status), f)
-        # "running" for real: its pid is alive (this test process)
+        # "running" for real: its pid file names a live process, with that
+        # process's own identity (boot id, start time), as pxpd writes it
+        runner = subprocess.Popen(["sleep", "60"])
+        self.addCleanup(runner.wait)
+        self.addCleanup(runner.kill)
         with open(os.path.join(spool, "old-running", "pid"), "w") as f:
-            f.write("%d\n" % os.getpid())
+            f.write(pid_file_text(runner.pid))
         self.agent(**{"spool-dir-purge-ttl": "1d"})
         wait_for(lambda: not os.path.exists(os.path.join(spool, "old-done")), what="purge")
         self.assertTrue(os.path.exists(os.path.join(spool, "old-running")))

@@ -7,7 +7,7 @@ import os
 import stat
 import subprocess
 
-from pxpdtest import PxpdTestCase, main, wait_for
+from pxpdtest import BrokerTestCase, main, wait_for
 
 # The action prints its shell's pid (leader of its process group) and a
 # background child's, then waits: both must be gone afterwards.
@@ -31,15 +31,7 @@ def group_members(pgid):
     return [r for r in rows if len(r) >= 2 and r[1] == str(pgid)]
 
 
-class Sandbox(PxpdTestCase):
-    def setUp(self):
-        super().setUp()
-        self.b = self.env.broker()
-
-    def agent(self, **cfg):
-        cfg.setdefault("reconnect-backoff-cap", 1)
-        return self.start_agent([self.b.uri(2)], version=2, **cfg)
-
+class Sandbox(BrokerTestCase):
     def command(self, cmd, **kw):
         rc, lines, _ = self.env.controller(self.b, version=2, module="command", action="run",
                                            params={"command": cmd}, **kw)

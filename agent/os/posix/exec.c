@@ -1,21 +1,25 @@
-/* exec.c: pxpd's side of running actions on POSIX. Spawns the
- * wrapper (`pxpd --exec-wrapper`) with uv_spawn and hands it the job on
+/* exec.c: pxpd's side of running actions on POSIX. Holds the wrapper
+ * binary open from startup and spawns it (`pxpd --exec-wrapper`) with
+ * uv_spawn through that handle, writes the pid file, hands it the job on
  * stdin; collects a blocking run's output in memory under a cap; reads a
  * non-blocking run's outcome from its result dir; adopts wrappers an
- * earlier pxpd started; cancels; says whether a result dir's wrapper
- * lives. Not the wrapper (wrapper.c) nor the job format (exec/job.c).
+ * earlier pxpd started; cancels. Not the wrapper (wrapper.c), the job
+ * format (exec/job.c), nor the result dir's pid and exitcode
+ * (exec_result.c).
  * Invariants: children only through uv_spawn, exit_cb and
- * uv_process_kill (kill(-pid) only for adopted wrappers, which have no
- * handle); every uv handle lives in struct exec_child, freed only when
- * the last close callback has run; done is called at most once, and
- * only from a libuv callback. */
+ * uv_process_kill (adopted wrappers, which have no handle, are signalled
+ * through a pidfd or after their identity is checked again); every uv
+ * handle lives in struct exec_child, freed only when the last close
+ * callback has run; done is called at most once, and only from a libuv
+ * callback. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 #include <sys/types.h>
 
 #include "os/os.h"
@@ -25,9 +29,12 @@
 #define PART "exec"
 #define EXEC_READ_CHUNK   65536
 #define EXEC_STATUS_CAP   64
-/* Adopted wrappers: inotify can miss an event (or be unavailable), so a
- * timer also looks for the exitcode and whether the wrapper lives. */
-#define EXEC_ADOPT_POLL_MS 1000
+/* Adopted wrappers: their end is an event (the exitcode file appearing,
+ * the pidfd of the wrapper becoming readable); a timer looks again in
+ * case one is missed, often when there is no pidfd to tell a wrapper's
+ * end without an exitcode. */
+#define EXEC_ADOPT_POLL_MS      1000
+#define EXEC_ADOPT_POLL_FAST_MS 100
 /* A blocking wrapper closes its pipes when it exits; if something still
  * holds them, stop waiting after this. */
 #define EXEC_PIPE_DRAIN_MS (EXEC__DRAIN_AFTER_EXIT_MS + 1000)
@@ -48,6 +55,11 @@ struct exec_child {
 	char *result_dir;            /* NULL: blocking */
 	long pid;                    /* the wrapper */
 	bool adopted;
+	/* Adopted: its pid file, and a pidfd bound to the wrapper (-1:
+	 * none; then its identity is checked before every signal). */
+	struct exec__pid_file pf;
+	int pidfd;
+	bool gone;                   /* the wrapper has ended */
 
 	int open;                    /* initialised handles not yet closed */
 	bool released;               /* no more callbacks; free at open == 0 */
@@ -62,7 +74,9 @@ struct exec_child {
 	uv_pipe_t in, out_pipe, err_pipe, status_pipe;
 	uv_timer_t timer;
 	uv_fs_event_t fsev;
+	uv_poll_t pidfd_poll;
 	bool proc_on, in_on, out_on, err_on, status_on, timer_on, fsev_on;
+	bool poll_on;
 
 	uv_write_t wreq;
 	bool job_writing;
@@ -71,17 +85,12 @@ struct exec_child {
 	char scratch[EXEC_READ_CHUNK];
 };
 
-bool
-exec__pid_alive(long pid)
-{
-	if (pid <= 0 || pid > INT_MAX)
-		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
 static void
 exec_child_free(struct exec_child *c)
 {
+	/* Its poll handle is closed by now (uv_close stops polling it). */
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	free(c->out.data);
 	free(c->err.data);
 	free(c->status.data);
@@ -125,89 +134,9 @@ exec_child_release(struct exec_child *c)
 	exec_handle_close(c, (uv_handle_t *)&c->status_pipe, &c->status_on);
 	exec_handle_close(c, (uv_handle_t *)&c->timer, &c->timer_on);
 	exec_handle_close(c, (uv_handle_t *)&c->fsev, &c->fsev_on);
+	exec_handle_close(c, (uv_handle_t *)&c->pidfd_poll, &c->poll_on);
 	if (c->open == 0)
 		exec_child_free(c);
-}
-
-/* Small result-dir file into buf (NUL-ended): bytes read, or -ENOENT,
- * or -EINVAL when it is not a regular file (a FIFO put there must not
- * block us; a symlink is not followed) or does not fit in buf. These
- * files are a few bytes on a local disk: reading them inline costs the
- * loop no more than a stat. */
-static ssize_t
-exec_file_small_read(const char *dir, const char *name, char *buf,
-    size_t size)
-{
-	char path[PATH_MAX], *data = NULL;
-	size_t len = 0;
-	bool truncated = false;
-	int rc;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	if ((rc = os_read_file(path, false, size - 1, &data, &len,
-	    &truncated)) == 0) {
-		if (truncated)
-			rc = -EINVAL;
-		else
-			memcpy(buf, data, len + 1);
-	}
-	free(data);
-	return rc != 0 ? rc : (ssize_t)len;
-}
-
-static bool
-exec_file_exists(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	struct os_fileinfo info;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path))
-		return false;
-	return os_path_info(path, false, &info) == 0;
-}
-
-/* -1 when the exitcode file is missing or not a number. */
-static int
-exec_exitcode_read(const char *dir)
-{
-	char buf[64];
-	ssize_t n = exec_file_small_read(dir, EXEC__FILE_EXITCODE, buf,
-	    sizeof(buf));
-	int code;
-
-	if (n < 0 || exec__exitcode_parse(buf, (size_t)n, &code) < 0)
-		return -1;
-	return code;
-}
-
-/* The wrapper's pid from dir/pid: 0, or -ENOENT / -EINVAL. */
-static int
-exec_result_pid(const char *dir, long *pid)
-{
-	char buf[64];
-	ssize_t n = exec_file_small_read(dir, EXEC__FILE_PID, buf, sizeof(buf));
-
-	if (n < 0)
-		return (int)n == -ENOENT ? -ENOENT : -EINVAL;
-	return exec__pid_parse(buf, (size_t)n, pid) == 0 ? 0 : -EINVAL;
-}
-
-int
-exec_result_alive(const char *result_dir, long *pid)
-{
-	long p;
-	int rc;
-
-	if ((rc = exec_result_pid(result_dir, &p)) != 0)
-		return rc;
-	if (pid != NULL)
-		*pid = p;
-	/* Issue 10: a live process with that pid need not be our wrapper
-	 * (pids are reused); the check that it is belongs here. */
-	return exec__pid_alive(p) ? 1 : 0;
 }
 
 static void
@@ -220,8 +149,9 @@ exec_child_finish(struct exec_child *c)
 	memset(&r, 0, sizeof(r));
 	r.cancelled = c->cancelled;
 	if (c->result_dir != NULL) {
-		r.exitcode = exec_exitcode_read(c->result_dir);
-		r.timed_out = exec_file_exists(c->result_dir,
+		if (exec_result_exitcode(c->result_dir, &r.exitcode) != 0)
+			r.exitcode = -1;
+		r.timed_out = exec__result_file_exists(c->result_dir,
 		    EXEC__FILE_TIMED_OUT);
 	} else {
 		r.exitcode = c->term_signal != 0 ? 128 + c->term_signal :
@@ -375,39 +305,108 @@ exec_pipe_init(struct exec_child *c, uv_pipe_t *p, bool *on)
 	return rc;
 }
 
-/* The pxpd binary to run as wrapper: PXPD_WRAPPER_BIN (tests link exec
- * into their own binary), else ourselves. */
-static int
-exec_wrapper_path(char *buf, size_t size)
-{
-	const char *env = getenv("PXPD_WRAPPER_BIN");
+/* ---- the wrapper binary -------------------------------------------- */
 
-	if (env != NULL && env[0] != '\0') {
-		if (strlen(env) >= size)
-			return UV_ENAMETOOLONG;
-		memcpy(buf, env, strlen(env) + 1);
-		return 0;
+struct exec_wrapper {
+	int fd;                      /* held open; -1: run by path */
+	char *file;                  /* what is exec'd */
+	char *name;                  /* argv[0] */
+};
+
+/* Above every stdio slot uv_spawn fills in the child (at most 4). */
+#define EXEC_WRAPPER_FD_MIN 10
+
+void
+exec_wrapper_close(struct exec_wrapper *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->file);
+	free(w->name);
+	free(w);
+}
+
+struct exec_wrapper *
+exec_wrapper_open(const char *path, char *err, size_t errlen)
+{
+	struct exec_wrapper *w = calloc(1, sizeof(*w));
+	char self[PATH_MAX], via[64];
+	size_t len = sizeof(self);
+	struct os_fileinfo info;
+	int fd, rc;
+
+	if (w == NULL)
+		goto nomem;
+	w->fd = -1;
+	if (path != NULL) {
+		if ((w->file = strdup(path)) == NULL ||
+		    (w->name = strdup(path)) == NULL)
+			goto nomem;
+		return w;
 	}
-	return uv_exepath(buf, &size);
+	if ((rc = uv_exepath(self, &len)) != 0) {
+		snprintf(err, errlen, "cannot find the pxpd binary: %s",
+		    uv_strerror(rc));
+		goto fail;
+	}
+	/* /proc/self/exe is this very file even once replaced; the name
+	 * from uv_exepath where there is no /proc. */
+	if ((fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0 &&
+	    (fd = open(self, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "cannot open the pxpd binary '%s': %s",
+		    self, strerror(errno));
+		goto fail;
+	}
+	w->fd = fcntl(fd, F_DUPFD_CLOEXEC, EXEC_WRAPPER_FD_MIN);
+	close(fd);
+	if (w->fd < 0) {
+		snprintf(err, errlen, "cannot keep the pxpd binary open: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	/* The child execs the file behind our descriptor (which it still
+	 * has until the exec closes it), whatever is at the path by then.
+	 * Without /proc/self/fd, by path: an upgrade then needs a
+	 * restart before actions start again. */
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", w->fd);
+	if ((w->name = strdup(self)) == NULL ||
+	    (w->file = strdup(os_path_info(via, true, &info) == 0 ? via :
+	    self)) == NULL)
+		goto nomem;
+	return w;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	exec_wrapper_close(w);
+	return NULL;
 }
 
 struct exec_child *
 exec_start(uv_loop_t *loop, const struct exec_spec *spec, exec_done_cb done,
     void *arg, char *err, size_t errlen)
 {
+	const struct exec_wrapper *w = spec->wrapper;
 	struct exec_child *c;
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[4];
-	char bin[PATH_MAX], *args[3];
+	char *args[3];
 	size_t job_len = 0;
 	uv_buf_t wb;
 	int rc;
 
+	if (w == NULL) {
+		snprintf(err, errlen, "no action wrapper: the pxpd binary could "
+		    "not be opened at startup");
+		return NULL;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->loop = loop;
+	c->pidfd = -1;
 	c->done = done;
 	c->arg = arg;
 	c->out.cap = c->err.cap = spec->output_cap != 0 ? spec->output_cap :
@@ -422,12 +421,6 @@ exec_start(uv_loop_t *loop, const struct exec_spec *spec, exec_done_cb done,
 	c->job = exec__job_build(spec, c->result_dir == NULL ?
 	    EXEC__STATUS_FD : -1, &job_len, err, errlen);
 	if (c->job == NULL) {
-		exec_child_free(c);
-		return NULL;
-	}
-	if ((rc = exec_wrapper_path(bin, sizeof(bin))) != 0) {
-		snprintf(err, errlen, "cannot find the pxpd binary: %s",
-		    uv_strerror(rc));
 		exec_child_free(c);
 		return NULL;
 	}
@@ -462,10 +455,10 @@ exec_start(uv_loop_t *loop, const struct exec_spec *spec, exec_done_cb done,
 	c->timer_on = true;
 	c->open++;
 
-	args[0] = bin;
+	args[0] = w->name;
 	args[1] = EXEC_WRAPPER_ARG;
 	args[2] = NULL;
-	opt.file = bin;
+	opt.file = w->file;
 	opt.args = args;
 	opt.stdio = stdio;
 	opt.exit_cb = exec_on_exit;
@@ -481,6 +474,22 @@ exec_start(uv_loop_t *loop, const struct exec_spec *spec, exec_done_cb done,
 	if (rc != 0)
 		goto fail;
 	c->pid = c->proc.pid;
+	/* Before the wrapper has its job: a pxpd killed from here on
+	 * leaves a pid a restart adopts (or, should the job not have
+	 * reached it, finds gone), never an accepted action without one. */
+	if (c->result_dir != NULL &&
+	    (rc = exec__result_pid_write(c->result_dir, c->pid)) != 0) {
+		snprintf(err, errlen, "cannot write the pid file in '%s': %s",
+		    c->result_dir, strerror(-rc));
+		/* It never gets a job; reaped by its exit callback, which
+		 * then frees the struct (no owner, no callback). */
+		uv_process_kill(&c->proc, SIGKILL);
+		c->done = NULL;
+		free(c->job);
+		c->job = NULL;
+		exec_handle_close(c, (uv_handle_t *)&c->in, &c->in_on);
+		return NULL;
+	}
 
 	/* Most jobs fit in the pipe: hand them over at once, so even a
 	 * pxpd stopping right now leaves a wrapper that can run. */
@@ -517,8 +526,8 @@ exec_start(uv_loop_t *loop, const struct exec_spec *spec, exec_done_cb done,
 	    spec->executable, c->result_dir != NULL ? " (detached)" : "");
 	return c;
 fail:
-	snprintf(err, errlen, "cannot start the action wrapper '%s': %s", bin,
-	    uv_strerror(rc));
+	snprintf(err, errlen, "cannot start the action wrapper '%s': %s",
+	    w->name, uv_strerror(rc));
 	/* Handles close from the loop; with no owner the struct is freed
 	 * by the last close callback. */
 	c->done = NULL;
@@ -528,38 +537,25 @@ fail:
 
 /* ---- adopted wrappers ---------------------------------------------- */
 
-#define EXEC_EXITCODE_SETTLED_S 10
-
-static bool
-exec_exitcode_settled(const char *dir)
-{
-	char path[PATH_MAX];
-	struct os_fileinfo info;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, EXEC__FILE_EXITCODE);
-	return os_path_info(path, true, &info) == 0 &&
-	    time(NULL) - info.mtime >= EXEC_EXITCODE_SETTLED_S;
-}
-
+/* The exitcode file, written last by the wrapper, is the end; a wrapper
+ * gone without one (killed, its machine rebooted, its pid reused) is
+ * the end too. Looked at in this order: an exitcode written just before
+ * the wrapper ended is found. */
 static void
 exec_adopt_check(struct exec_child *c)
 {
 	if (c->released)
 		return;
-	/* While the wrapper lives the action is not over: an external module
-	 * writes its own exitcode file, not atomically, before it exits. An
-	 * exitcode that has not changed for a while ends the wait anyway, in
-	 * case the pid was reused by an unrelated process. */
-	if (exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE) &&
-	    (!exec__pid_alive(c->pid) || exec_exitcode_settled(c->result_dir))) {
+	/* Without a polled pidfd, the identity says whether it lives. */
+	if (!c->gone && !c->poll_on && !exec__pid_file_live(&c->pf))
+		c->gone = true;
+	if (exec__result_file_exists(c->result_dir, EXEC__FILE_EXITCODE)) {
 		exec_child_finish(c);
 		return;
 	}
-	/* The exitcode may have landed between the two looks. */
-	if (!exec__pid_alive(c->pid)) {
-		if (!exec_file_exists(c->result_dir, EXEC__FILE_EXITCODE))
-			log_info(PART, "wrapper %ld is gone without an "
-			    "exitcode", c->pid);
+	if (c->gone) {
+		log_info(PART, "wrapper %ld is gone without an exitcode",
+		    c->pid);
 		exec_child_finish(c);
 	}
 }
@@ -581,6 +577,51 @@ exec_adopt_on_fs(uv_fs_event_t *h, const char *filename, int events,
 	exec_adopt_check(h->data);
 }
 
+/* The pidfd is readable once the wrapper has ended. */
+static void
+exec_adopt_on_pidfd(uv_poll_t *h, int status, int events)
+{
+	struct exec_child *c = h->data;
+
+	(void)status;
+	(void)events;
+	c->gone = true;
+	uv_poll_stop(h);
+	exec_adopt_check(c);
+}
+
+/* Binds c to the wrapper its pid file names: a pidfd first, then the
+ * identity, so the pidfd is the process the identity was checked on.
+ * false when the process is not (or no longer) that wrapper. */
+static bool
+exec_adopt_bind(struct exec_child *c)
+{
+	int fd = exec__pidfd_open(c->pid);
+
+	if (!exec__pid_file_live(&c->pf)) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	if (fd < 0) {
+		if (fd != -ENOSYS)
+			log_debug(PART, "wrapper %ld: no pidfd (%s): polling",
+			    c->pid, strerror(-fd));
+		return true;
+	}
+	c->pidfd = fd;
+	if (uv_poll_init(c->loop, &c->pidfd_poll, fd) == 0) {
+		c->pidfd_poll.data = c;
+		c->poll_on = true;
+		c->open++;
+		if (uv_poll_start(&c->pidfd_poll, UV_READABLE,
+		    exec_adopt_on_pidfd) != 0)
+			exec_handle_close(c, (uv_handle_t *)&c->pidfd_poll,
+			    &c->poll_on);
+	}
+	return true;
+}
+
 struct exec_child *
 exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
     void *arg, char *err, size_t errlen)
@@ -598,6 +639,7 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
 	c->done = done;
 	c->arg = arg;
 	c->adopted = true;
+	c->pidfd = -1;
 	if ((rc = uv_timer_init(loop, &c->timer)) != 0) {
 		snprintf(err, errlen, "timer: %s", uv_strerror(rc));
 		exec_child_free(c);
@@ -606,20 +648,25 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
 	c->timer.data = c;
 	c->timer_on = true;
 	c->open++;
-	if (exec_file_exists(result_dir, EXEC__FILE_EXITCODE)) {
+	if (exec__result_file_exists(result_dir, EXEC__FILE_EXITCODE)) {
 		/* Already over: report from the loop, as promised. */
 		uv_timer_start(&c->timer, exec_adopt_on_timer, 0, 0);
 		return c;
 	}
-	if (exec_result_pid(result_dir, &c->pid) != 0) {
+	if (exec__result_pid_read(result_dir, &c->pf) != 0) {
 		snprintf(err, errlen, "no exitcode and no valid pid file in "
 		    "'%s'", result_dir);
 		c->done = NULL;
 		exec_child_release(c);
 		return NULL;
 	}
-	uv_timer_start(&c->timer, exec_adopt_on_timer, EXEC_ADOPT_POLL_MS,
-	    EXEC_ADOPT_POLL_MS);
+	c->pid = c->pf.pid;
+	if (!exec_adopt_bind(c)) {
+		/* A stranger's pid: never watched, never signalled. */
+		c->gone = true;
+		uv_timer_start(&c->timer, exec_adopt_on_timer, 0, 0);
+		return c;
+	}
 	if (uv_fs_event_init(loop, &c->fsev) == 0) {
 		c->fsev.data = c;
 		c->fsev_on = true;
@@ -632,12 +679,13 @@ exec_adopt(uv_loop_t *loop, const char *result_dir, exec_done_cb done,
 			    &c->fsev_on);
 		}
 	}
-	/* It may have ended between our look at exitcode and the watch. */
-	if (exec_file_exists(result_dir, EXEC__FILE_EXITCODE) ||
-	    !exec__pid_alive(c->pid))
-		uv_timer_start(&c->timer, exec_adopt_on_timer, 0,
-		    EXEC_ADOPT_POLL_MS);
-	log_debug(PART, "watching wrapper %ld of '%s'", c->pid, result_dir);
+	/* A first look at once: it may have ended between our look at
+	 * exitcode and the watches. */
+	uv_timer_start(&c->timer, exec_adopt_on_timer, 0,
+	    c->poll_on && c->fsev_on ? EXEC_ADOPT_POLL_MS :
+	    EXEC_ADOPT_POLL_FAST_MS);
+	log_debug(PART, "watching wrapper %ld of '%s'%s", c->pid, result_dir,
+	    c->poll_on ? " (pidfd)" : "");
 	return c;
 }
 
@@ -659,10 +707,17 @@ exec_cancel(struct exec_child *c)
 			rc = uv_process_kill(&c->proc, SIGTERM);
 		return rc == UV_ESRCH ? 0 : rc;
 	}
-	if (c->pid > 1 && kill(-(pid_t)c->pid, SIGTERM) < 0 &&
-	    kill((pid_t)c->pid, SIGTERM) < 0 && errno != ESRCH)
+	/* The wrapper alone (its group has no one else: the action leads
+	 * one of its own, which the wrapper takes down). Through the pidfd;
+	 * without one, only once its identity holds right now. */
+	if (c->gone)
+		return 0;
+	if (c->pidfd >= 0)
+		rc = exec__pidfd_signal(c->pidfd, SIGTERM);
+	else if (exec__pid_file_live(&c->pf) && kill((pid_t)c->pid,
+	    SIGTERM) < 0)
 		rc = -errno;
-	return rc;
+	return rc == -ESRCH ? 0 : rc;
 }
 
 void

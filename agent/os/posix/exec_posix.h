@@ -1,13 +1,17 @@
 /* exec_posix.h: what the POSIX halves of exec share: pxpd's side
- * (exec.c) and the wrapper (wrapper.c runs the action, spawn.c starts
- * it, sandbox.c prepares and enters its sandbox). The state here is
- * POSIX's own (uid and gid, rlimits, file descriptors, signals); the job
- * itself, platform-neutral, is exec/exec_int.h's. */
+ * (exec.c spawns, adopts and cancels; exec_result.c reads and writes the
+ * pid and exitcode of a result dir) and the wrapper (wrapper.c runs the
+ * action, spawn.c starts it, sandbox.c prepares and enters its sandbox),
+ * and the identity of a process (os/linux/proc.c; os/proc_none.c
+ * elsewhere). The state here is POSIX's own (uid and gid, rlimits, file
+ * descriptors, signals); the job itself, platform-neutral, is
+ * exec/exec_int.h's. */
 #ifndef PXPD_EXEC_POSIX_H
 #define PXPD_EXEC_POSIX_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "exec/exec_int.h"
 
@@ -85,5 +89,42 @@ void exec__start_error_text(const struct exec__job *job, const char *workdir,
     const struct exec__start_error *se, char *buf, size_t size);
 /* Closes every fd in [lo, hi]: close_range, else a bounded loop. */
 void exec__fds_close(int lo, int hi);
+
+/* ---- Which process a pid is (os/linux/proc.c, os/proc_none.c) ---- */
+
+/* The identity of process pid now: 0 with *id and *exited (a zombie:
+ * it ended and is not reaped yet); -ESRCH when there is no such
+ * process; -ENOTSUP where the platform has no identity. */
+int exec__proc_id_get(long pid, struct exec__proc_id *id, bool *exited);
+/* For a pid file without an identity (an older pxpd's): is pid a live
+ * wrapper, its second argument EXEC_WRAPPER_ARG? 1 or 0; -ENOTSUP where
+ * the platform cannot tell. */
+int exec__proc_is_wrapper(long pid);
+/* A descriptor bound to process pid however its number is reused (a
+ * Linux pidfd, close-on-exec; readable once the process has ended):
+ * >= 0, or -ENOSYS where the kernel has none, -ESRCH when it is gone. */
+int exec__pidfd_open(long pid);
+/* Sends sig through such a descriptor: 0 or -errno. */
+int exec__pidfd_signal(int fd, int sig);
+
+/* ---- Result dirs: pxpd's side (exec_result.c) ---- */
+
+/* A small file dir/name (a result dir's, or /proc's) into buf
+ * (NUL-ended): bytes read, or -ENOENT, or -EINVAL when it is not a
+ * regular file (a FIFO put there must not block us; a symlink is not
+ * followed) or does not fit in buf. */
+ssize_t exec__file_small_read(const char *dir, const char *name,
+    char *buf, size_t size);
+bool exec__result_file_exists(const char *dir, const char *name);
+/* dir/pid: 0 and *pf, or -ENOENT / -EINVAL. */
+int exec__result_pid_read(const char *dir, struct exec__pid_file *pf);
+/* Writes dir/pid for the wrapper just spawned (pid, and its identity
+ * where the platform has one): 0 or -errno. */
+int exec__result_pid_write(const char *dir, long pid);
+/* Is the process a pid file names alive and still that process? 1 or 0.
+ * With an identity: same boot, same start time, not a zombie. Without
+ * (an older pxpd's file): a live wrapper, or where the platform cannot
+ * tell, any live process. */
+int exec__pid_file_live(const struct exec__pid_file *pf);
 
 #endif

@@ -7,9 +7,10 @@
  * exitcode. Not the sandbox (sandbox.c) nor the watching
  * from pxpd (exec.c).
  * Invariant: <result_dir>/exitcode appears only once the action has
- * ended and its output files are final, written temp + fsync + rename
- * (an external module writes one of its own before it exits; the
- * wrapper's, with the process's exit code, replaces it last).
+ * ended and its output files are final, written temp + fsync + rename,
+ * and by the wrapper alone (an external module writes its own exit code
+ * to EXEC_FILE_MODULE_EXITCODE): its existence is the end of the action
+ * for every reader.
  * This is a separate single-threaded program, so unlike pxpd itself it
  * may block, use waitpid and handle SIGCHLD. */
 #include <errno.h>
@@ -526,7 +527,7 @@ wrapper_exit_code(const struct wrapper_run *run)
 	return EXEC_EXIT_NOT_STARTED;
 }
 
-/* Runs the parsed job: everything after detaching and the pid file. */
+/* Runs the parsed job: everything after detaching. */
 static int
 wrapper_job_run(const struct exec__job *job)
 {
@@ -636,11 +637,10 @@ wrapper_job_run(const struct exec__job *job)
 				close(fd);
 			}
 		}
-		/* An external module writes an exitcode file of its own
-		 * (modules.md §1), but the exit code that counts is the
-		 * process's, as pxp-agent takes it: ours replaces the
-		 * module's, last, so every reader sees what the process
-		 * returned. */
+		/* An external module writes an exit code of its own
+		 * (modules.md §1), but the one that counts is the
+		 * process's, as pxp-agent takes it: ours, last, is what
+		 * every reader sees. */
 		wrapper_exitcode_write(job, code);
 	}
 	if (job->status_fd >= 0) {
@@ -684,7 +684,7 @@ int
 exec_wrapper_main(int argc, char **argv)
 {
 	struct exec__job job;
-	char err[256], pid[32], *text;
+	char err[256], *text;
 	size_t len = 0;
 	int code, n;
 
@@ -722,21 +722,12 @@ exec_wrapper_main(int argc, char **argv)
 	/* Whatever pxpd had open (its broker connection, log file) is not
 	 * ours to keep alive for as long as the action runs. */
 	wrapper_fds_close_from(3, job.status_fd);
-	if (job.result_dir != NULL) {
-		n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-		if (wrapper_file_atomic(job.result_dir, EXEC__FILE_PID, pid,
-		    (size_t)n) < 0) {
-			code = wrapper_fail(&job, "pxpd wrapper: cannot write "
-			    "the pid file in '%s': %s", job.result_dir,
-			    strerror(errno));
-			goto cleanup;
-		}
-	}
+	/* The pid file is pxpd's: written right after the spawn, before
+	 * we had our job (os/posix/exec_result.c). */
 #ifdef PR_SET_CHILD_SUBREAPER
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 #endif
 	code = wrapper_job_run(&job);
-cleanup:
 	exec__job_free(&job);
 	return code;
 }

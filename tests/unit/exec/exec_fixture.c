@@ -59,11 +59,13 @@ exec_fixture_setup(void **state)
 {
 	struct exec_fixture *f = calloc(1, sizeof(*f));
 	const char *bin = getenv("PXPD_BIN");
+	char err[256];
 
 	assert_non_null(f);
 	/* The test binary is not pxpd: the wrapper is the real binary. */
 	assert_non_null(bin);
-	assert_int_equal(setenv("PXPD_WRAPPER_BIN", bin, 1), 0);
+	if ((f->wrapper = exec_wrapper_open(bin, err, sizeof(err))) == NULL)
+		fail_msg("exec_wrapper_open: %s", err);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	strcpy(f->dir, "/tmp/pxpd-test-exec-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -83,6 +85,7 @@ exec_fixture_teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
 	forget(f);
+	exec_wrapper_close(f->wrapper);
 	free(f);
 	return 0;
 }
@@ -90,11 +93,14 @@ exec_fixture_teardown(void **state)
 struct exec_child *
 exec_fixture_start(struct exec_fixture *f, const struct exec_spec *spec)
 {
+	struct exec_spec copy = *spec;
 	char err[256] = "";
 	struct exec_child *c;
 
 	forget(f);
-	c = exec_start(&f->loop, spec, exec_fixture_on_done, f, err,
+	if (copy.wrapper == NULL)
+		copy.wrapper = f->wrapper;
+	c = exec_start(&f->loop, &copy, exec_fixture_on_done, f, err,
 	    sizeof(err));
 	if (c == NULL)
 		fail_msg("exec_start: %s", err);

@@ -21,6 +21,7 @@ struct exec_fixture {
 	struct exec_result r;   /* the last outcome; r.out and r.err point to
 	                           out and err (NULL where the exec gave none) */
 	char *out, *err;        /* owned copies, NUL-terminated */
+	struct exec_wrapper *wrapper;   /* PXPD_BIN, by path */
 };
 
 /* cmocka group-less setup/teardown: *state becomes a struct
@@ -34,7 +35,8 @@ int exec_fixture_teardown(void **state);
 void exec_fixture_on_done(void *arg, const struct exec_result *r);
 
 /* Forgets the last outcome and starts spec (the test fails if exec_start
- * does). The child belongs to the exec layer. */
+ * does), with the fixture's wrapper unless spec names one. The child
+ * belongs to the exec layer. */
 struct exec_child *exec_fixture_start(struct exec_fixture *f,
     const struct exec_spec *spec);
 /* Runs the loop until it is idle; exactly one outcome must have come. */

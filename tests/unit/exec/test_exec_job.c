@@ -1,8 +1,9 @@
-/* test_exec_job.c: the wrapper's job codec (exec/job.c): round trip of a
- * spec and its limits, refusal of specs it cannot carry, strict and
- * bounded parsing of bad job text, and the pid and exitcode file
- * formats. Pure: no
- * processes (test_exec.c runs those). */
+/* test_exec_job.c: the wrapper's job codec (exec/job.c) and the result
+ * dir's small files (exec/result.c): round trip of a spec and its
+ * limits, refusal of specs it cannot carry, strict and bounded parsing
+ * of bad job text, the pid file (with the wrapper's identity), the
+ * exitcode file and the /proc stat line. Pure: no processes
+ * (test_exec.c runs those). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,8 +230,8 @@ exec_job_parse_bad_input(void **state)
 static void
 exec_small_files_parse(void **state)
 {
+	struct exec__pid_file pf;
 	int code;
-	long pid;
 
 	(void)state;
 	assert_int_equal(exec__exitcode_parse("0", 1, &code), 0);
@@ -242,12 +243,77 @@ exec_small_files_parse(void **state)
 	assert_int_equal(exec__exitcode_parse("", 0, &code), -1);
 	assert_int_equal(exec__exitcode_parse("1x", 2, &code), -1);
 	assert_int_equal(exec__exitcode_parse("99999999999", 11, &code), -1);
-	assert_int_equal(exec__pid_parse("1234\n", 5, &pid), 0);
-	assert_int_equal(pid, 1234);
-	assert_int_equal(exec__pid_parse("1\n", 2, &pid), -1);
-	assert_int_equal(exec__pid_parse("0", 1, &pid), -1);
-	assert_int_equal(exec__pid_parse("-7", 2, &pid), -1);
-	assert_int_equal(exec__pid_parse("12 34", 5, &pid), -1);
+	assert_int_equal(exec__pid_file_parse("1234\n", 5, &pf), 0);
+	assert_int_equal(pf.pid, 1234);
+	assert_false(pf.has_id);
+	assert_int_equal(exec__pid_file_parse("1\n", 2, &pf), -1);
+	assert_int_equal(exec__pid_file_parse("0", 1, &pf), -1);
+	assert_int_equal(exec__pid_file_parse("-7", 2, &pf), -1);
+	assert_int_equal(exec__pid_file_parse("12 34", 5, &pf), -1);
+}
+
+/* Issue 10 item 1: the pid file carries what proves a live pid is the
+ * wrapper it names (boot id, start time), written and read one way. */
+static void
+exec_pid_file_identity(void **state)
+{
+	static const char *const bad[] = {
+		"12\nabc\n",                         /* no start time */
+		"12\nabc 12x\n", "12\nab_c 12\n",    /* not hex, not a number */
+		"12\n 12\n", "12\nabc  12\n",        /* empty boot id */
+		"12\nabc 123456789012345678901\n",   /* more than 64 bits */
+		"12\nabc 1\nmore\n", "12\nabc -1\n",
+		/* boot id too long (one literal: clang warns on adjacent ones
+		 * in an array) */
+		"12\n0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef 1\n",
+	};
+	struct exec__pid_file pf, back;
+	char text[EXEC__PID_FILE_MAX];
+	size_t i;
+	int n;
+
+	(void)state;
+	memset(&pf, 0, sizeof(pf));
+	pf.pid = 4321;
+	pf.has_id = true;
+	strcpy(pf.id.boot_id, "1ede4502-26ae-47a7-91e6-bda50585fd5e");
+	pf.id.start_time = 18446744073709551615ULL;
+	n = exec__pid_file_format(&pf, text, sizeof(text));
+	assert_true(n > 0);
+	assert_string_equal(text, "4321\n1ede4502-26ae-47a7-91e6-bda50585fd5e "
+	    "18446744073709551615\n");
+	assert_int_equal(exec__pid_file_parse(text, (size_t)n, &back), 0);
+	assert_int_equal(back.pid, 4321);
+	assert_true(back.has_id);
+	assert_string_equal(back.id.boot_id, pf.id.boot_id);
+	assert_true(back.id.start_time == pf.id.start_time);
+	assert_int_equal(exec__pid_file_format(&pf, text, 10), -1);
+	/* pid alone, as pxp-agent and an older pxpd wrote it */
+	assert_int_equal(exec__pid_file_parse("77\n\n \n", 6, &back), 0);
+	assert_false(back.has_id);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (exec__pid_file_parse(bad[i], strlen(bad[i]), &back) == 0)
+			fail_msg("case %zu accepted", i);
+}
+
+/* Field 22 of /proc/<pid>/stat, after a command name that may hold
+ * spaces and parentheses. */
+static void
+exec_stat_line(void **state)
+{
+	const char *line = "3084 (a) b) (c) S 3079 3079 29494 0 -1 4194304 "
+	    "99 0 0 0 0 0 0 0 20 0 1 0 795985 3133440 390 18446744073709551615";
+	unsigned long long start = 0;
+	char st = 0;
+
+	(void)state;
+	assert_int_equal(exec__stat_parse(line, strlen(line), &st, &start), 0);
+	assert_int_equal(st, 'S');
+	assert_true(start == 795985);
+	assert_int_equal(exec__stat_parse("1 (x) Z 0 0\n", 12, &st, &start),
+	    -1);
+	assert_int_equal(exec__stat_parse("1 x S 1 2", 9, &st, &start), -1);
+	assert_int_equal(exec__stat_parse("", 0, &st, &start), -1);
 }
 
 /* The one pid file parser (the spool had a second one with other rules:
@@ -277,7 +343,16 @@ exec_pid_file_rules(void **state)
 		  "000000000001\n", 0, false, -1, 0 },  /* longer than a pid file */
 		{ "12\0 34", 6, false, -1, 0 }, { "12\0", 3, false, -1, 0 },
 		{ "0\0 1", 4, true, -1, 0 }, { "+1", 0, true, -1, 0 },
+		/* exitcode files: the cases of the spool's former reader */
+		{ "0\n", 0, true, 0, 0 }, { "2", 0, true, 0, 2 },
+		{ "-1\n", 0, true, 0, -1 }, { "255 \n", 0, true, 0, 255 },
+		{ "2147483647", 0, true, 0, 2147483647 },
+		{ "2147483648", 0, true, -1, 0 },
+		{ "-2147483649", 0, true, -1, 0 }, { "", 0, true, -1, 0 },
+		{ "abc", 0, true, -1, 0 }, { "-", 0, true, -1, 0 },
+		{ "1.5", 0, true, -1, 0 },
 	};
+	struct exec__pid_file pf;
 	size_t i, len;
 	long pid;
 	int code, rc;
@@ -285,9 +360,11 @@ exec_pid_file_rules(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		pid = code = -99;
+		pf.pid = -99;
 		len = files[i].len ? files[i].len : strlen(files[i].text);
 		rc = files[i].exitcode ? exec__exitcode_parse(files[i].text, len,
-		    &code) : exec__pid_parse(files[i].text, len, &pid);
+		    &code) : exec__pid_file_parse(files[i].text, len, &pf);
+		pid = pf.pid;
 		if (rc != files[i].rc)
 			fail_msg("case %zu '%s': wrong rc", i, files[i].text);
 		if (rc == 0)
@@ -346,6 +423,8 @@ main(void)
 		cmocka_unit_test(exec_job_parse_bad_input),
 		cmocka_unit_test(exec_small_files_parse),
 		cmocka_unit_test(exec_pid_file_rules),
+		cmocka_unit_test(exec_pid_file_identity),
+		cmocka_unit_test(exec_stat_line),
 		cmocka_unit_test(exec_env_defaults),
 	};
 

@@ -18,6 +18,7 @@
 #include "pcp/codec.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "exec/exec.h"
 #include "extmod/extmod.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -34,6 +35,7 @@ struct fixture {
 	int n_loaded, n_done;
 	/* end-to-end */
 	struct engine *e;
+	struct exec_env exec;       /* only the wrapper: no limits */
 	struct {
 		char *type;
 		cJSON *data;
@@ -72,7 +74,7 @@ static const char good_actions[] =
     "if [ -n \"$f\" ]; then\n"
     "  printf '%s' \"$out\" > \"$f\" || exit 5\n"
     "  : > \"${f%/stdout}/stderr\"\n"
-    "  echo 0 > \"${f%/stdout}/exitcode\"\n"
+    "  echo 0 > \"${f%/stdout}/exitcode.module\"\n"
     "else\n"
     "  printf '%s' \"$out\"\n"
     "fi\n";
@@ -214,6 +216,7 @@ teardown(void **state)
 			f->loaded[i]->free(f->loaded[i]);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
+	exec_env_free(&f->exec);
 	log_close();
 	cmd = util_asprintf("rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -777,14 +780,16 @@ e2e_setup(struct fixture *f)
 
 	if (!bin || access(bin, X_OK) != 0)
 		skip();
-	assert_int_equal(setenv("PXPD_WRAPPER_BIN", bin, 1), 0);
+	/* The test binary is not pxpd: the wrapper is the real binary. */
+	if (!(f->exec.wrapper = exec_wrapper_open(bin, err, sizeof(err))))
+		fail_msg("exec_wrapper_open: %s", err);
 	write_module(f->mods, "good", good_metadata, good_actions);
 	write_file(f->confs, "good.conf", 0644,
 	    "{\"puppet_bin\":\"/bin/true\"}\n");
 	load_all(f, 5000);
 	assert_int_equal(f->n_loaded, 1);
-	f->e = engine_new(&f->loop, &f->cfg, NULL, record, f, err,
-	    sizeof(err));
+	f->e = engine_new(&f->loop, &f->cfg, &(struct engine_services){
+	    .exec = &f->exec }, record, f, err, sizeof(err));
 	if (!f->e)
 		fail_msg("engine_new: %s", err);
 	for (i = 0; i < f->n_loaded; i++)
@@ -857,7 +862,8 @@ extmod_e2e_non_blocking(void **state)
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(files,
 	    "stdout")->valuestring, want);
 	free(want);
-	want = util_asprintf("%s/n1/exitcode", f->spool);
+	/* beside the wrapper's exitcode, which only the wrapper writes */
+	want = util_asprintf("%s/n1/" EXEC_FILE_MODULE_EXITCODE, f->spool);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(files,
 	    "exitcode")->valuestring, want);
 	free(want);

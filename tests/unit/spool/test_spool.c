@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec/exec.h"          /* reads what spool_result_write wrote */
 #include "spool/spool.h"
 #include "os/os.h"             /* os_mkdir_p for fixtures */
 #include "base/util.h"
@@ -191,7 +192,6 @@ spool_bad_tid_everywhere(void **state)
 	cJSON *m = meta_new("x", "running", "2020-01-01T00:00:00Z"), *out;
 	char esc[PATH_BUF], *buf;
 	size_t i, len;
-	int code;
 	bool tr;
 
 	for (i = 0; i < sizeof(tids) / sizeof(tids[0]); i++) {
@@ -208,7 +208,7 @@ spool_bad_tid_everywhere(void **state)
 		assert_int_equal(spool_file_write(f->s, t, "x", "y", 1),
 		    -EINVAL);
 		assert_false(spool_file_exists(f->s, t, "metadata"));
-		assert_int_equal(spool_exitcode_read(f->s, t, &code), -EINVAL);
+		assert_int_equal(spool_file_remove(f->s, t, "x"), -EINVAL);
 		assert_int_equal(spool_owed_write(f->s, t, "x", "y", "{}"),
 		    -EINVAL);
 		assert_int_equal(spool_owed_clear(f->s, t), -EINVAL);
@@ -505,37 +505,28 @@ spool_file_read_bounded(void **state)
 	    &len, &tr), 0);
 }
 
-/* The pid file's rules are exec's (exec__pid_parse, test_exec_job.c):
- * the wrapper writes it and exec reads it. */
+/* The queued file of an action that starts goes; a file already gone
+ * is no error, a directory or a bad name is never removed. The exitcode
+ * and pid files are read by exec alone (test_exec_job.c). */
 static void
-spool_exitcode_parse(void **state)
+spool_file_remove_cases(void **state)
 {
-	static const struct {
-		const char *text;
-		int rc;
-		int code;
-	} codes[] = {
-		{ "0\n", 0, 0 }, { "2", 0, 2 }, { "-1\n", 0, -1 },
-		{ "255 \n", 0, 255 }, { "2147483647", 0, 2147483647 },
-		{ "2147483648", -EINVAL, 0 }, { "-2147483649", -EINVAL, 0 },
-		{ "", -EINVAL, 0 }, { "abc", -EINVAL, 0 }, { "-", -EINVAL, 0 },
-		{ "1.5", -EINVAL, 0 },
-	};
 	struct fixture *f = *state;
-	size_t i;
-	int code;
+	char path[512];
 
 	create_tx(f, "t-1", "running", "2020-01-01T00:00:00Z");
-	assert_int_equal(spool_exitcode_read(f->s, "t-1", &code), -ENOENT);
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		code = -99;
-		assert_int_equal(spool_file_write(f->s, "t-1", "exitcode",
-		    codes[i].text, strlen(codes[i].text)), 0);
-		if (spool_exitcode_read(f->s, "t-1", &code) != codes[i].rc)
-			fail_msg("exitcode '%s': wrong rc", codes[i].text);
-		if (codes[i].rc == 0)
-			assert_int_equal(code, codes[i].code);
-	}
+	assert_int_equal(spool_file_write(f->s, "t-1", "queued", "{}", 2), 0);
+	assert_true(spool_file_exists(f->s, "t-1", "queued"));
+	assert_int_equal(spool_file_remove(f->s, "t-1", "queued"), 0);
+	assert_false(spool_file_exists(f->s, "t-1", "queued"));
+	assert_int_equal(spool_file_remove(f->s, "t-1", "queued"), 0);
+	assert_int_equal(spool_file_remove(f->s, "t-1", "../t-1"), -EINVAL);
+	assert_int_equal(spool_file_remove(f->s, "t-1", NULL), -EINVAL);
+	snprintf(path, sizeof(path), "%s/t-1/sub", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_not_equal(spool_file_remove(f->s, "t-1", "sub"), 0);
+	assert_true(path_exists(path));
+	assert_true(spool_exists(f->s, "t-1"));
 }
 
 /* What pxpd writes for an action it ran itself (the file module) reads
@@ -545,7 +536,7 @@ spool_result_and_undetermined(void **state)
 {
 	struct fixture *f = *state;
 	cJSON *m = NULL;
-	char *buf;
+	char *buf, dir[512];
 	size_t len;
 	bool tr;
 	int code;
@@ -553,7 +544,8 @@ spool_result_and_undetermined(void **state)
 	create_tx(f, "t-1", "running", "2020-01-01T00:00:00Z");
 	assert_int_equal(spool_result_write(f->s, "t-1", 1, "", 0, "no\0pe",
 	    6), 0);
-	assert_int_equal(spool_exitcode_read(f->s, "t-1", &code), 0);
+	snprintf(dir, sizeof(dir), "%s/t-1", f->dir);
+	assert_int_equal(exec_result_exitcode(dir, &code), 0);
 	assert_int_equal(code, 1);
 	assert_int_equal(spool_file_read(f->s, "t-1", "stdout", 100, &buf,
 	    &len, &tr), 0);
@@ -938,7 +930,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_result_and_undetermined,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(spool_exitcode_parse,
+		cmocka_unit_test_setup_teardown(spool_file_remove_cases,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(spool_owed_order_and_clear,
 		    setup, teardown),
