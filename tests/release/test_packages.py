@@ -123,6 +123,8 @@ def busybox_root(path):
 class Packages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        elf = run(["readelf", "-lW", BUSYBOX]).stdout
+        assert "INTERP" not in elf, "%s is not static: apt-get install busybox-static" % BUSYBOX
         cls.tmp = tempfile.mkdtemp(prefix="pxpd-packages-")
         cls.deb1 = cpack("DEB", os.path.join(cls.tmp, "deb1"), 1)
         cls.deb2 = cpack("DEB", os.path.join(cls.tmp, "deb2"), 2)
