@@ -6,12 +6,14 @@
 #   2. the same suite under AddressSanitizer + UBSan;
 #   3. the libFuzzer harnesses for a bounded time (clang);
 #   4. unit tests and a core integration run under valgrind;
-#   5. the release binary (static, musl): size, no NSS, reproducible,
+#   5. the Windows build (mingw-w64), its unit tests and a smoke test
+#      under Wine (tests/win/run.sh);
+#   6. the release binary (static, musl): size, no NSS, reproducible,
 #      integration_core with it, its .deb and .rpm (tests/release/run.sh);
-#   6. the aarch64 release build: its unit tests and a loopback session
+#   7. the aarch64 release build: its unit tests and a loopback session
 #      under qemu-user (cross/build-aarch64.sh --release).
-# Build trees: build/, build-asan/, build-fuzz/, build-release/,
-# build-aarch64-release/ (reused when present).
+# Build trees: build/, build-asan/, build-fuzz/, build-mingw/ (tests/win),
+# build-release/, build-aarch64-release/ (reused when present).
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/setup-deps.sh
@@ -49,6 +51,9 @@ PXPD_VALGRIND=1 ctest --test-dir build --output-on-failure -R '^valgrind_'
 
 step "default build: every test"
 ctest --test-dir build --output-on-failure -j2 -E '^(fuzz|valgrind)_'
+
+step "Windows: mingw-w64 build, unit tests and smoke test under Wine"
+sh tests/win/run.sh
 
 step "release binary and packages (tests/release/run.sh)"
 sh tests/release/run.sh
