@@ -301,10 +301,13 @@ class Packages(unittest.TestCase):
         rc, lines, _ = env.controller(broker, params={"argument": "hello from a root without libc"})
         self.assertEqual(lines[0]["data"]["results"], {"outcome": "hello from a root without libc"})
 
-        # an action in flight across the upgrade
+        # an action in flight across the upgrade: it ends only when the test
+        # opens its gate (a file in the root), after the new pxpd is up
         tid = "upgrade-1"
+        gate = os.path.join(root, "tmp/upgrade-gate")
         ctl = env.controller_bg(broker, module="command", action="run",
-                                params={"command": "sleep 5; echo done"},
+                                params={"command": "while [ ! -e /tmp/upgrade-gate ]; "
+                                                   "do sleep 0.1; done; echo done"},
                                 extra=["--non-blocking", "--transaction-id", tid])
         spool = os.path.join(root, "var/lib/pxpd/spool", tid)
         wait_for(lambda: os.path.exists(os.path.join(spool, "pid")), 15, what="the action's pid file")
@@ -320,14 +323,17 @@ class Packages(unittest.TestCase):
         # systemctl try-restart with KillMode=process: SIGTERM to pxpd alone
         self.assertEqual(agent.stop(signal.SIGTERM), 0)
         self.assertFalse(os.path.exists(os.path.join(spool, "exitcode")),
-                         "the action ended before the restart: sleep longer")
+                         "the action ended before its gate opened")
         agent = start()
+        wait_for(lambda: "adopted running action" in pxpd_log(), 20,
+                 what="the new pxpd adopting the action:\n%s" % pxpd_log()[-3000:])
+        self.assertFalse(os.path.exists(os.path.join(spool, "exitcode")))
+        open(gate, "w").close()
         rc, lines = env.controller_wait(ctl, 60)
         finals = [l for l in lines if l["message_type"] == "rpc_non_blocking_response"]
         self.assertEqual(len(finals), 1, lines)
         self.assertEqual(finals[0]["data"]["transaction_id"], tid)
         self.assertEqual(finals[0]["data"]["results"]["stdout"], "done\n")
-        self.assertIn("adopted running action", pxpd_log())
         self.assertFalse(os.path.exists(os.path.join(spool, "owed")))
         rc, lines, _ = env.controller(broker, module="status", action="query",
                                       params={"transaction_id": tid})
