@@ -9,10 +9,16 @@
   config (only the broker and the certificates changed), connecting to the
   test broker by a name only that root's /etc/hosts knows; upgraded to a
   newer package over the running pxpd with an action in flight, restarted
-  the way `systemctl try-restart` does it under KillMode=process (SIGTERM
-  to pxpd alone, start the new binary), the action adopted and its result
-  delivered once; then removed (conffile kept) and purged (all gone);
-* the .rpm's scriptlets in a throwaway root too: install, upgrade, erase.
+  by the postinst's try-restart (SIGTERM to pxpd alone, then the new
+  binary started), the action adopted and its result delivered once; then
+  removed (conffile kept) and purged (all gone);
+* the .rpm's scriptlets in a throwaway root too: install, upgrade, erase;
+* in both roots a stand-in for systemctl and deb-systemd-invoke (and
+  /run/systemd/system) records what the maintainer scripts ask of systemd:
+  a daemon-reload only on a first install, try-restart once the new binary
+  is in place on an upgrade (with pxpd still running through the unpack),
+  stop on removal. Its try-restart sends pxpd the SIGTERM systemd sends
+  under KillMode=process; the test starts the new pxpd.
 
 Env: RELEASE_DIR (a -DPXPD_RELEASE=ON build), BROKER_BIN, CONTROLLER_BIN,
 CA_SCRIPT (as for tests/integration).
@@ -120,6 +126,54 @@ def busybox_root(path):
         os.chmod(os.path.join(path, "dev", name), 0o666)
 
 
+# A stand-in for systemd's tools in a throwaway root, so the maintainer
+# scripts take their systemd branch (/run/systemd/system exists): each call
+# is recorded with whether pxpd (its pid file) was running and the inode of
+# /usr/sbin/pxpd at that moment; `try-restart` and `stop` of pxpd.service
+# do what systemd does to a running pxpd under the unit's KillMode=process:
+# SIGTERM to pxpd alone (the start half of a try-restart is the test's).
+FAKE_SYSTEMD = r"""#!/bin/sh
+name=${0##*/}
+pid=$(cat /run/pxpd/pxpd.pid 2>/dev/null)
+running=no
+[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && running=yes
+ino=$(stat -c %i /usr/sbin/pxpd 2>/dev/null || echo none)
+echo "$name $* | running=$running binary=$ino" >>/tmp/systemd.calls
+case "$name $*" in
+*"try-restart pxpd.service" | *"stop pxpd.service")
+	[ $running = no ] || kill -TERM "$pid" ;;
+esac
+exit 0
+"""
+
+
+def fake_systemd(root):
+    os.makedirs(os.path.join(root, "run/systemd/system"))
+    os.makedirs(os.path.join(root, "usr/bin"), exist_ok=True)
+    for name in ("systemctl", "deb-systemd-invoke"):
+        path = os.path.join(root, "usr/bin", name)
+        with open(path, "w") as f:
+            f.write(FAKE_SYSTEMD)
+        os.chmod(path, 0o755)
+    calls = os.path.join(root, "tmp/systemd.calls")
+
+    def take():
+        """The calls since the last take: [(command, running, inode)]."""
+        try:
+            with open(calls) as f:
+                lines = f.read().splitlines()
+            os.unlink(calls)
+        except FileNotFoundError:
+            return []
+        out = []
+        for l in lines:
+            cmd, _, rest = l.partition(" | ")
+            kv = dict(x.split("=", 1) for x in rest.split())
+            out.append((cmd, kv["running"], kv["binary"]))
+        return out
+    return take
+
+
 class Packages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -206,23 +260,36 @@ class Packages(unittest.TestCase):
         bad = [l for l in lines if l.startswith(("E:", "W:"))]
         self.assertEqual(bad, [])
 
-    # ---- the .rpm in a throwaway root ----------------------------------------
-    def test_rpm_install_upgrade_erase_without_systemd(self):
+    # ---- the .rpm in a throwaway root, its scriptlets' systemd calls ----------
+    def test_rpm_install_upgrade_erase_scriptlets(self):
         root = os.path.join(self.tmp, "rpmroot")
         busybox_root(root)
+        calls = fake_systemd(root)
         rpm = ["rpm", "--root", root, "--nodeps"]
         run(["rpm", "--root", root, "--initdb"])
         run(rpm + ["-i", self.rpm1])
+        # a first install neither enables nor starts pxpd
+        self.assertEqual([c[0] for c in calls()], ["systemctl --system daemon-reload"])
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, "var/lib/pxpd")).st_mode), 0o700)
         conf = os.path.join(root, "etc/pxpd/pxpd.conf")
         with open(conf, "a") as f:
             f.write("\n")                       # a local change to a %config file
+        ino = os.stat(os.path.join(root, "usr/sbin/pxpd")).st_ino
         run(rpm + ["-U", self.rpm2])
         self.assertIn("pxpd-0.1.0-2", run(["rpm", "--root", root, "-qa"]).stdout)
+        # the new %post restarts on the new binary; the old %preun does not
+        # stop pxpd, the old %postun only reloads
+        new_ino = str(os.stat(os.path.join(root, "usr/sbin/pxpd")).st_ino)
+        self.assertNotEqual(new_ino, str(ino))
+        self.assertEqual(calls(), [("systemctl --system daemon-reload", "no", new_ino),
+                                   ("systemctl try-restart pxpd.service", "no", new_ino),
+                                   ("systemctl --system daemon-reload", "no", new_ino)])
         with open(conf) as f:
             self.assertTrue(f.read().endswith("}\n\n"), "the local change was lost")
         r = run(rpm + ["-e", "pxpd"])
         self.assertNotIn("scriptlet failed", r.stdout)
+        self.assertEqual([c[0] for c in calls()], ["systemctl stop pxpd.service",
+                                                   "systemctl --system daemon-reload"])
         self.assertFalse(os.path.exists(os.path.join(root, "usr/sbin/pxpd")))
         self.assertTrue(os.path.exists(conf + ".rpmsave"))
 
@@ -232,6 +299,7 @@ class Packages(unittest.TestCase):
         self.addCleanup(env.cleanup, bool(os.environ.get("PXPD_KEEP")))
         root = os.path.join(env.dir, "root")
         busybox_root(root)
+        calls = fake_systemd(root)
         admin = os.path.join(root, "var/lib/dpkg")
         for d in ("info", "updates", "triggers"):
             os.makedirs(os.path.join(admin, d))
@@ -248,6 +316,8 @@ class Packages(unittest.TestCase):
         out = run(dpkg + ["-i", self.deb1]).stdout
         self.assertNotIn("can't", out)
         self.assertIn("install ok installed Version: 0.1.0-1", installed_version())
+        # a first install neither enables nor starts pxpd
+        self.assertEqual([c[0] for c in calls()], ["systemctl --system daemon-reload"])
         for d, mode in (("var/lib/pxpd", 0o700), ("var/log/pxpd", 0o750)):
             self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, d)).st_mode), mode, d)
 
@@ -305,6 +375,8 @@ class Packages(unittest.TestCase):
         # opens its gate (a file in the root), after the new pxpd is up
         tid = "upgrade-1"
         gate = os.path.join(root, "tmp/upgrade-gate")
+        # a failing test still lets the action end (it outlives pxpd)
+        self.addCleanup(lambda: os.path.isdir(os.path.dirname(gate)) and open(gate, "w").close())
         ctl = env.controller_bg(broker, module="command", action="run",
                                 params={"command": "while [ ! -e /tmp/upgrade-gate ]; "
                                                    "do sleep 0.1; done; echo done"},
@@ -319,9 +391,15 @@ class Packages(unittest.TestCase):
         with open(conf_path) as f:
             self.assertEqual(f.read(), local, "the upgrade changed a modified conffile")
         self.assertFalse([f for f in os.listdir(os.path.dirname(conf_path)) if ".dpkg-" in f])
-        self.assertTrue(agent.alive(), "the upgrade stopped pxpd")
-        # systemctl try-restart with KillMode=process: SIGTERM to pxpd alone
-        self.assertEqual(agent.stop(signal.SIGTERM), 0)
+        # pxpd ran through the unpack (the old prerm leaves it); the new
+        # postinst restarts it once the new binary is in place: the stop
+        # half of that try-restart (SIGTERM to pxpd alone) was the stand-in
+        # systemd's, the start half is below
+        new_ino = str(os.stat(os.path.join(root, "usr/sbin/pxpd")).st_ino)
+        self.assertEqual(calls(), [("systemctl --system daemon-reload", "yes", new_ino),
+                                   ("deb-systemd-invoke try-restart pxpd.service", "yes",
+                                    new_ino)])
+        self.assertEqual(agent.p.wait(20 * pxpdtest.SLOW), 0)
         self.assertFalse(os.path.exists(os.path.join(spool, "exitcode")),
                          "the action ended before its gate opened")
         agent = start()
@@ -345,6 +423,8 @@ class Packages(unittest.TestCase):
         # remove: the conffile stays, so do the spool and the log
         run(dpkg + ["-r", "pxpd"])
         self.assertIn("deinstall ok config-files", installed_version())
+        self.assertEqual([c[0] for c in calls()], ["deb-systemd-invoke stop pxpd.service",
+                                                   "systemctl --system daemon-reload"])
         self.assertFalse(os.path.exists(os.path.join(root, "usr/sbin/pxpd")))
         self.assertFalse(os.path.exists(os.path.join(root, "usr/lib/systemd/system/pxpd.service")))
         with open(conf_path) as f:
@@ -354,6 +434,7 @@ class Packages(unittest.TestCase):
         shutil.copy(log, os.path.join(env.dir, "pxpd.log"))
         run(dpkg + ["--purge", "pxpd"])
         self.assertEqual(installed_version(), "")
+        self.assertEqual([c[0] for c in calls()], ["systemctl --system daemon-reload"])
         for gone in ("etc/pxpd/pxpd.conf", "etc/default/pxpd", "etc/logrotate.d/pxpd",
                      "var/lib/pxpd", "var/log/pxpd"):
             self.assertFalse(os.path.exists(os.path.join(root, gone)), gone)
