@@ -4,6 +4,7 @@ file(SIZE "${FILE}" size)
 math(EXPR kib "${size} / 1024")
 math(EXPR left "${BUDGET} - ${size}")
 if(size GREATER BUDGET)
+  math(EXPR left "${size} - ${BUDGET}")
   message(WARNING "pxpd release binary: ${size} bytes stripped (${kib} KiB), "
                   "over the budget of ${BUDGET} bytes by ${left}")
 else()
