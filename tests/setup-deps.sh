@@ -1,7 +1,7 @@
 #!/bin/sh
 # setup-deps.sh: makes a fresh Debian 12 machine able to build and test
 # pxpd: the apt packages below (mingw-w64, wine64, wixl and msitools for
-# the Windows part, tests/win/run.sh). The superbuild downloads its pinned
+# the Windows part, tests/win/run.sh; libfaketime for tests/chaos). The superbuild downloads its pinned
 # Debian source packages itself (cmake/fetch-dep.sh, cmake/deps.lock).
 # As root it installs; otherwise it prints the exact command and fails.
 set -eu
@@ -13,8 +13,8 @@ set -eu
 # architectures (cmake/musl-build.sh), so musl-tools is not needed.
 PKGS="build-essential cmake curl ca-certificates patch xz-utils bzip2 \
 openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps systemd \
-nginx-light gcc-mingw-w64-x86-64 wine64 msitools wixl rpm lintian file \
-busybox-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+nginx-light libfaketime gcc-mingw-w64-x86-64 wine64 msitools wixl rpm lintian \
+file busybox-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
 for p in $PKGS; do
