@@ -6,9 +6,15 @@
 # As root it installs; otherwise it prints the exact command and fails.
 set -eu
 
+# The release tests (tests/release/run.sh, cross/build-aarch64.sh --release)
+# add: rpm (rpmbuild for cpack -G RPM), lintian, file, busybox-static (the
+# libc-less root the .deb is tried in), the aarch64 cross compiler with
+# its kernel headers and qemu-user. musl is built from source for both
+# architectures (cmake/musl-build.sh), so musl-tools is not needed.
 PKGS="build-essential cmake curl ca-certificates patch xz-utils bzip2 \
 openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps systemd \
-nginx-light libfaketime gcc-mingw-w64-x86-64 wine64 msitools wixl"
+nginx-light libfaketime gcc-mingw-w64-x86-64 wine64 msitools wixl rpm lintian \
+file busybox-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
 for p in $PKGS; do
