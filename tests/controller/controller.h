@@ -56,6 +56,7 @@ struct ctl_config {
 	long long timeout_ms;
 	long long expect;            /* -1: count (or 0 with --listen) */
 	long long max_message;
+	long long interval_ms;       /* open loop: one request every N ms */
 	bool non_blocking;
 	bool pipeline;
 	bool latency;
@@ -92,6 +93,7 @@ struct ctl {
 	uv_loop_t loop;
 	uv_timer_t timer;            /* overall --timeout-ms */
 	uv_timer_t grace;            /* bounds the closing handshake */
+	uv_timer_t pace;             /* --interval-ms */
 	uv_signal_t sig_int;
 	uv_signal_t sig_term;
 	struct lws_context *lws;
