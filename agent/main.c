@@ -123,6 +123,23 @@ pxpd_on_sent(void *arg, const char *token)
 }
 
 static void
+pxpd_on_drained(void *arg)
+{
+	struct pxpd *p = arg;
+
+	if (p->engine)
+		engine_send_drained(p->engine);
+}
+
+static size_t
+pxpd_send_queued(void *arg)
+{
+	struct pxpd *p = arg;
+
+	return p->conn ? conn_queued_bytes(p->conn) : 0;
+}
+
+static void
 pxpd_on_fatal(void *arg, int exit_code, const char *why)
 {
 	struct pxpd *p = arg;
@@ -141,7 +158,7 @@ pxpd_send(void *arg, const struct pcp_out *o)
 
 static const struct conn_ops pxpd_conn_ops = {
 	pxpd_on_message, pxpd_on_ready, pxpd_on_sent, pxpd_on_fatal,
-	pxpd_on_waiting,
+	pxpd_on_waiting, pxpd_on_drained,
 };
 
 /* ---- status file, metrics, certificate expiry ------------------------- */
@@ -601,7 +618,8 @@ main(int argc, char **argv)
 	}
 	pxpd_exec_env(&p);
 	p.engine = engine_new(&p.loop, &p.cfg, &(struct engine_services){
-	    .fetch = p.fetch, .exec = &p.exec_env }, pxpd_send, &p, err,
+	    .fetch = p.fetch, .exec = &p.exec_env,
+	    .send_queued = pxpd_send_queued }, pxpd_send, &p, err,
 	    sizeof(err));
 	if (!p.engine) {
 		log_fatalx(PART, "spool-dir: %s", err);

@@ -89,8 +89,24 @@ pxpd_dep(cjson cjson
 # and MBEDTLS_LIBRARY & co. for its mbedtls_* feature probes. Without the
 # latter every probe fails silently (lws builds without ALPN, verify hooks
 # and more): check deps-build/websockets/.../dep_websockets-configure-*.log.
-string(REPLACE ";" "|" _mbedtls_list "${_mbedtls_libs}")
+# On Windows mbedTLS needs ws2_32 (inet_pton, sockets) and bcrypt
+# (BCryptGenRandom) in both, or every probe fails to link.
+set(_mbedcrypto_probe ${_mb}/lib/libmbedcrypto.a)
+set(_mbedtls_link ${_mbedtls_libs})
+if(WIN32)
+  list(APPEND _mbedcrypto_probe ws2_32 bcrypt)
+  list(APPEND _mbedtls_link ws2_32 bcrypt)
+endif()
+string(REPLACE ";" "|" _mbedtls_list "${_mbedtls_link}")
+string(REPLACE ";" "|" _mbedcrypto_probe "${_mbedcrypto_probe}")
 set(_ws ${PXPD_DEPS_PREFIX}/websockets)
+# lws names its static library libwebsockets_static.a on WIN32 (its
+# lib/CMakeLists.txt), libwebsockets.a elsewhere.
+if(WIN32)
+  set(_ws_lib ${_ws}/lib/libwebsockets_static.a)
+else()
+  set(_ws_lib ${_ws}/lib/libwebsockets.a)
+endif()
 pxpd_dep(websockets libwebsockets
   DEPENDS dep_mbedtls dep_uv
   ARGS -DLWS_WITH_MBEDTLS=ON -DLWS_WITH_SSL=ON
@@ -98,7 +114,7 @@ pxpd_dep(websockets libwebsockets
        "-DLWS_MBEDTLS_LIBRARIES=${_mbedtls_list}"
        -DMBEDTLS_LIBRARY=${_mb}/lib/libmbedtls.a
        -DMBEDX509_LIBRARY=${_mb}/lib/libmbedx509.a
-       -DMBEDCRYPTO_LIBRARY=${_mb}/lib/libmbedcrypto.a
+       "-DMBEDCRYPTO_LIBRARY=${_mbedcrypto_probe}"
        # forget probe results cached by an older, broken configure
        "-ULWS_HAVE_mbedtls_*"
        -DLWS_WITH_LIBUV=ON -DLWS_WITH_EVLIB_PLUGINS=OFF
@@ -113,11 +129,38 @@ pxpd_dep(websockets libwebsockets
        -DLWS_WITH_CONMON=OFF -DLWS_WITH_TLS_SESSIONS=OFF
        -DLWS_WITH_CACHE_NSCOOKIEJAR=OFF
        -DLWS_SUPPRESS_DEPRECATED_API_WARNINGS=ON -DDISABLE_WERROR=ON
-  BYPRODUCTS ${_ws}/lib/libwebsockets.a)
+  BYPRODUCTS ${_ws_lib})
 
+# The system libraries each one calls into. Windows: mbedTLS's
+# net_sockets and entropy (ws2_32, bcrypt/advapi32), libuv's process,
+# network and user calls, lws's sockets and its certificate store reads.
 find_package(Threads REQUIRED)
-pxpd_imported(pxpd::mbedtls mbedtls ${_mbedtls_libs})
-pxpd_imported(pxpd::uv uv ${_uv}/lib/libuv.a Threads::Threads ${CMAKE_DL_LIBS})
-pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a m)
-pxpd_imported(pxpd::websockets websockets ${_ws}/lib/libwebsockets.a
-              pxpd::mbedtls pxpd::uv)
+if(WIN32)
+  set(_mbedtls_sys ws2_32 bcrypt advapi32)
+  set(_uv_sys psapi user32 advapi32 iphlpapi userenv ws2_32 dbghelp ole32
+              shell32)
+  set(_ws_sys ws2_32 userenv psapi iphlpapi crypt32)
+  set(_cj_sys "")
+else()
+  set(_mbedtls_sys "")
+  set(_uv_sys Threads::Threads ${CMAKE_DL_LIBS})
+  set(_ws_sys "")
+  set(_cj_sys m)
+endif()
+pxpd_imported(pxpd::mbedtls mbedtls ${_mbedtls_libs} ${_mbedtls_sys})
+pxpd_imported(pxpd::uv uv ${_uv}/lib/libuv.a ${_uv_sys})
+pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a ${_cj_sys})
+pxpd_imported(pxpd::websockets websockets ${_ws_lib}
+              pxpd::mbedtls pxpd::uv ${_ws_sys})
+
+# cmocka for the unit tests of a Windows build (tests/win/run.sh runs them
+# under Wine): Debian has no mingw cmocka; natively the tests link the
+# system's libcmocka-dev.
+if(WIN32 AND PXPD_TESTS)
+  set(_cm ${PXPD_DEPS_PREFIX}/cmocka)
+  pxpd_dep(cmocka cmocka
+    ARGS -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+         -DPICKY_DEVELOPER=OFF
+    BYPRODUCTS ${_cm}/lib/libcmocka-static.a)
+  pxpd_imported(pxpd::cmocka cmocka ${_cm}/lib/libcmocka-static.a)
+endif()

@@ -32,9 +32,11 @@ struct module_jobs {
 	 * now (as its job's end when the engine still watches it). 0 when
 	 * the metadata is final afterwards. */
 	int (*finalize)(void *arg, const char *tid, cJSON *meta);
-	/* Kills a running action's whole tree, or ends a queued one. 0, or
-	 * -1 with err (no such job). */
-	int (*cancel)(void *arg, const char *tid, char *err, size_t errlen);
+	/* Kills a running action's whole tree, or ends a queued one, when
+	 * sender may (its requester, or whom the policy lets). 0, or -1 with
+	 * err (no such job, or not sender's to cancel). */
+	int (*cancel)(void *arg, const char *tid, const char *sender,
+	    char *err, size_t errlen);
 };
 
 /* What every module may use, borrowed for as long as the engine lives:
@@ -61,6 +63,10 @@ struct action_output {
 	size_t out_len, err_len;
 	bool out_truncated, err_truncated;
 	bool non_blocking;          /* ran detached with spool output files */
+	/* pxp.md §3's label, "non-blocking 'task run' request (transaction
+	 * t)", which pxp-agent quotes in output errors; NULL: "'<module>
+	 * <action>' request". */
+	const char *label;
 	/* Largest stdout+stderr a response may carry (max-message-size less
 	 * room for the envelope); task-like modules cut output to fit, with
 	 * a marker, and the whole text stays in the spool. */
@@ -92,6 +98,7 @@ struct module {
 /* What a module may read from the job it runs. */
 const char *job_transaction_id(const struct job *job);
 const char *job_action(const struct job *job);
+const char *job_sender(const struct job *job);     /* the requester's URI */
 const cJSON *job_params(const struct job *job);   /* never NULL: {} */
 const cJSON *job_debug(const struct job *job);    /* v1 debug chunks or NULL */
 bool job_non_blocking(const struct job *job);

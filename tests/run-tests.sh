@@ -5,7 +5,9 @@
 #   1. unit + integration tests (ctest) on the default build;
 #   2. the same suite under AddressSanitizer + UBSan;
 #   3. the libFuzzer harnesses for a bounded time (clang);
-#   4. unit tests and a core integration run under valgrind.
+#   4. unit tests and a core integration run under valgrind;
+#   5. the Windows build (mingw-w64), its unit tests and a smoke test
+#      under Wine (tests/win/run.sh).
 # Build trees: build/, build-asan/, build-fuzz/ (reused when present).
 set -eu
 cd "$(dirname "$0")/.."
@@ -44,3 +46,6 @@ PXPD_VALGRIND=1 ctest --test-dir build --output-on-failure -R '^valgrind_'
 
 step "default build: every test"
 ctest --test-dir build --output-on-failure -j2 -E '^(fuzz|valgrind)_'
+
+step "Windows: mingw-w64 build, unit tests and smoke test under Wine"
+sh tests/win/run.sh

@@ -1,13 +1,14 @@
 #!/bin/sh
 # setup-deps.sh: makes a fresh Debian 12 machine able to build and test
-# pxpd: the apt packages below. The superbuild downloads its four pinned
+# pxpd: the apt packages below (mingw-w64, wine64, wixl and msitools for
+# the Windows part, tests/win/run.sh). The superbuild downloads its pinned
 # Debian source packages itself (cmake/fetch-dep.sh, cmake/deps.lock).
 # As root it installs; otherwise it prints the exact command and fails.
 set -eu
 
 PKGS="build-essential cmake curl ca-certificates patch xz-utils bzip2 \
 openssl python3 libcmocka-dev clang libclang-rt-14-dev valgrind procps systemd \
-nginx-light"
+nginx-light gcc-mingw-w64-x86-64 wine64 msitools wixl"
 
 missing=""
 for p in $PKGS; do

@@ -105,7 +105,7 @@ log_open(const char *dest, enum log_level level, const char *facility)
 		sink.level = level;
 		return 0;
 	}
-	if (strcmp(dest, "syslog") == 0) {
+	if (strcmp(dest, os_syslog_name()) == 0) {
 		fac = log_facility_parse(facility ? facility : "local5");
 		if (fac < 0)
 			return -EINVAL;

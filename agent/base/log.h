@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "os/attr.h"
+
 enum log_level {
 	LOG_LVL_TRACE,
 	LOG_LVL_DEBUG,
@@ -38,7 +40,7 @@ void log_set_level(enum log_level level);
 bool log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *part, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OS_PRINTF(3, 4);
 void log_vmsg(enum log_level level, const char *part, const char *fmt,
     va_list ap);
 
@@ -50,6 +52,6 @@ void log_vmsg(enum log_level level, const char *part, const char *fmt,
 #define log_fatalx(part, ...) log_msg(LOG_LVL_FATAL, part, __VA_ARGS__)
 /* Appends ": strerror(errno)". */
 void log_warn(const char *part, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    OS_PRINTF(2, 3);
 
 #endif

@@ -140,7 +140,14 @@ util_time_parse(const char *s)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    sec > 60 || h < 0 || mi < 0 || sec < 0)
 		return -1;
-	return util__days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return util_time_utc(y, mo, d, h, mi, sec);
+}
+
+int64_t
+util_time_utc(int year, int mon, int day, int hour, int min, int sec)
+{
+	return util__days(year, mon, day) * 86400 + (int64_t)hour * 3600 +
+	    (int64_t)min * 60 + sec;
 }
 
 char *

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "os/attr.h"
+
 #define UTIL_UUID_LEN 37   /* 36 chars + NUL */
 #define UTIL_TIME_LEN 80   /* room for any int the formatter could see */
 
@@ -21,6 +23,9 @@ void util_time_iso_at(char out[UTIL_TIME_LEN], int64_t sec);
 /* Parses util_time_iso{,_us} output (and any "YYYY-MM-DDTHH:MM:SS[.f]Z")
  * into seconds since the epoch; -1 on bad syntax. */
 int64_t util_time_parse(const char *s);
+/* Seconds since the epoch of a UTC civil time (timegm without libc, which
+ * Windows lacks); fields are taken as given, not normalised. */
+int64_t util_time_utc(int year, int mon, int day, int hour, int min, int sec);
 uint64_t util_random64(void);
 /* Wall clock in milliseconds since the epoch. */
 uint64_t util_now_ms(void);
@@ -31,6 +36,6 @@ char *util_strdup(const char *s);          /* NULL-safe */
  * hide one. At most outlen - 1 bytes; "..." marks a cut. Returns out. */
 char *util_log_escape(const char *in, char *out, size_t outlen);
 /* malloc'd printf; NULL on allocation failure */
-char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *util_asprintf(const char *fmt, ...) OS_PRINTF(1, 2);
 
 #endif

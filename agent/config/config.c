@@ -22,8 +22,8 @@
 #define ROW_STR(n, fl, def, field, h) { .name = n, .type = CONFIG_T_STR, \
 	.flags = fl, .def_str = def, .off = F(field), \
 	.count_off = CONFIG_NO_FIELD, .help = h }
-#define ROW_PATH(n, fl, def, user, field, h) { .name = n, \
-	.type = CONFIG_T_PATH, .flags = fl, .def_str = def, .def_user = user, \
+#define ROW_PATH(n, fl, def, field, h) { .name = n, \
+	.type = CONFIG_T_PATH, .flags = fl, .def_str = "", .def_path = def, \
 	.off = F(field), .count_off = CONFIG_NO_FIELD, .help = h }
 #define ROW_INT(n, fl, def, lo, hi, field, h) { .name = n, \
 	.type = CONFIG_T_INT, .flags = fl, .def_int = def, .min = lo, \
@@ -38,13 +38,14 @@
 	.flags = CF | CONFIG_F_UNUSED, .def_str = "", .off = CONFIG_NO_FIELD, \
 	.count_off = CONFIG_NO_FIELD, .help = h }
 
-/* Root defaults are pxpd's own paths; def_user is relative to ~/.pxpd/.
+/* Path defaults are the platform's (os_default_path: pxpd's own on
+ * POSIX, pxp-agent's on Windows), for root or under the user's home.
  * Bounds: pxp-agent has none beyond ">= 0" on a few keys; ours keep
  * values where the agent still works (ping-interval must exceed the 5 s
  * pong timeout, a response must fit in max-message-size). */
 const struct config__row config__rows[] = {
-	ROW_PATH("config-file", CONFIG_F_CLI, "/etc/pxpd/pxpd.conf",
-	    "etc/pxpd.conf", config_file, "Config file (JSON)"),
+	ROW_PATH("config-file", CONFIG_F_CLI, OS_DEFAULT_CONFIG_FILE,
+	    config_file, "Config file (JSON)"),
 	ROW_STR("broker-ws-uri", CF, "", broker_ws_uri,
 	    "WebSocket URI of the PCP broker (wss://); overrides "
 	    "broker-ws-uris"),
@@ -83,31 +84,32 @@ const struct config__row config__rows[] = {
 	ROW_INT("task-download-timeout", CF, 1800, 0, INT_MAX,
 	    task_download_timeout,
 	    "Total timeout (s) when downloading task files"),
-	ROW_PATH("ssl-ca-cert", CF, "", NULL, ssl_ca_cert,
+	ROW_PATH("ssl-ca-cert", CF, OS_DEFAULT_NONE, ssl_ca_cert,
 	    "CA certificate (PEM)"),
-	ROW_PATH("ssl-cert", CF, "", NULL, ssl_cert,
+	ROW_PATH("ssl-cert", CF, OS_DEFAULT_NONE, ssl_cert,
 	    "Client certificate (PEM); its CN is the agent's identity"),
-	ROW_PATH("ssl-key", CF, "", NULL, ssl_key,
+	ROW_PATH("ssl-key", CF, OS_DEFAULT_NONE, ssl_key,
 	    "Private key of ssl-cert (PEM, unencrypted)"),
-	ROW_PATH("ssl-crl", CF, "", NULL, ssl_crl,
+	ROW_PATH("ssl-crl", CF, OS_DEFAULT_NONE, ssl_crl,
 	    "Certificate revocation list (PEM), optional"),
-	ROW_PATH("logfile", CF, "/var/log/pxpd/pxpd.log", "var/log/pxpd.log",
-	    logfile, "Log file, '-' for stdout/stderr, or 'syslog'"),
+	ROW_PATH("logfile", CF, OS_DEFAULT_LOGFILE, logfile,
+	    "Log file, '-' for stdout/stderr, or 'syslog' ('eventlog' on "
+	    "Windows)"),
 	ROW_STR("syslog-facility", CF, "local5", syslog_facility,
 	    "Syslog facility when logfile is 'syslog'"),
 	ROW_STR("loglevel", CF, "info", loglevel,
 	    "none, trace, debug, info, warning, error or fatal"),
 	ROW_BOOL("log-pcp-access", CF, 0, log_pcp_access,
 	    "Log every PCP message sent and received to pcp-access-logfile"),
-	ROW_PATH("pcp-access-logfile", CF, "/var/log/pxpd/pcp-access.log",
-	    "var/log/pcp-access.log", pcp_access_logfile, "PCP access log"),
-	ROW_PATH("modules-dir", CF, "/usr/lib/pxpd/modules", NULL, modules_dir,
+	ROW_PATH("pcp-access-logfile", CF, OS_DEFAULT_PCP_ACCESS_LOG,
+	    pcp_access_logfile, "PCP access log"),
+	ROW_PATH("modules-dir", CF, OS_DEFAULT_MODULES_DIR, modules_dir,
 	    "External modules directory (must exist)"),
-	ROW_PATH("modules-config-dir", CF, "/etc/pxpd/modules", "etc/modules",
+	ROW_PATH("modules-config-dir", CF, OS_DEFAULT_MODULES_CONFIG_DIR,
 	    modules_config_dir, "Module configuration files directory"),
-	ROW_PATH("task-cache-dir", CF, "/var/lib/pxpd/tasks-cache",
-	    "tasks-cache", task_cache_dir, "Task files cache directory"),
-	ROW_PATH("spool-dir", CF, "/var/lib/pxpd/spool", "spool", spool_dir,
+	ROW_PATH("task-cache-dir", CF, OS_DEFAULT_TASK_CACHE_DIR,
+	    task_cache_dir, "Task files cache directory"),
+	ROW_PATH("spool-dir", CF, OS_DEFAULT_SPOOL_DIR, spool_dir,
 	    "Results of non-blocking actions"),
 	ROW_STR("spool-dir-purge-ttl", CF, "14d", spool_dir_purge_ttl,
 	    "Age (<n>m|h|d) after which results are purged; 0d = never"),
@@ -122,18 +124,21 @@ const struct config__row config__rows[] = {
 	ROW_INT("max-message-size", CF, 64L * 1024 * 1024, 4096,
 	    1024L * 1024 * 1024, max_message_size,
 	    "Largest message (bytes) sent to the broker"),
-	ROW_PATH("pidfile", CF, "/run/pxpd/pxpd.pid", "run/pxpd.pid", pidfile,
-	    "PID file"),
+	ROW_PATH("pidfile", CF, OS_DEFAULT_PIDFILE, pidfile, "PID file"),
 	ROW_INT("max-concurrent-actions", CF | CONFIG_F_EXT, 16, 1, 1024,
 	    max_concurrent_actions, "Actions running at once (pxpd)"),
 	ROW_INT("max-queued-actions", CF | CONFIG_F_EXT, 256, 0, 100000,
 	    max_queued_actions,
 	    "Actions waiting for a slot before requests are refused (pxpd)"),
-	ROW_PATH("status-file", CF | CONFIG_F_EXT, "", NULL, status_file,
+	ROW_INT("max-send-queue", CF | CONFIG_F_EXT, 4LL * 1024 * 1024, 65536,
+	    1024LL * 1024 * 1024, max_send_queue,
+	    "Bytes waiting for the broker before requests are refused (pxpd)"),
+	ROW_PATH("status-file", CF | CONFIG_F_EXT, OS_DEFAULT_NONE, status_file,
 	    "Status file (JSON); empty: pxpd-status.json beside spool-dir (pxpd)"),
-	ROW_PATH("metrics-file", CF | CONFIG_F_EXT, "", NULL, metrics_file,
+	ROW_PATH("metrics-file", CF | CONFIG_F_EXT, OS_DEFAULT_NONE,
+	    metrics_file,
 	    "Prometheus textfile metrics; empty: pxpd.prom beside spool-dir (pxpd)"),
-	ROW_PATH("audit-logfile", CF | CONFIG_F_EXT, "", NULL, audit_logfile,
+	ROW_PATH("audit-logfile", CF | CONFIG_F_EXT, OS_DEFAULT_NONE, audit_logfile,
 	    "Audit log of every request and outcome; empty = off (pxpd)"),
 	ROW_INT("connect-splay", CF | CONFIG_F_EXT, 0, 0, 3600, connect_splay,
 	    "First connection waits a random 0..n s (pxpd)"),
@@ -146,16 +151,16 @@ const struct config__row config__rows[] = {
 	ROW_INT("reconnect-backoff-cap", CF | CONFIG_F_EXT, 60, 1, 86400,
 	    reconnect_backoff_cap,
 	    "Longest wait (s) between reconnection attempts (pxpd)"),
-	ROW_PATH("policy-file", CF | CONFIG_F_EXT, "", NULL, policy_file,
+	ROW_PATH("policy-file", CF | CONFIG_F_EXT, OS_DEFAULT_NONE, policy_file,
 	    "Local authorization rules (JSON); empty = allow all (pxpd)"),
 	ROW_INT("action-timeout", CF | CONFIG_F_EXT, 0, 0, 31L * 86400,
 	    action_timeout, "Wall-clock limit (s) of every action; 0 = none (pxpd)"),
 	ROW_INT("action-output-cap", CF | CONFIG_F_EXT, 64L * 1024 * 1024, 4096,
 	    1024L * 1024 * 1024, action_output_cap,
 	    "Bytes of stdout/stderr kept per action stream (pxpd)"),
-	ROW_INT("action-memory-max", CF | CONFIG_F_EXT, 0, 0, 1L << 46,
+	ROW_INT("action-memory-max", CF | CONFIG_F_EXT, 0, 0, 1LL << 46,
 	    action_memory_max, "Memory limit (bytes) per action; 0 = none (pxpd)"),
-	ROW_INT("action-pids-max", CF | CONFIG_F_EXT, 0, 0, 1L << 22,
+	ROW_INT("action-pids-max", CF | CONFIG_F_EXT, 0, 0, 1LL << 22,
 	    action_pids_max, "Process limit per action; 0 = none (pxpd)"),
 	ROW_INT("action-cpu-max", CF | CONFIG_F_EXT, 0, 0, 100000,
 	    action_cpu_max, "CPU limit per action, percent of one CPU; 0 = none (pxpd)"),
@@ -290,18 +295,21 @@ config__defaults_apply(struct pxpd_config *cfg, bool root, const char *home)
 		if (row->off == CONFIG_NO_FIELD)
 			continue;
 		switch (row->type) {
-		case CONFIG_T_STR:
 		case CONFIG_T_PATH:
-			if (!root && row->def_user != NULL && home != NULL) {
-				snprintf(buf, sizeof(buf), "%s/.pxpd/%s", home,
-				    row->def_user);
-				if (config__str_set(cfg, row, buf) < 0)
-					return -ENOMEM;
-			} else if (config__str_set(cfg, row, row->def_str) < 0)
+			/* A location the platform cannot tell (too long) is
+			 * left empty: the checks then name the key. */
+			if (os_default_path(row->def_path, root, home, buf,
+			    sizeof(buf)) != 0)
+				buf[0] = '\0';
+			if (config__str_set(cfg, row, buf) < 0)
+				return -ENOMEM;
+			break;
+		case CONFIG_T_STR:
+			if (config__str_set(cfg, row, row->def_str) < 0)
 				return -ENOMEM;
 			break;
 		case CONFIG_T_INT:
-			*(long *)config_field(cfg, row) = row->def_int;
+			*(long long *)config_field(cfg, row) = row->def_int;
 			break;
 		case CONFIG_T_BOOL:
 			*(bool *)config_field(cfg, row) = row->def_int != 0;
@@ -330,15 +338,15 @@ config_home(void)
 
 /* HorseWhisperer (pxp-agent's parser) takes integers as plain digits. */
 static int
-config_cli_int(const char *s, long *out)
+config_cli_int(const char *s, long long *out)
 {
 	char *end;
-	long v;
+	long long v;
 
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0')
 		return -1;
 	*out = v;
@@ -362,9 +370,9 @@ config_usage_print(const struct pxpd_config *cfg, FILE *out)
 			fprintf(out, "  --%s\n      %s\n", row->name, row->help);
 			break;
 		case CONFIG_T_INT:
-			fprintf(out, "  --%s <int>\n      %s, default: %ld\n",
+			fprintf(out, "  --%s <int>\n      %s, default: %lld\n",
 			    row->name, row->help,
-			    *(const long *)config_cfield(cfg, row));
+			    *(const long long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_PCPVER:
 			fprintf(out, "  --%s <str>\n      %s, default: %d\n",
@@ -405,7 +413,7 @@ config_cli_parse(struct config__ctx *ctx, int argc, char **argv,
 	const char *arg, *eq, *value;
 	char name[128];
 	size_t namelen;
-	long l;
+	long long l;
 	int i;
 
 	*action = CONFIG_CLI_RUN;
@@ -492,7 +500,7 @@ config_cli_apply(struct config__ctx *ctx, const char **cli_vals)
 {
 	const struct config__row *row;
 	size_t i;
-	long l = 0;
+	long long l = 0;
 
 	for (i = 0; i < config__nrows; i++) {
 		row = &config__rows[i];
@@ -505,7 +513,7 @@ config_cli_apply(struct config__ctx *ctx, const char **cli_vals)
 			break;
 		case CONFIG_T_INT:
 			config_cli_int(cli_vals[i], &l);
-			*(long *)config_field(ctx->cfg, row) = l;
+			*(long long *)config_field(ctx->cfg, row) = l;
 			break;
 		case CONFIG_T_PCPVER:
 			/* 0 = invalid, reported by config__finish */
@@ -619,8 +627,8 @@ config_dump(const struct pxpd_config *cfg, FILE *out)
 		fprintf(out, "%s = ", row->name);
 		switch (row->type) {
 		case CONFIG_T_INT:
-			fprintf(out, "%ld\n",
-			    *(const long *)config_cfield(cfg, row));
+			fprintf(out, "%lld\n",
+			    *(const long long *)config_cfield(cfg, row));
 			break;
 		case CONFIG_T_BOOL:
 			fprintf(out, "%s\n",

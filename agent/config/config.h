@@ -50,32 +50,34 @@ struct pxpd_config {
 	bool foreground;
 	char *pidfile;
 
-	long connection_timeout;            /* s */
-	long ping_interval;                 /* s */
-	long allowed_keepalive_timeouts;
-	long association_timeout;           /* s */
-	long association_request_ttl;       /* s, accepted, unused (as pxp-agent) */
-	long pcp_message_ttl;               /* s */
-	long max_message_size;              /* bytes */
-	long task_download_connect_timeout; /* s */
-	long task_download_timeout;         /* s */
+	/* Integer keys are long long: 64 bits on LLP64 Windows as well. */
+	long long connection_timeout;       /* s */
+	long long ping_interval;            /* s */
+	long long allowed_keepalive_timeouts;
+	long long association_timeout;      /* s */
+	long long association_request_ttl;  /* s, accepted, unused (as pxp-agent) */
+	long long pcp_message_ttl;          /* s */
+	long long max_message_size;         /* bytes */
+	long long task_download_connect_timeout; /* s */
+	long long task_download_timeout;    /* s */
 
 	/* pxpd extensions (documented in config/pxpd.conf and README) */
-	long max_concurrent_actions;
-	long max_queued_actions;
+	long long max_concurrent_actions;
+	long long max_queued_actions;
+	long long max_send_queue;           /* bytes */
 	char *audit_logfile;                /* "" = off */
-	long connect_splay;                 /* s: first connect waits random [0, splay] (default 0) */
-	long reconnect_spread;              /* s: see struct reconnect (backoff.h) */
-	long crl_expiry_grace;              /* s: tls_crl_load() */
+	long long connect_splay;            /* s: first connect waits random [0, splay] (default 0) */
+	long long reconnect_spread;         /* s: see struct reconnect (backoff.h) */
+	long long crl_expiry_grace;         /* s: tls_crl_load() */
 	char *status_file, *metrics_file;   /* health.h; "": beside spool-dir */
-	long reconnect_backoff_cap;
+	long long reconnect_backoff_cap;
 	char *policy_file;                  /* "" = everything allowed */
 	/* Sandbox and limits of every action (0 / "" = none) */
-	long action_timeout;                /* s, wall clock */
-	long action_output_cap;             /* bytes kept per stream */
-	long action_memory_max;             /* bytes (cgroup v2 memory.max, else RLIMIT_AS) */
-	long action_pids_max;               /* cgroup v2 pids.max, else RLIMIT_NPROC */
-	long action_cpu_max;                /* percent of one CPU (cgroup v2 cpu.max) */
+	long long action_timeout;           /* s, wall clock */
+	long long action_output_cap;        /* bytes kept per stream */
+	long long action_memory_max;        /* bytes (cgroup v2 memory.max, else RLIMIT_AS) */
+	long long action_pids_max;          /* cgroup v2 pids.max, else RLIMIT_NPROC */
+	long long action_cpu_max;           /* percent of one CPU (cgroup v2 cpu.max) */
 	bool action_no_new_privs;           /* PR_SET_NO_NEW_PRIVS */
 	char *action_user, *action_group;   /* run actions as */
 	char *action_cgroup;                /* "" = auto (own cgroup when writable), "off" */         /* s: ceiling of the jittered reconnect delay (default 60) */
@@ -116,6 +118,13 @@ int config_load(struct pxpd_config *cfg, int argc, char **argv,
  * Returns 0 or PXPD_EXIT_CONFIG with err filled. */
 int config_dirs_prepare(const struct pxpd_config *cfg, bool create,
     char *err, size_t errlen);
+
+/* name in spool-dir's parent directory, where pxpd keeps what is its own
+ * beside the spool (the status file, the metrics, the audit key): '/'
+ * and '\\' both separate; a bare spool-dir gives name alone. Malloc'd,
+ * NULL when out of memory. */
+char *config_path_beside_spool(const struct pxpd_config *cfg,
+    const char *name);
 
 /* Writes the effective configuration, one "key = value" line per key of
  * the table (hidden keys included, no secrets: the config holds paths

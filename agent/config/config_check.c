@@ -7,6 +7,7 @@
  * parsed and every integer is within its row's bounds. */
 #include "config/config_int.h"
 #include "base/log.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -223,13 +224,17 @@ config_logging_finish(struct config__ctx *ctx)
 	if (cfg->log_lvl < 0)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "invalid log level: '%s'", cfg->loglevel);
-	if (strcmp(cfg->logfile, "eventlog") == 0)
+	/* pxp-agent: "eventlog" only on Windows, "syslog" only elsewhere. */
+	if ((!strcmp(cfg->logfile, "eventlog") ||
+	    !strcmp(cfg->logfile, "syslog")) &&
+	    strcmp(cfg->logfile, os_syslog_name()) != 0)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
-		    "logfile: eventlog is available only on Windows");
+		    "logfile: %s is not available on this platform (use %s)",
+		    cfg->logfile, os_syslog_name());
 	if (*cfg->logfile == '\0')
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "logfile: must not be empty");
-	if (strcmp(cfg->logfile, "syslog") == 0 &&
+	if (strcmp(cfg->logfile, os_syslog_name()) == 0 &&
 	    log_facility_parse(cfg->syslog_facility) < 0)
 		return config__err(ctx, PXPD_EXIT_CONFIG,
 		    "syslog-facility: unknown facility '%s'",
@@ -248,20 +253,20 @@ config_rows_check(struct config__ctx *ctx)
 	const struct config__row *row;
 	const char *s;
 	size_t i;
-	long v;
+	long long v;
 
 	for (i = 0; i < config__nrows; i++) {
 		row = &config__rows[i];
 		if (row->off == CONFIG_NO_FIELD)
 			continue;
 		if (row->type == CONFIG_T_INT) {
-			v = *(long *)((char *)ctx->cfg + row->off);
+			v = *(long long *)((char *)ctx->cfg + row->off);
 			if (v < row->min || v > row->max)
 				return config__err(ctx, PXPD_EXIT_CONFIG,
-				    "%s: must be between %ld and %ld (got %ld)",
+				    "%s: must be between %lld and %lld (got %lld)",
 				    row->name, row->min, row->max, v);
 		} else if (row->type == CONFIG_T_PATH &&
-		    row->def_str != NULL && *row->def_str != '\0') {
+		    row->def_path != OS_DEFAULT_NONE) {
 			s = *(char **)((char *)ctx->cfg + row->off);
 			if (*s == '\0')
 				return config__err(ctx, PXPD_EXIT_CONFIG,
@@ -331,6 +336,21 @@ config_dir_check(const char *key, const char *path, bool must_exist,
 		return PXPD_EXIT_CONFIG;
 	}
 	return 0;
+}
+
+char *
+config_path_beside_spool(const struct pxpd_config *cfg, const char *name)
+{
+	const char *s = cfg->spool_dir ? cfg->spool_dir : ".";
+	size_t n = strlen(s);
+
+	while (n > 1 && (s[n - 1] == '/' || s[n - 1] == '\\'))
+		n--;
+	while (n > 0 && s[n - 1] != '/' && s[n - 1] != '\\')
+		n--;
+	if (n == 0)
+		return util_strdup(name);
+	return util_asprintf("%.*s%s", (int)n, s, name);
 }
 
 int

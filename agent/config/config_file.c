@@ -66,18 +66,18 @@ config_value_str(const cJSON *item, char *buf, size_t buflen)
 }
 
 static int
-config_value_int(const cJSON *item, long *out)
+config_value_int(const cJSON *item, long long *out)
 {
 	char *end;
 	double d;
-	long v;
+	long long v;
 
 	if (cJSON_IsNumber(item)) {
 		d = item->valuedouble;
 		if (!config_double_integral(d) || d < -2147483648.0 ||
 		    d > 2147483647.0)
 			return -1;
-		*out = (long)d;
+		*out = (long long)d;
 		return 0;
 	}
 	if (cJSON_IsString(item)) {
@@ -85,9 +85,9 @@ config_value_int(const cJSON *item, long *out)
 		if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
 			return -1;
 		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno != 0 || *end != '\0' || v < -2147483648L ||
-		    v > 2147483647L)
+		v = strtoll(s, &end, 10);
+		if (errno != 0 || *end != '\0' || v < -2147483648LL ||
+		    v > 2147483647LL)
 			return -1;
 		*out = v;
 		return 0;
@@ -161,7 +161,7 @@ config_item_apply(struct config__ctx *ctx, const struct config__row *row,
 	char *field;
 	const char *s;
 	char buf[64];
-	long l;
+	long long l;
 	bool b;
 
 	if (ctx->on_cli[row - config__rows])
@@ -186,7 +186,7 @@ config_item_apply(struct config__ctx *ctx, const struct config__row *row,
 	case CONFIG_T_INT:
 		if (config_value_int(item, &l) < 0)
 			return config_type_err(ctx, row, "integer");
-		*(long *)field = l;
+		*(long long *)field = l;
 		return PXPD_EXIT_OK;
 	case CONFIG_T_BOOL:
 		if (config_value_bool(item, &b) < 0)

@@ -10,12 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "os/attr.h"
+
 struct cJSON;
 
 enum config__type {
 	CONFIG_T_STR,           /* char * */
 	CONFIG_T_PATH,          /* char *, ~ expanded */
-	CONFIG_T_INT,           /* long, bounds min..max */
+	CONFIG_T_INT,           /* long long, bounds min..max */
 	CONFIG_T_BOOL,          /* bool */
 	CONFIG_T_STRLIST,       /* char *[PXPD_MAX_URIS] + int count */
 	CONFIG_T_PCPVER,        /* int 1 or 2, from "1"/"2" or 1/2 */
@@ -35,10 +37,10 @@ struct config__row {
 	const char *name;
 	enum config__type type;
 	unsigned flags;
-	const char *def_str;       /* root default (strings, paths) */
-	const char *def_user;      /* non-root default under ~/.pxpd/, or NULL */
-	long def_int;              /* ints and bools */
-	long min, max;             /* ints */
+	const char *def_str;       /* default (strings; "" for paths) */
+	int def_path;              /* paths: an enum os_default_path */
+	long long def_int;         /* ints and bools */
+	long long min, max;        /* ints */
 	size_t off;                /* field in struct pxpd_config */
 	size_t count_off;          /* lists: the int count field */
 	const char *help;
@@ -59,7 +61,7 @@ struct config__ctx {
 /* config.c */
 const struct config__row *config__row_find(const char *name);
 int config__err(struct config__ctx *ctx, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OS_PRINTF(3, 4);
 int config__str_set(struct pxpd_config *cfg, const struct config__row *row,
     const char *value);
 int config__list_set(struct pxpd_config *cfg, const struct config__row *row,

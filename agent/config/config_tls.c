@@ -23,11 +23,12 @@
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
 
+#include "os/attr.h"
 #include "os/os.h"
 
 static int
 config_tls_warn(struct config__ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    OS_PRINTF(2, 3);
 
 static int
 config_tls_warn(struct config__ctx *ctx, const char *fmt, ...)

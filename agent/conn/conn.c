@@ -91,7 +91,7 @@ conn__assoc_timeout(uv_timer_t *t)
 
 	if (c->state != CONN_ASSOCIATING)
 		return;
-	log_warnx(PART, "no associate_response within %ld s; reconnecting",
+	log_warnx(PART, "no associate_response within %lld s; reconnecting",
 	    c->cfg->association_timeout);
 	c->next_delay_ms = backoff_rand(&c->rc.bo, ASSOC_RETRY_MIN_MS,
 	    ASSOC_RETRY_MAX_MS);

@@ -35,6 +35,10 @@ struct conn_ops {
 	/* Optional: the next attempt waits delay_ms; why is the last
 	 * failure (NULL after a session that ended). */
 	void (*waiting_cb)(void *arg, uint64_t delay_ms, const char *why);
+	/* The send queue, once at max-send-queue or above, is down to half
+	 * of it, or it is empty: what waited for room may go (NULL: not
+	 * told). */
+	void (*drained_cb)(void *arg);
 };
 
 /* What the connection has done, for the status file and metrics. */
@@ -66,7 +70,8 @@ void conn_stats(const struct conn *c, struct conn_stats *st);
 enum conn_state conn_state(const struct conn *c);
 /* pcp://<cn>/agent */
 const char *conn_uri(const struct conn *c);
-/* Bytes queued for the socket and not yet written. */
+/* Bytes queued for the socket and not yet written (the engine holds
+ * back at max-send-queue; drained_cb says when there is room again). */
 size_t conn_queued_bytes(const struct conn *c);
 /* SIGUSR2: reopen the PCP access log (log-pcp-access). */
 void conn_reopen_logs(struct conn *c);

@@ -26,6 +26,8 @@ conn__tx_clear(struct conn *c)
 	}
 	c->tx_head = c->tx_tail = NULL;
 	c->tx_bytes = 0;
+	/* The session is gone: the engine hears that through ready_cb. */
+	c->tx_over = false;
 }
 
 /* Ask lws to close the socket from its next writeable callback. */
@@ -49,6 +51,8 @@ conn__queue(struct conn *c, uint8_t *buf, size_t len, const char *token)
 		c->tx_head = t;
 	c->tx_tail = t;
 	c->tx_bytes += len;
+	if (c->tx_bytes >= (size_t)c->cfg->max_send_queue)
+		c->tx_over = true;
 	lws_callback_on_writable(c->wsi);
 	return 0;
 }
@@ -262,6 +266,15 @@ conn__writeable(struct conn *c, struct lws *wsi)
 	c->tx_bytes -= n;
 	if (t->off == t->len)
 		conn__tx_done(c, wsi);
+	/* Half, not the cap itself: what waited does not refill it at once.
+	 * And always once it is empty: the engine's cap may be another
+	 * config's (a reload makes a new conn), so it never waits in vain. */
+	if ((c->tx_over && c->tx_bytes <= (size_t)c->cfg->max_send_queue / 2) ||
+	    c->tx_bytes == 0) {
+		c->tx_over = false;
+		if (c->ops.drained_cb)
+			c->ops.drained_cb(c->arg);
+	}
 	if (c->tx_head || c->ping_due)
 		lws_callback_on_writable(wsi);
 	return 0;

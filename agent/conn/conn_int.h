@@ -80,6 +80,7 @@ struct conn {
 
 	struct conn_tx *tx_head, *tx_tail;
 	size_t tx_bytes;
+	bool tx_over;               /* reached max-send-queue: drained_cb due */
 };
 
 /* conn.c */

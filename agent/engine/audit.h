@@ -1,6 +1,7 @@
 /* audit.h: the audit log (a pxpd extension): one JSON line per request
  * and one per outcome, in its own 0600 file, reopened with the main log.
- * Never the parameters: only their SHA-256. */
+ * Never the parameters: only their HMAC-SHA256 under a key of this host
+ * (a bare hash of a short secret could be guessed by trying them all). */
 #ifndef PXPD_AUDIT_H
 #define PXPD_AUDIT_H
 
@@ -8,8 +9,15 @@
 
 struct audit;
 
-/* NULL path or "" = no audit log (returns NULL, no error). */
-struct audit *audit_open(const char *path, char *err, size_t errlen);
+/* The key file: 64 hex digits (32 random bytes) and a newline, 0600. */
+#define AUDIT_KEY_NAME "audit.key"
+#define AUDIT_KEY_LEN 32
+
+/* NULL path or "" = no audit log (returns NULL, no error). key_path is
+ * the HMAC key's file: read, or made (random, 0600) when missing; one
+ * that others may read, or that holds anything but a key, is refused. */
+struct audit *audit_open(const char *path, const char *key_path, char *err,
+    size_t errlen);
 int audit_reopen(struct audit *a);
 void audit_close(struct audit *a);
 

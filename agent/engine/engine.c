@@ -69,7 +69,7 @@ engine__send_repair(struct pcp_out *o, char **fixed, cJSON **dbg)
 	return 0;
 }
 
-void
+int
 engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token)
@@ -77,7 +77,7 @@ engine__send(struct engine *e, const char *type, const char *target,
 	struct pcp_out o;
 	char *fixed[3] = { NULL, NULL, NULL };
 	cJSON *dbg = NULL;
-	int rc, i;
+	int rc = -ENOMEM, i;
 
 	memset(&o, 0, sizeof(o));
 	o.message_type = type;
@@ -92,9 +92,12 @@ engine__send(struct engine *e, const char *type, const char *target,
 	else if ((rc = e->send(e->send_arg, &o)) != 0)
 		log_warnx(PART, "cannot send %s to %s now: %s", type, o.target,
 		    strerror(-rc));
+	else
+		engine__sq_sent(e);
 	for (i = 0; i < 3; i++)
 		free(fixed[i]);
 	cJSON_Delete(dbg);
+	return rc;
 }
 
 /* PCP-level error: the request could not be read, so no transaction id
@@ -203,26 +206,36 @@ engine__request(struct engine *e, const struct pcp_msg *m, bool non_blocking)
 	cJSON *empty = NULL;
 	const cJSON *params;
 	struct job *j;
+	enum engine_room room;
 
 	if (!m->sender) {
 		log_warnx(PART, "request %s has no sender: dropped", m->id);
 		return;
 	}
-	if (!m->has_data) {
-		engine__pcp_error(e, m, "no data");
+	/* A broker that does not read: no request is started, and what
+	 * cannot be told busy gets no answer at all (sendq.c). */
+	if ((room = engine__room(e)) == ENGINE_ROOM_NONE) {
+		engine__sq_refuse(e, room, m->sender, m->id, m->id);
 		return;
 	}
-	if (!m->data) {
-		engine__pcp_error(e, m, "data is not in JSON format");
-		return;
-	}
-	if (pxp_request_parse(m->data, non_blocking, &r, &err) != 0) {
-		engine__pcp_error(e, m, err ? err : "invalid data");
+	if (!m->has_data || !m->data ||
+	    pxp_request_parse(m->data, non_blocking, &r, &err) != 0) {
+		if (room != ENGINE_ROOM_OK)
+			engine__sq_refuse(e, ENGINE_ROOM_NONE, m->sender, m->id,
+			    m->id);
+		else
+			engine__pcp_error(e, m, !m->has_data ? "no data" :
+			    !m->data ? "data is not in JSON format" :
+			    err ? err : "invalid data");
 		return;
 	}
 	log_info(PART, "[%s] %s request %s %s from %s (message %s)",
 	    r.transaction_id, non_blocking ? "non-blocking" : "blocking",
 	    r.module, r.action, m->sender, m->id);
+	if (room != ENGINE_ROOM_OK) {
+		engine__sq_refuse(e, room, m->sender, r.transaction_id, m->id);
+		return;
+	}
 	params = r.params ? r.params : (empty = cJSON_CreateObject());
 
 	if ((desc = engine__validate(e, &r, params, &mod)))
@@ -317,8 +330,14 @@ void
 engine_connection(struct engine *e, bool ready)
 {
 	e->ready = ready;
-	if (ready)
+	if (ready) {
 		engine__owed_flush(e);
+		return;
+	}
+	/* The queue went with the connection; the next one lists the
+	 * owed responses again from the spool. */
+	engine__owed_forget(e);
+	engine__sq_lost(e);
 }
 
 /* ---- registry --------------------------------------------------------- */
@@ -366,6 +385,23 @@ engine_module_find(const struct engine *e, const char *name)
 	return NULL;
 }
 
+static int
+engine__audit_open(struct engine *e, char *err, size_t errlen)
+{
+	char *key;
+
+	if (!e->cfg->audit_logfile || !*e->cfg->audit_logfile)
+		return 0;
+	/* Beside the spool (README "Local policy and audit log"). */
+	if (!(key = config_path_beside_spool(e->cfg, AUDIT_KEY_NAME))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	e->audit = audit_open(e->cfg->audit_logfile, key, err, errlen);
+	free(key);
+	return e->audit ? 0 : -1;
+}
+
 static void
 engine__timer_closed(uv_handle_t *h)
 {
@@ -391,14 +427,14 @@ engine_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	e->send = send;
 	e->send_arg = send_arg;
 	e->exec = svc ? svc->exec : NULL;
+	e->send_queued = svc ? svc->send_queued : NULL;
 	engine__stream_init(e);
 	if (!(e->spool = spool_open(cfg->spool_dir, err, errlen)))
 		goto fail;
 	if (cfg->policy_file && *cfg->policy_file &&
 	    !(e->policy = policy_load(cfg->policy_file, err, errlen)))
 		goto fail;
-	if (cfg->audit_logfile && *cfg->audit_logfile &&
-	    !(e->audit = audit_open(cfg->audit_logfile, err, errlen)))
+	if (engine__audit_open(e, err, errlen) != 0)
 		goto fail;
 	engine__status_view_init(e);
 	e->env.loop = loop;
@@ -441,6 +477,7 @@ engine_free(struct engine *e)
 	if (!e)
 		return;
 	engine__loader_forget(e);
+	engine__owed_forget(e);
 	/* Running actions are left to their wrappers; a restart adopts them. */
 	while (e->jobs) {
 		if (e->jobs->child)

@@ -28,6 +28,9 @@ struct engine_services {
 	/* What every action shares (the sandbox exec found); NULL: no
 	 * cgroup, rlimits only. */
 	const struct exec_env *exec;
+	/* Bytes the send callback's queue holds, not yet written (called
+	 * with send_arg); NULL: nothing is ever held back (unit tests). */
+	size_t (*send_queued)(void *send_arg);
 };
 
 /* Opens the spool; NULL with err on failure (a config error). svc may be
@@ -52,6 +55,9 @@ const struct module *engine_module_find(const struct engine *e,
 void engine_message(struct engine *e, const struct pcp_msg *msg);
 /* A message sent with this sent_token went out whole. */
 void engine_sent(struct engine *e, const char *token);
+/* The send queue that reached max-send-queue is down to half of it:
+ * requests are answered again, and owed responses resume. */
+void engine_send_drained(struct engine *e);
 /* The connection is ready again (true) or lost. */
 void engine_connection(struct engine *e, bool ready);
 /* The spool the engine opened (tests look at it). */

@@ -51,11 +51,35 @@ struct job {
 	struct job *qnext;          /* engine->queue, in seq order */
 };
 
+/* owed.c: an owed response still to go out on this connection. */
+struct owed_next {
+	struct owed_next *next;
+	char tid[];
+};
+
+/* sendq.c: the send queue as the engine sees it (max-send-queue). */
+struct engine_sendq {
+	bool full;                  /* reached the cap; until drained */
+	size_t peak;                /* most bytes seen waiting while full */
+	unsigned long busy, dropped; /* requests refused while full */
+};
+
+enum engine_room {
+	ENGINE_ROOM_OK,             /* send freely */
+	ENGINE_ROOM_BUSY,           /* full: requests get the busy error */
+	ENGINE_ROOM_NONE,           /* twice the cap: not even that */
+};
+
 struct engine {
 	uv_loop_t *loop;
 	const struct pxpd_config *cfg;
 	engine_send_cb send;
 	void *send_arg;
+	size_t (*send_queued)(void *send_arg); /* NULL: nothing held back */
+	struct engine_sendq sq;
+	/* Owed responses of this connection not yet handed to send, in
+	 * order: a slow broker gets them as the queue drains. */
+	struct owed_next *owed_head, *owed_tail;
 	const struct module *modules[MAX_MODULES];
 	int n_modules;
 	struct spool *spool;
@@ -82,7 +106,8 @@ struct engine {
  * (half of a limit too small for that: unit tests; the config's floor is
  * 4096). */
 size_t engine__data_max(const struct engine *e);
-void engine__send(struct engine *e, const char *type, const char *target,
+/* 0, or a negative code when the message could not be queued. */
+int engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token);
 void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
@@ -168,11 +193,35 @@ int engine__finalize(struct engine *e, const char *tid, cJSON *meta);
 void engine__loader_forget(struct engine *e);
 
 /* owed.c */
+/* The connection is ready: every owed response of the spool, in order,
+ * as fast as the send queue takes them. */
 void engine__owed_flush(struct engine *e);
+/* Sends what the list holds while there is room. */
+void engine__owed_pump(struct engine *e);
+void engine__owed_forget(struct engine *e);
+/* The final response of tid was just recorded as owed: it goes now when
+ * nothing waits before it and there is room, else in its turn (and with
+ * no connection, after the next one). */
+void engine__owed_send(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded);
+
+/* sendq.c */
+/* How much may be sent now (max-send-queue); notes a queue gone full. */
+enum engine_room engine__room(struct engine *e);
+/* A request arrived while room is not OK: the busy error, or nothing at
+ * twice the cap. */
+void engine__sq_refuse(struct engine *e, enum engine_room room,
+    const char *sender, const char *tid, const char *request_id);
+/* After a send: the queue's peak, for the log line that ends a full
+ * period. */
+void engine__sq_sent(struct engine *e);
+/* The connection is gone, and the queue with it. */
+void engine__sq_lost(struct engine *e);
 
 /* cancel.c */
-int engine__cancel(struct engine *e, const char *tid, char *err,
-    size_t errlen);
+/* Only tid's requester, or a sender the policy grants it, may cancel. */
+int engine__cancel(struct engine *e, const char *tid, const char *sender,
+    char *err, size_t errlen);
 
 /* status_view.c: fills e->jobs_view, the status module's view. */
 void engine__status_view_init(struct engine *e);

@@ -100,6 +100,7 @@ engine__job_find(const struct engine *e, const char *tid)
 
 const char *job_transaction_id(const struct job *j) { return j->transaction_id; }
 const char *job_action(const struct job *j) { return j->action; }
+const char *job_sender(const struct job *j) { return j->sender; }
 const cJSON *job_params(const struct job *j) { return j->params; }
 const cJSON *job_debug(const struct job *j) { return j->debug; }
 bool job_non_blocking(const struct job *j) { return j->non_blocking; }
@@ -175,7 +176,7 @@ engine__nb_message(struct engine *e, const char *tid, const char *request_id,
 			return data;
 		}
 		snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-		    "max-message-size %ld", data ? strlen(data) : (size_t)0,
+		    "max-message-size %lld", data ? strlen(data) : (size_t)0,
 		    e->cfg->max_message_size);
 		free(data);
 		error = desc;
@@ -194,6 +195,7 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	char end[UTIL_TIME_LEN];
 	const char *type = NULL;
 	char *data = NULL;
+	bool recorded = false;
 
 	/* The owed response is recorded before the metadata leaves
 	 * "running": if pxpd dies in between, the restart finalizes the
@@ -202,8 +204,8 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	if (notify_outcome && sender) {
 		data = engine__nb_message(e, tid, request_id, results_json, error,
 		    &type);
-		if (data && spool_owed_write(e->spool, tid, type, sender,
-		    data) != 0)
+		if (data && !(recorded = spool_owed_write(e->spool, tid, type,
+		    sender, data) == 0))
 			log_error(PART, "[%s] cannot record the owed response",
 			    tid);
 	}
@@ -229,8 +231,8 @@ engine__nb_finish(struct engine *e, const char *tid, const char *sender,
 	cJSON_Delete(meta);
 	log_info(PART, "[%s] finished: %s%s", tid, error ? "failure: " :
 	    "success", error ? error : "");
-	if (data && e->ready)
-		engine__send(e, type, sender, NULL, data, NULL, tid);
+	if (data)
+		engine__owed_send(e, tid, type, sender, data, recorded);
 	free(data);
 	free(results_json);
 }
@@ -262,8 +264,8 @@ engine__nb_lost(struct engine *e, const char *tid, cJSON *meta,
 	if (spool_metadata_undetermined(e->spool, tid, meta, why) != 0)
 		log_error(PART, "[%s] cannot write the final metadata", tid);
 	log_warnx(PART, "[%s] %s", tid, why);
-	if (data && e->ready)
-		engine__send(e, PXP_RPC_ERROR, requester, NULL, data, NULL, tid);
+	if (data)
+		engine__owed_send(e, tid, PXP_RPC_ERROR, requester, data, true);
 	free(data);
 	cJSON_Delete(own);
 }
@@ -274,7 +276,7 @@ engine__nb_results(struct engine *e, const struct module *mod,
     char **results, char **error)
 {
 	struct action_output o;
-	char *out = NULL, *err = NULL;
+	char *out = NULL, *err = NULL, *label;
 	size_t cap = (size_t)e->cfg->max_message_size;
 
 	*results = *error = NULL;
@@ -287,6 +289,10 @@ engine__nb_results(struct engine *e, const struct module *mod,
 	o.exitcode = code;
 	o.non_blocking = true;      /* only non-blocking actions have a spool */
 	o.result_cap = engine__data_max(e);
+	/* pxp.md §3's label, as job_label() words it */
+	label = util_asprintf("non-blocking '%s %s' request (transaction %s)",
+	    module ? module : "", action ? action : "", tid);
+	o.label = label;
 	if (spool_file_read(e->spool, tid, "stdout", cap, &out, &o.out_len,
 	    &o.out_truncated) != 0)
 		o.out_len = 0;
@@ -301,6 +307,7 @@ engine__nb_results(struct engine *e, const struct module *mod,
 		free(*results);
 		*results = NULL;
 	}
+	free(label);
 	free(out);
 	free(err);
 	if (o.out_len + o.err_len > ((size_t)1 << 20))
@@ -373,7 +380,7 @@ engine__job_end(struct job *j, char *results_json, const char *error,
 		free(results_json);
 		if (data && strlen(data) > (size_t)e->cfg->max_message_size) {
 			snprintf(desc, sizeof(desc), "Message size: %zu exceeded "
-			    "max-message-size %ld", strlen(data),
+			    "max-message-size %lld", strlen(data),
 			    e->cfg->max_message_size);
 			engine__rpc_error(e, j->sender, j->transaction_id,
 			    j->request_id, desc);
@@ -423,6 +430,7 @@ engine__job_outcome(struct job *j, const struct exec_result *r)
 	} else {
 		memset(&o, 0, sizeof(o));
 		o.exitcode = r->exitcode;
+		o.label = j->label;
 		o.result_cap = engine__data_max(e);
 		o.out = r->out ? r->out : "";
 		o.err = r->err ? r->err : "";

@@ -1,17 +1,24 @@
 /* owed.c: owed responses, the engine's side: replaying them in order
- * when the connection is ready again, and clearing one once it went out
- * whole. Recording them is job.c's (engine__nb_finish); the files
- * are the spool's (spool/owed.c). */
+ * when the connection is ready again, at the pace the send queue takes
+ * them (max-send-queue: the rest waits for engine_send_drained), and
+ * clearing one once it went out whole. Recording them is job.c's
+ * (engine__nb_finish); the files are the spool's (spool/owed.c).
+ * Invariant: on one connection each owed response is handed to send at
+ * most once, and in the order they were recorded. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine/engine_int.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "os/os.h"
 
 #define PART "engine"
 
 static void
-engine__owed_one(void *arg, const char *tid, const cJSON *owed)
+engine__owed_one(struct engine *e, const char *tid, const cJSON *owed)
 {
-	struct engine *e = arg;
 	const char *type = json_string_get(owed, "message_type");
 	const char *target = json_string_get(owed, "target");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(owed, "data");
@@ -30,9 +37,98 @@ engine__owed_one(void *arg, const char *tid, const cJSON *owed)
 }
 
 void
+engine__owed_forget(struct engine *e)
+{
+	struct owed_next *n;
+
+	while ((n = e->owed_head)) {
+		e->owed_head = n->next;
+		free(n);
+	}
+	e->owed_tail = NULL;
+}
+
+static int
+engine__owed_append(struct engine *e, const char *tid)
+{
+	size_t len = strlen(tid);
+	struct owed_next *n = malloc(sizeof(*n) + len + 1);
+
+	if (!n)
+		return -1;
+	n->next = NULL;
+	memcpy(n->tid, tid, len + 1);
+	if (e->owed_tail)
+		e->owed_tail->next = n;
+	else
+		e->owed_head = n;
+	e->owed_tail = n;
+	return 0;
+}
+
+void
+engine__owed_pump(struct engine *e)
+{
+	struct owed_next *n;
+	cJSON *owed;
+	int rc;
+
+	/* Each is read from the spool only when its turn comes: thousands
+	 * of owed results are never all in memory, nor all queued. */
+	while (e->ready && (n = e->owed_head) &&
+	    engine__room(e) == ENGINE_ROOM_OK) {
+		if (!(e->owed_head = n->next))
+			e->owed_tail = NULL;
+		if ((rc = spool_owed_read(e->spool, n->tid, &owed)) == 0) {
+			engine__owed_one(e, n->tid, owed);
+			cJSON_Delete(owed);
+		} else if (rc != -ENOENT)
+			log_warnx(PART, "[%s] owed response unreadable (%s), kept",
+			    n->tid, strerror(-rc));
+		free(n);
+	}
+}
+
+void
 engine__owed_flush(struct engine *e)
 {
-	spool_owed_foreach(e->spool, engine__owed_one, e);
+	char **tids = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	engine__owed_forget(e);
+	if ((rc = spool_owed_list(e->spool, &tids, &n)) != 0) {
+		log_error(PART, "cannot list the owed responses: %s",
+		    strerror(-rc));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (engine__owed_append(e, tids[i]) != 0) {
+			log_error(PART, "out of memory listing the owed "
+			    "responses: the rest go after the next connection");
+			break;
+		}
+	os_names_free(tids, n);
+	if (n)
+		log_info(PART, "%zu owed response(s) to send", n);
+	engine__owed_pump(e);
+}
+
+void
+engine__owed_send(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded)
+{
+	if (!e->ready)
+		return;
+	/* In its turn: after those before it, and only with room. What is
+	 * not on disk cannot wait: it goes now or never. */
+	if (recorded && (e->owed_head || engine__room(e) != ENGINE_ROOM_OK)) {
+		if (engine__owed_append(e, tid) != 0)
+			log_error(PART, "[%s] out of memory: the owed response "
+			    "goes after the next connection", tid);
+		return;
+	}
+	engine__send(e, type, target, NULL, data_json, NULL, tid);
 }
 
 void

@@ -1,5 +1,7 @@
 /* policy.c: local authorization rules (policy.h). Pure after loading:
- * the rules are plain strings matched with a small glob. */
+ * the rules are plain strings matched with a small glob. Who may cancel
+ * whose transaction is asked here too (policy_grants_cancel); the cancel
+ * itself is engine/cancel.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 struct policy_rule {
 	char *sender, *module, *action, *task;
+	char *requester;            /* status cancel of others'; NULL: none */
 };
 
 struct policy {
@@ -55,6 +58,7 @@ policy_free(struct policy *p)
 		free(p->rules[i].module);
 		free(p->rules[i].action);
 		free(p->rules[i].task);
+		free(p->rules[i].requester);
 	}
 	free(p->rules);
 	free(p);
@@ -77,6 +81,23 @@ policy__field(const cJSON *rule, const char *key, char **out, char *err,
 	}
 	*out = util_strdup(v->valuestring);
 	return *out ? 0 : -1;
+}
+
+/* "requester" widens what a rule grants, so it must say plainly what it
+ * is for: module "status" and action "cancel", spelled out (a glob such
+ * as "*" there would hide the grant in a rule meant for something else). */
+static int
+policy__requester(const cJSON *rule, struct policy_rule *pr, char *err,
+    size_t errlen, int idx)
+{
+	if (strcmp(pr->module, "status") != 0 ||
+	    strcmp(pr->action, "cancel") != 0) {
+		snprintf(err, errlen, "policy rule %d: 'requester' needs "
+		    "\"module\": \"status\" and \"action\": \"cancel\"", idx);
+		return -1;
+	}
+	return policy__field(rule, "requester", &pr->requester, err, errlen,
+	    idx);
 }
 
 struct policy *
@@ -110,7 +131,8 @@ policy_parse(const char *json, char *err, size_t errlen)
 		cJSON_ArrayForEach(k, r)
 			if (strcmp(k->string, "sender") && strcmp(k->string,
 			    "module") && strcmp(k->string, "action") &&
-			    strcmp(k->string, "task")) {
+			    strcmp(k->string, "task") && strcmp(k->string,
+			    "requester")) {
 				snprintf(err, errlen, "policy rule %d: unknown "
 				    "key '%.64s'", i, k->string);
 				goto fail;
@@ -120,6 +142,9 @@ policy_parse(const char *json, char *err, size_t errlen)
 		    policy__field(r, "module", &p->rules[i].module, err, errlen, i) ||
 		    policy__field(r, "action", &p->rules[i].action, err, errlen, i) ||
 		    policy__field(r, "task", &p->rules[i].task, err, errlen, i))
+			goto fail;
+		if (cJSON_GetObjectItemCaseSensitive(r, "requester") &&
+		    policy__requester(r, &p->rules[i], err, errlen, i) != 0)
 			goto fail;
 		i++;
 	}
@@ -172,6 +197,26 @@ policy_allows(const struct policy *p, const char *sender, const char *module,
 		    policy_glob(r->module, module) &&
 		    policy_glob(r->action, action) &&
 		    policy_glob(r->task, task ? task : ""))
+			return true;
+	}
+	return false;
+}
+
+bool
+policy_grants_cancel(const struct policy *p, const char *sender,
+    const char *requester)
+{
+	int i;
+
+	if (sender && requester && !strcmp(sender, requester))
+		return true;
+	if (!p || !sender || !requester)
+		return false;
+	for (i = 0; i < p->n; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->requester && policy_glob(r->sender, sender) &&
+		    policy_glob(r->requester, requester))
 			return true;
 	}
 	return false;

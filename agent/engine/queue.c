@@ -241,8 +241,8 @@ engine__job_submit(struct engine *e, struct job *j, char *err, size_t errlen)
 
 	if (!slot && e->n_queued >= e->cfg->max_queued_actions) {
 		snprintf(err, errlen, "the agent is busy: %d actions running and "
-		    "%d queued (max-concurrent-actions %ld, max-queued-actions "
-		    "%ld); try again later", e->n_running, e->n_queued,
+		    "%d queued (max-concurrent-actions %lld, max-queued-actions "
+		    "%lld); try again later", e->n_running, e->n_queued,
 		    e->cfg->max_concurrent_actions, e->cfg->max_queued_actions);
 		return -1;
 	}

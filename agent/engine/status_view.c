@@ -24,9 +24,10 @@ engine__view_finalize(void *arg, const char *tid, cJSON *meta)
 }
 
 static int
-engine__view_cancel(void *arg, const char *tid, char *err, size_t errlen)
+engine__view_cancel(void *arg, const char *tid, const char *sender,
+    char *err, size_t errlen)
 {
-	return engine__cancel(arg, tid, err, errlen);
+	return engine__cancel(arg, tid, sender, err, errlen);
 }
 
 void

@@ -4,6 +4,9 @@
  * stderr bytes, at most one per STREAM_INTERVAL_MS and STREAM_CHUNK_MAX
  * bytes per stream each, before its final response. Off by default, so
  * an orchestrator sees exactly pxp-agent's messages.
+ * While the send queue is full (max-send-queue, sendq.c) nothing is
+ * streamed: the output stays in the spool and the next tick with room
+ * sends it from the offsets reached.
  * Invariant: a progress message is valid UTF-8 and fits max-message-size;
  * the offsets count the bytes of the output files, so repaired bytes are
  * counted as they were written. */
@@ -87,7 +90,7 @@ engine__stream_tick(uv_timer_t *t)
 		if (!j->stream || j->finished)
 			continue;
 		active++;
-		if (e->ready && j->child)
+		if (e->ready && j->child && engine__room(e) == ENGINE_ROOM_OK)
 			engine__stream_job(e, j);
 	}
 	if (!active)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -54,12 +55,41 @@ struct exec_limits {
 	const char *cgroup_dir;
 };
 
+/* What the action is: an executable (the default), or a step of pxpd's
+ * own that the wrapper runs in the action's process once the sandbox is
+ * entered, exactly where an executable would be exec'd (same user,
+ * groups, no_new_privs, limits, cgroup, working directory, timeout and
+ * cancel, output and exit code). */
+enum exec_builtin {
+	EXEC_BUILTIN_NONE,
+	/* file download: places files, directories and symlinks. stdin is
+	 * the input, one line of JSON {"items":[{"kind":"file"|"directory"|
+	 * "symlink","destination":D,"link_source":L,"skip":B}, ...]} (skip:
+	 * a file already in place, no bytes follow for it), then the bytes of
+	 * each other file item in order, framed as input_files says. Success
+	 * prints "downloaded" and exits 0; a failure prints pxp-agent's
+	 * message on stderr and exits 1. os/posix/place.c. */
+	EXEC_BUILTIN_PLACE,
+};
+
+/* The frame of each input file on the action's stdin: its length as 8
+ * bytes big-endian, then that many bytes. One the wrapper cannot open or
+ * read comes as EXEC_INPUT_FILE_MISSING and no bytes. */
+#define EXEC_INPUT_FILE_MISSING UINT64_MAX
+
 struct exec_spec {
+	/* The program; with builtin, only a name for logs and errors. */
 	const char *executable;
+	enum exec_builtin builtin;
 	const char *const *args;     /* arguments after argv[0]; NULL-ended, may be NULL */
 	const char *const *env;      /* "K=V" set in the child; NULL-ended, may be NULL */
 	const char *input;           /* written to the action's stdin, then EOF */
 	size_t input_len;
+	/* After input: these files, each framed (EXEC_INPUT_FILE_MISSING),
+	 * read by the wrapper as the agent: the action's user need not be
+	 * able to open them (the task cache is the agent's alone). NULL-ended,
+	 * may be NULL. */
+	const char *const *input_files;
 	/* Non-blocking: the spool dir of the transaction. pxpd writes
 	 * <dir>/pid (with what proves the process is that wrapper) right
 	 * after the spawn, before the wrapper gets its job; the wrapper

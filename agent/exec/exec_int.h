@@ -43,6 +43,8 @@ struct exec__job {
 	char **env;                  /* NULL-ended, never NULL */
 	char *input;                 /* NUL-ended, never NULL */
 	size_t input_len;
+	char **input_files;          /* NULL-ended, never NULL */
+	enum exec_builtin builtin;
 	char *result_dir;            /* NULL: blocking */
 	bool action_writes_output;   /* see exec_spec; only with result_dir */
 	char *cwd;                   /* NULL: private temp dir */

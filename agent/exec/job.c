@@ -162,7 +162,8 @@ exec__job_build(const struct exec_spec *spec, int status_fd, size_t *len,
 		goto cleanup;
 	}
 	if (job_strings_count(spec->args) > EXEC__JOB_MAX_ARGS ||
-	    job_strings_count(spec->env) > EXEC__JOB_MAX_ENV) {
+	    job_strings_count(spec->env) > EXEC__JOB_MAX_ENV ||
+	    job_strings_count(spec->input_files) > EXEC__JOB_MAX_ARGS) {
 		snprintf(err, errlen, "too many arguments or environment "
 		    "entries");
 		goto cleanup;
@@ -209,6 +210,14 @@ exec__job_build(const struct exec_spec *spec, int status_fd, size_t *len,
 		goto nomem;
 	cJSON_AddItemToObject(o, "env", item);
 	if (cJSON_AddStringToObject(o, "input", input) == NULL)
+		goto nomem;
+	if (spec->input_files != NULL) {
+		if ((item = job_strings_build(spec->input_files)) == NULL)
+			goto nomem;
+		cJSON_AddItemToObject(o, "input_files", item);
+	}
+	if (spec->builtin == EXEC_BUILTIN_PLACE &&
+	    cJSON_AddStringToObject(o, "builtin", "place") == NULL)
 		goto nomem;
 	item = spec->result_dir != NULL ?
 	    cJSON_CreateString(spec->result_dir) : cJSON_CreateNull();
@@ -272,6 +281,7 @@ exec__job_free(struct exec__job *job)
 	free(job->executable);
 	job_strings_free(job->args);
 	job_strings_free(job->env);
+	job_strings_free(job->input_files);
 	free(job->input);
 	free(job->result_dir);
 	free(job->cwd);
@@ -324,6 +334,18 @@ job_strings_get(const cJSON *o, const char *key, size_t max, bool env,
 		if ((list[n++] = strdup(v->valuestring)) == NULL)
 			return -1;
 	}
+	return 0;
+}
+
+/* Every entry a non-empty path. */
+static int
+job_strings_nonempty(char *const *list)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (list[i][0] == '\0')
+			return -1;
 	return 0;
 }
 
@@ -430,6 +452,19 @@ exec__job_parse(const char *text, size_t len, struct exec__job *job,
 		goto cleanup;
 	}
 	job->input_len = strlen(job->input);
+	if (job_strings_get(o, "input_files", EXEC__JOB_MAX_ARGS, false,
+	    &job->input_files) < 0 || job_strings_nonempty(job->input_files) <
+	    0) {
+		snprintf(err, errlen, "job: bad input_files");
+		goto cleanup;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "builtin");
+	if (v != NULL && (!cJSON_IsString(v) ||
+	    strcmp(v->valuestring, "place") != 0)) {
+		snprintf(err, errlen, "job: unknown builtin");
+		goto cleanup;
+	}
+	job->builtin = v != NULL ? EXEC_BUILTIN_PLACE : EXEC_BUILTIN_NONE;
 	if (job_string_get(o, "result_dir", true, &job->result_dir) < 0 ||
 	    job_string_get(o, "cwd", true, &job->cwd) < 0) {
 		snprintf(err, errlen, "job: bad result_dir or cwd");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fetch/fetch_int.h"
+#include "os/os.h"
 
 #define FILE_CONTENT_PREFIX "/puppet/v3/file_content/"
 #define PARAMS_MAX 64
@@ -30,11 +31,13 @@ fetch__sha_valid(const char *s)
 }
 
 /* Relative, made of non-empty components other than "." and "..", no
- * backslash (a separator on Windows) and no control characters. */
+ * backslash (a separator on Windows), no ':' (a Windows stream), no
+ * control characters, nothing os_name_unsafe refuses. */
 int
 fetch__name_check(const char *name, char *err, size_t errlen)
 {
 	const char *p, *c;
+	char comp[256];
 	size_t len;
 
 	if (!name || !*name) {
@@ -57,8 +60,13 @@ fetch__name_check(const char *name, char *err, size_t errlen)
 	for (c = name; ; c = p + 1) {
 		p = strchr(c, '/');
 		len = p ? (size_t)(p - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') ||
-		    (len == 2 && c[0] == '.' && c[1] == '.')) {
+		/* ".", "..", and what the platform reads as more than a
+		 * name (Windows: devices, trimmed dots, 8.3 aliases). */
+		if (len > 0 && len < sizeof(comp)) {
+			memcpy(comp, c, len);
+			comp[len] = '\0';
+		}
+		if (len == 0 || len >= sizeof(comp) || os_name_unsafe(comp)) {
 			snprintf(err, errlen, "'filename' %s is not a relative "
 			    "path of plain names", name);
 			return -1;

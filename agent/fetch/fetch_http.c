@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "net/tls_peer.h"
 #include "base/util.h"
+#include "os/attr.h"
 #include "os/os.h"
 
 #define PROTOCOL_NAME "pxpd-fetch"
@@ -37,7 +38,7 @@ enum fetch_end {
 };
 
 static void fetch__attempt_end(struct fetch_dl *dl, enum fetch_end how,
-    bool kill, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+    bool kill, const char *fmt, ...) OS_PRINTF(4, 5);
 
 static void
 fetch__temp_drop(struct fetch_dl *dl)
@@ -145,7 +146,7 @@ fetch__connect_timeout(uv_timer_t *t)
 	struct fetch_dl *dl = t->data;
 
 	fetch__attempt_end(dl, FETCH_END_TRANSIENT, true, "%s: no connection "
-	    "within %ld s", dl->url, dl->f->cfg->task_download_connect_timeout);
+	    "within %lld s", dl->url, dl->f->cfg->task_download_connect_timeout);
 }
 
 static void
@@ -154,7 +155,7 @@ fetch__total_timeout(uv_timer_t *t)
 	struct fetch_dl *dl = t->data;
 
 	fetch__attempt_end(dl, FETCH_END_TRANSIENT, true, "%s: the download "
-	    "did not finish within %ld s", dl->url,
+	    "did not finish within %lld s", dl->url,
 	    dl->f->cfg->task_download_timeout);
 }
 

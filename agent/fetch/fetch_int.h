@@ -14,6 +14,7 @@
 #include "net/target.h"
 
 #include "fetch/fetch.h"
+#include "os/attr.h"
 
 #define FETCH_PART "fetch"
 #define FETCH_SHA_HEX 64
@@ -138,7 +139,7 @@ void fetch__maybe_free(struct fetch *f);
 /* Runs the dl's next step (attempt, delivery) from the loop in ms. */
 void fetch__dl_arm(struct fetch_dl *dl, uint64_t ms);
 void fetch__dl_finish(struct fetch_dl *dl, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OS_PRINTF(3, 4);
 
 /* fetch_purge.c */
 /* Closes the purge timer, if any (fetch_free). */

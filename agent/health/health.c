@@ -15,29 +15,12 @@
 #include "os/os.h"
 #include "base/util.h"
 
-/* dirname(spool-dir)/name: "beside the spool" (pxp-agent's layout puts
- * spool/ under /opt/puppetlabs/pxp-agent). */
-static char *
-health__beside_spool(const struct pxpd_config *cfg, const char *name)
-{
-	const char *s = cfg->spool_dir ? cfg->spool_dir : ".";
-	size_t n = strlen(s);
-
-	while (n > 1 && (s[n - 1] == '/' || s[n - 1] == '\\'))
-		n--;
-	while (n > 0 && s[n - 1] != '/' && s[n - 1] != '\\')
-		n--;
-	if (n == 0)
-		return util_strdup(name);
-	return util_asprintf("%.*s%s", (int)n, s, name);
-}
-
 char *
 health_status_path(const struct pxpd_config *cfg)
 {
 	return cfg->status_file && *cfg->status_file ?
 	    util_strdup(cfg->status_file) :
-	    health__beside_spool(cfg, "pxpd-status.json");
+	    config_path_beside_spool(cfg, "pxpd-status.json");
 }
 
 char *
@@ -45,7 +28,7 @@ health_metrics_path(const struct pxpd_config *cfg)
 {
 	return cfg->metrics_file && *cfg->metrics_file ?
 	    util_strdup(cfg->metrics_file) :
-	    health__beside_spool(cfg, "pxpd.prom");
+	    config_path_beside_spool(cfg, "pxpd.prom");
 }
 
 static void

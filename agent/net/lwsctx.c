@@ -60,12 +60,13 @@ lwsctx_client_new(uv_loop_t *loop, const struct pxpd_config *cfg,
 	if (o->proxy && *o->proxy)
 		info.http_proxy_address = o->proxy;
 
+	/* libuv's setenv: Windows has none. */
 	env_proxy = util_strdup(getenv("http_proxy"));
 	if (env_proxy)
-		unsetenv("http_proxy");
+		uv_os_unsetenv("http_proxy");
 	ctx = lws_create_context(&info);
 	if (env_proxy) {
-		setenv("http_proxy", env_proxy, 1);
+		uv_os_setenv("http_proxy", env_proxy);
 		free(env_proxy);
 	}
 	if (!ctx)

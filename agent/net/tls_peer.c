@@ -15,6 +15,7 @@
 
 #include "net/resolve.h"
 #include "net/tls_peer.h"
+#include "base/util.h"
 
 struct tls_crl {
 	/* ssl-ca-cert split: the chain is rebuilt up to a self-signed root,
@@ -98,16 +99,7 @@ tls_crl_free(struct tls_crl *crl)
 static int64_t
 tls__epoch(const mbedtls_x509_time *t)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = t->year - 1900;
-	tm.tm_mon = t->mon - 1;
-	tm.tm_mday = t->day;
-	tm.tm_hour = t->hour;
-	tm.tm_min = t->min;
-	tm.tm_sec = t->sec;
-	return (int64_t)timegm(&tm);
+	return util_time_utc(t->year, t->mon, t->day, t->hour, t->min, t->sec);
 }
 
 /* What the chain's verification says about revocation. */

@@ -1,6 +1,6 @@
 /* daemon.h: the OS service glue: detaching and the single-instance lock
- * (pidfile). os/posix/daemon.c now; a Windows service is os/win/daemon.c
- * behind the same calls. Stop and reopen events are service.h's; files,
+ * (pidfile). os/posix/daemon.c; os/win/daemon.c (the SCM's service, a
+ * locked pidfile) behind the same calls. Stop and reopen events are service.h's; files,
  * the system log and the rest of the platform are os.h's. */
 #ifndef PXPD_DAEMON_H
 #define PXPD_DAEMON_H
@@ -10,7 +10,9 @@
 struct daemon_lock;
 
 /* Detaches from the terminal (POSIX: double fork + setsid, stdio to
- * /dev/null). Returns 0 in the daemon; the parent exits 0. -1 on error. */
+ * /dev/null; Windows: connects to the SCM when it started pxpd, else
+ * stays in the console). Returns 0 in the daemon; the parent exits 0. -1
+ * on error. */
 int daemon_detach(char *err, size_t errlen);
 
 /* Takes the single-instance lock and writes our pid to path. NULL with

@@ -1,6 +1,6 @@
 /* os.h: the only door to the platform (libuv's src/unix + src/win split):
- * files, the system log, the user we run as, the allocator. os/posix
- * implements it; a Windows port adds os/win with the same calls. Shared
+ * files, the system log, the user we run as, the allocator. os/posix and
+ * os/win implement it with the same calls. Shared
  * code (every folder but os/, and main.c) includes no platform header: it
  * comes here or goes through libuv. The other doors under os/ are the
  * service entry and signals (daemon.h), the shell of `command run`
@@ -30,8 +30,9 @@ struct os_file;
 
 /* ---- Access of what we create -------------------------------------------
  * POSIX permission bits (with the umask applied, as open(2) does). os/win
- * gives the *_PRIVATE ones an owner-only ACL and lets the others inherit
- * their directory's. */
+ * gives those without bits for others (the *_PRIVATE and *_GROUP ones:
+ * the group is root's) the ACL of SYSTEM, Administrators and the user,
+ * and lets the *_PUBLIC ones inherit their directory's. */
 #define OS_MODE_DIR_PRIVATE   0700  /* spool, transactions, task dirs */
 #define OS_MODE_FILE_PRIVATE  0600  /* results, temp files, audit log */
 #define OS_MODE_EXEC_PRIVATE  0700  /* a task file, run in place */
@@ -99,6 +100,15 @@ void os_names_free(char **names, size_t n);
 /* Makes the entries of directory path (a rename, a new file) durable. */
 int os_dir_sync(const char *path);
 
+/* Why name, one path component taken from a request (a transaction id,
+ * a task file's name), would not name a plain entry of its directory
+ * here; NULL when it does. POSIX: empty, "." and "..", a '/'. Windows
+ * adds '\\', ':' (alternate data streams, drive letters), wildcards, a
+ * trailing '.' or ' ' (Win32 drops them), device names (CON, nul.txt)
+ * and 8.3 short names (PROGRA~1). Shared code keeps its own character
+ * rules besides. A static string. */
+const char *os_name_unsafe(const char *name);
+
 /* ---- Whole files ------------------------------------------------------- */
 
 /* Replaces path with buf: written to "<path>.tmp-<random>" (private,
@@ -151,6 +161,30 @@ int os_file_close(struct os_file *f);
 /* The process's standard error (never closed). */
 struct os_file *os_file_stderr(void);
 
+/* ---- Default locations --------------------------------------------------
+ * The defaults of the path keys: pxpd's own on POSIX (/etc/pxpd,
+ * /var/lib/pxpd, ...), pxp-agent's on Windows (under
+ * %ProgramData%\PuppetLabs\pxp-agent). */
+
+enum os_default_path {
+	OS_DEFAULT_NONE,            /* no default: "" */
+	OS_DEFAULT_CONFIG_FILE,
+	OS_DEFAULT_LOGFILE,
+	OS_DEFAULT_PCP_ACCESS_LOG,
+	OS_DEFAULT_MODULES_DIR,
+	OS_DEFAULT_MODULES_CONFIG_DIR,
+	OS_DEFAULT_TASK_CACHE_DIR,
+	OS_DEFAULT_SPOOL_DIR,
+	OS_DEFAULT_PIDFILE,
+};
+
+/* The default of which into out: the system's for a privileged user,
+ * else one under home where the platform has one (home NULL: the
+ * system's). "" for OS_DEFAULT_NONE; -1 when it does not fit or cannot be
+ * found. */
+int os_default_path(enum os_default_path which, bool privileged,
+    const char *home, char *out, size_t outlen);
+
 /* ---- The system log (syslog; Windows: the event log) --------------------- */
 
 enum os_syslog_prio {
@@ -161,6 +195,9 @@ enum os_syslog_prio {
 	OS_SYSLOG_CRIT,
 };
 
+/* The logfile value that names the system log: "syslog" on POSIX,
+ * "eventlog" on Windows (pxp-agent's names). */
+const char *os_syslog_name(void);
 /* A facility name ("local0".."local7", "daemon", "user", ...) to the
  * value os_syslog_open takes (syslog's LOG_*); -1 when unknown. */
 int os_syslog_facility(const char *name);

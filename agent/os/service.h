@@ -4,7 +4,8 @@
  * the service manager (ready, reloading, stopping, a status line). On
  * POSIX (os/posix/service.c) events are signals and the manager is
  * systemd's notify socket, with its watchdog pinged from the loop; on
- * Windows (os/win/) the service control handler and SetServiceStatus. */
+ * Windows (os/win/service.c, daemon.c) the console's Ctrl-C, the service
+ * control handler and SetServiceStatus. */
 #ifndef PXPD_SERVICE_H
 #define PXPD_SERVICE_H
 
@@ -14,8 +15,10 @@
 
 enum service_event {
 	SERVICE_EVENT_STOP,     /* POSIX: SIGINT, SIGTERM, SIGQUIT */
-	SERVICE_EVENT_REOPEN,   /* POSIX: SIGUSR2 (log rotation) */
-	SERVICE_EVENT_RELOAD,   /* POSIX: SIGHUP (systemctl reload) */
+	SERVICE_EVENT_REOPEN,   /* POSIX: SIGUSR2 (log rotation); Windows:
+	                         * service control 128 */
+	SERVICE_EVENT_RELOAD,   /* POSIX: SIGHUP (systemctl reload); Windows:
+	                         * SERVICE_CONTROL_PARAMCHANGE */
 };
 
 enum service_state {

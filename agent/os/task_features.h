@@ -1,7 +1,7 @@
 /* task_features.h: what this machine offers tasks (tasks.md §4): the
  * feature set that picks a task implementation, and how a task file is
- * started. os/posix/task_features.c implements it; os/win/task_features.c
- * will, behind the same calls. */
+ * started. os/posix/task_features.c and os/win/task_features.c implement
+ * it. */
 #ifndef PXPD_TASK_FEATURES_H
 #define PXPD_TASK_FEATURES_H
 

@@ -235,6 +235,40 @@ cleanup:
 }
 
 int
+spool_owed_list(struct spool *s, char ***tids, size_t *n)
+{
+	struct owed_entry *v = NULL;
+	size_t cnt = 0, i;
+	int rc;
+
+	*tids = NULL;
+	*n = 0;
+	if ((rc = owed__collect(s, &v, &cnt)) != 0)
+		return rc;
+	if (cnt && !(*tids = calloc(cnt, sizeof(**tids)))) {
+		owed__entries_free(v, cnt);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cnt; i++) {
+		(*tids)[i] = v[i].tid;
+		v[i].tid = NULL;
+	}
+	*n = cnt;
+	owed__entries_free(v, cnt);
+	return 0;
+}
+
+int
+spool_owed_read(const struct spool *s, const char *tid, cJSON **out)
+{
+	uint64_t seq;
+
+	if (spool_tid_check(tid, NULL, 0) != 0)
+		return -EINVAL;
+	return owed__load(s, tid, out, &seq);
+}
+
+int
 spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg)
 {
 	struct owed_entry *v = NULL;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "os/attr.h"
 #include "os/os.h"
 #include "spool/spool_int.h"
 #include "base/util.h"
@@ -20,7 +21,7 @@
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    OS_PRINTF(3, 4);
 
 static int
 spool__fail(char *err, size_t errlen, const char *fmt, ...)
@@ -46,6 +47,7 @@ spool__tid_char(unsigned char c)
 int
 spool_tid_check(const char *tid, char *err, size_t errlen)
 {
+	const char *why;
 	size_t i;
 	unsigned char c;
 
@@ -72,6 +74,11 @@ spool_tid_check(const char *tid, char *err, size_t errlen)
 	if (tid[0] == '.')
 		return spool__fail(err, errlen,
 		    "invalid transaction_id: starts with '.'");
+	/* What this platform reads as more than a name (Windows: ':' is a
+	 * stream, "CON" a device). */
+	if ((why = os_name_unsafe(tid)))
+		return spool__fail(err, errlen, "invalid transaction_id: %s",
+		    why);
 	return 0;
 }
 

@@ -93,6 +93,12 @@ int spool_foreach(struct spool *s, spool_each_cb cb, void *arg);
  * parsed owed JSON (borrowed). */
 typedef void (*spool_owed_cb)(void *arg, const char *tid, const cJSON *owed);
 int spool_owed_foreach(struct spool *s, spool_owed_cb cb, void *arg);
+/* The same order as a list, for a sender that goes at its own pace: the
+ * tids (malloc'd array of malloc'd strings, os_names_free), then each
+ * one's owed JSON with spool_owed_read (0 and *out for the caller to
+ * delete; -ENOENT once it was cleared; -EINVAL when unreadable). */
+int spool_owed_list(struct spool *s, char ***tids, size_t *n);
+int spool_owed_read(const struct spool *s, const char *tid, cJSON **out);
 
 /* Removes transaction dirs whose metadata `start` is older than ttl_s,
  * skipping stored status "running", unreadable metadata, owed responses

@@ -25,11 +25,11 @@ command_start(const struct module *m, struct job *job, char *err,
     size_t errlen)
 {
 	char exe[1024];
-	const char *args[4] = { NULL };
+	const char *args[SHELL_ARGS_MAX + 1] = { NULL };
 	struct exec_spec spec = { 0 };
 
 	if (shell_command(tasklike_param_str(job_params(job), "command"), exe,
-	    sizeof(exe), args, 3) < 0) {
+	    sizeof(exe), args, SHELL_ARGS_MAX) < 0) {
 		snprintf(err, errlen, "cannot build the shell command");
 		return -1;
 	}

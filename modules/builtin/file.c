@@ -2,8 +2,11 @@
  * upload over PCP): files go through the task cache and are copied to
  * their destination, directories and symlinks are made, in request
  * order. Three steps, none blocking the loop: check which destinations
- * already hold their content (threadpool), fetch the others (fetch.c),
- * then apply every item (threadpool).
+ * already hold their content (threadpool; only when actions run as the
+ * agent itself, see file_probe_wanted), fetch the others (fetch.c), then
+ * place every item as an action like any other: through the wrapper,
+ * in the sandbox, as action-user (exec's built-in EXEC_BUILTIN_PLACE,
+ * os/posix/place.c), which reads the cached files through its stdin.
  * Invariants: the job ends exactly once; any failed item fails the whole
  * action; work in the threadpool touches owned copies only, so the state
  * may outlive the job until that work is back. */
@@ -12,15 +15,17 @@
 #include <string.h>
 
 #include "builtin/tasklike.h"
+#include "base/jsonutil.h"
 #include "base/log.h"
+#include "exec/exec.h"
+#include "config/config.h"
 #include "spool/spool.h"
 #include "builtin/task/task_int.h"
 #include "base/util.h"
 
 #define PART "file"
 #define FILE_ITEMS_MAX 4096
-#define FILE_DIR_MODE 0750          /* pxp-agent's NIX_DIR_PERMS */
-#define FILE_MODE 0750              /* pxp-agent's downloaded-file mode */
+/* The modes (pxp-agent's 0750) are the placing action's (place.c). */
 #define FILE_OK_RESULTS "{\"exitcode\":0,\"stdout\":\"downloaded\"}"
 
 static const char *const file_actions[] = { "download", NULL };
@@ -48,6 +53,7 @@ struct file_dl {
 	size_t *fetching;               /* fetch slot -> item */
 	uv_work_t work;
 	bool work_busy;
+	bool probe;                     /* file_probe_wanted */
 	char err[1024];
 };
 
@@ -205,33 +211,55 @@ file_cleanup(void *ctx, bool finished)
 	/* else the work's after-callback frees it */
 }
 
-/* Ends the job: pxp-agent writes the outcome into the spool dir as an
- * action's output files, so a status query reads it like any other. */
+/* Ends the job before the placing action ran (a failed download): the
+ * outcome goes into the spool dir as an action's output files, as
+ * pxp-agent writes it, so a status query reads it like any other. Once
+ * the action ran, the wrapper wrote them and file_results reads them. */
 static void
 file_finish(struct file_dl *d, const char *error)
 {
 	struct job *job = d->job;
-	struct spool *sp = job_env(job)->spool;
 	const char *tid = job_transaction_id(job);
-	char *res = NULL;
 
-	if (job_non_blocking(job)) {
-		const char *out = error ? "" : "downloaded";
+	if (job_non_blocking(job) && spool_result_write(job_env(job)->spool,
+	    tid, 1, "", 0, error, strlen(error)) != 0)
+		log_warnx(PART, "[%s] cannot write the output files", tid);
+	job_finish(job, NULL, error);
+}
 
-		if (spool_result_write(sp, tid, error ? 1 : 0, out, strlen(out),
-		    error ? error : "", error ? strlen(error) : 0) != 0)
-			log_warnx(PART, "[%s] cannot write the output files", tid);
+/* module.results: the placing action's outcome. Its failure is the
+ * request's (pxp-agent's message from stderr), not results with a
+ * non-zero exit code as a task's would be. */
+static int
+file_results(const struct module *m, const char *action,
+    const struct action_output *o, char **results_json, char **error)
+{
+	size_t n = o->err_len;
+
+	(void)m;
+	(void)action;
+	*results_json = NULL;
+	*error = NULL;
+	if (o->exitcode == 0) {
+		*results_json = util_strdup(FILE_OK_RESULTS);
+		return *results_json ? 0 : -1;
 	}
-	if (error) {
-		job_finish(job, NULL, error);
-		return;
-	}
-	log_info(PART, "[%s] %zu item(s) in place", tid, d->n);
-	if (!(res = util_strdup(FILE_OK_RESULTS))) {
-		job_finish(job, NULL, "out of memory");
-		return;
-	}
-	job_finish(job, res, NULL);
+	while (n > 0 && (o->err[n - 1] == '\n' || o->err[n - 1] == ' '))
+		n--;
+	*error = n ? json_utf8_repair(o->err, n, NULL) :
+	    util_asprintf("the file download failed (exit code %d)",
+	    o->exitcode);
+	return *error ? 0 : -1;
+}
+
+/* The check "does the destination already hold this content" reads the
+ * destination; it runs in pxpd, as the agent, only when actions run as
+ * the agent too. With action-user every file is fetched (from the cache
+ * when it is there) and the action itself writes it, as that user. */
+static bool
+file_probe_wanted(const struct module_env *env)
+{
+	return !env->cfg->action_user || !*env->cfg->action_user;
 }
 
 static int
@@ -244,109 +272,76 @@ file_work_queue(struct file_dl *d, uv_work_cb work, uv_after_work_cb after)
 	return 0;
 }
 
-/* ---- step 3: apply every item, in order (threadpool) ---------------------- */
+/* ---- step 3: place every item, in order, as an action ---------------------- */
 
-static int
-file_apply_link(struct file_dl *d, const struct file_item *it)
+/* The items as the placer reads them (exec.h, EXEC_BUILTIN_PLACE) and
+ * the cached files it gets on stdin, one per file item not skipped.
+ * Malloc'd; NULL when out of memory. */
+static char *
+file_place_input(const struct file_dl *d, const char ***files)
 {
-	uv_loop_t *loop = d->work.loop;
-	uv_fs_t req;
-	int rc;
+	cJSON *root = cJSON_CreateObject(), *items, *o;
+	const struct file_item *it;
+	char *text = NULL, *line = NULL;
+	size_t i, n = 0;
 
-	rc = uv_fs_lstat(loop, &req, it->dest, NULL);
-	if (rc == 0) {
-		bool link = (req.statbuf.st_mode & S_IFMT) == S_IFLNK;
-
-		uv_fs_req_cleanup(&req);
-		/* pxp-agent leaves an existing symlink as it is. */
-		if (link)
-			return 0;
-		snprintf(d->err, sizeof(d->err), "Destination %s already exists "
-		    "and is not a symlink!", it->dest);
-		return -1;
-	}
-	uv_fs_req_cleanup(&req);
-	rc = uv_fs_symlink(loop, &req, it->link, it->dest, 0, NULL);
-	uv_fs_req_cleanup(&req);
-	if (rc != 0) {
-		snprintf(d->err, sizeof(d->err), "Failed to create symlink %s; %s",
-		    it->dest, uv_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-file_apply_dir(struct file_dl *d, const struct file_item *it)
-{
-	uv_fs_t req;
-	int rc = uv_fs_stat(d->work.loop, &req, it->dest, NULL);
-	bool dir = rc == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFDIR;
-	char why[512];
-
-	uv_fs_req_cleanup(&req);
-	if (rc == 0 && !dir) {
-		snprintf(d->err, sizeof(d->err), "Destination %s already exists "
-		    "and is not a directory!", it->dest);
-		return -1;
-	}
-	if (rc == 0)
-		return 0;
-	if (task_fs_mkdirs(d->work.loop, it->dest, FILE_DIR_MODE, why,
-	    sizeof(why)) != 0) {
-		snprintf(d->err, sizeof(d->err), "Failed to create directory %s; "
-		    "%s", it->dest, why);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-file_apply_work(uv_work_t *w)
-{
-	struct file_dl *d = w->data;
-	struct file_item *it;
-	char why[512];
-	size_t i;
-
+	*files = calloc(d->n + 1, sizeof(**files));
+	if (!root || !*files || !(items = cJSON_AddArrayToObject(root, "items")))
+		goto out;
 	for (i = 0; i < d->n; i++) {
 		it = &d->items[i];
-		if (it->kind == FILE_KIND_DIR) {
-			if (file_apply_dir(d, it) != 0)
-				return;
-		} else if (it->kind == FILE_KIND_LINK) {
-			if (file_apply_link(d, it) != 0)
-				return;
-		} else if (!it->present && task_fs_copy(w->loop, it->cached,
-		    it->dest, FILE_MODE, why, sizeof(why)) != 0) {
-			snprintf(d->err, sizeof(d->err), "Failed to download %s; "
-			    "%s", it->dest, why);
-			return;
-		}
+		if (!(o = cJSON_CreateObject()))
+			goto out;
+		cJSON_AddItemToArray(items, o);
+		if (!cJSON_AddStringToObject(o, "kind", it->kind == FILE_KIND_FILE ?
+		    "file" : it->kind == FILE_KIND_DIR ? "directory" : "symlink") ||
+		    !cJSON_AddStringToObject(o, "destination", it->dest) ||
+		    (it->kind == FILE_KIND_LINK &&
+		    !cJSON_AddStringToObject(o, "link_source", it->link)))
+			goto out;
+		if (it->kind != FILE_KIND_FILE)
+			continue;
+		if (it->present) {
+			if (!cJSON_AddTrueToObject(o, "skip"))
+				goto out;
+		} else
+			(*files)[n++] = it->cached;
 	}
+	if ((text = cJSON_PrintUnformatted(root)))
+		line = util_asprintf("%s\n", text);
+out:
+	cJSON_free(text);
+	cJSON_Delete(root);
+	if (!line) {
+		free(*files);
+		*files = NULL;
+	}
+	return line;
 }
 
 static void
-file_apply_done(uv_work_t *w, int status)
+file_place(struct file_dl *d)
 {
-	struct file_dl *d = w->data;
+	const char **files = NULL;
+	char *input = file_place_input(d, &files), err[512], msg[1024];
+	struct exec_spec spec;
 
-	d->work_busy = false;
-	if (!d->job) {
-		file_dl_free(d);
+	if (!input) {
+		file_finish(d, "out of memory");
 		return;
 	}
-	if (status != 0 && !d->err[0])
-		snprintf(d->err, sizeof(d->err), "cannot place the files: %s",
-		    uv_strerror(status));
-	file_finish(d, d->err[0] ? d->err : NULL);
-}
-
-static void
-file_apply(struct file_dl *d)
-{
-	if (file_work_queue(d, file_apply_work, file_apply_done) != 0)
-		file_finish(d, "cannot place the files: cannot queue the work");
+	memset(&spec, 0, sizeof(spec));
+	spec.executable = "pxpd: place files";
+	spec.builtin = EXEC_BUILTIN_PLACE;
+	spec.input = input;
+	spec.input_len = strlen(input);
+	spec.input_files = files;
+	if (job_run(d->job, &spec, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "cannot place the files: %s", err);
+		file_finish(d, msg);
+	}
+	free(input);
+	free(files);
 }
 
 /* ---- step 2: fetch what is missing ---------------------------------------- */
@@ -372,7 +367,7 @@ file_fetched(void *arg, int failed, const char *error)
 		}
 	task_fetch_free(d->tf);
 	d->tf = NULL;
-	file_apply(d);
+	file_place(d);
 }
 
 static void
@@ -405,7 +400,7 @@ file_fetch(struct file_dl *d)
 	if (n == 0) {
 		free(ff);
 		free(names);
-		file_apply(d);
+		file_place(d);
 		return;
 	}
 	if (!(d->tf = task_fetch_start(job_env(d->job)->fetch, ff, n,
@@ -429,6 +424,8 @@ file_probe_work(uv_work_t *w)
 	char hex[TASK_SHA_HEX + 1];
 	size_t i;
 
+	if (!d->probe)
+		return;
 	for (i = 0; i < d->n; i++)
 		if (d->items[i].kind == FILE_KIND_FILE &&
 		    task_fs_sha256(w->loop, d->items[i].dest, hex) == 0 &&
@@ -454,6 +451,23 @@ file_probe_done(uv_work_t *w, int status)
 }
 
 /* ---- start ---------------------------------------------------------------- */
+
+/* The placing action works in a private directory of its own: a
+ * relative destination still means what it meant to pxp-agent, relative
+ * to the agent's working directory. Malloc'd. */
+static char *
+file_dest_abs(const char *dest)
+{
+	char cwd[4096];
+	size_t n = sizeof(cwd);
+
+	/* Absolute: "/x", "\\x", or a drive "C:..." (Windows). */
+	if (dest[0] == '/' || dest[0] == '\\' || (dest[0] && dest[1] == ':') ||
+	    uv_cwd(cwd, &n) != 0)
+		return util_strdup(dest);
+	return util_asprintf("%s%s%s", cwd, n && cwd[n - 1] == '/' ? "" : "/",
+	    dest);
+}
 
 static int
 file_start(const struct module *m, struct job *job, char *err,
@@ -488,7 +502,8 @@ file_start(const struct module *m, struct job *job, char *err,
 		kind = tasklike_param_str(item, "kind");
 		it->kind = !strcmp(kind, "file") ? FILE_KIND_FILE :
 		    !strcmp(kind, "directory") ? FILE_KIND_DIR : FILE_KIND_LINK;
-		it->dest = util_strdup(tasklike_param_str(item, "destination"));
+		it->dest = file_dest_abs(tasklike_param_str(item,
+		    "destination"));
 		it->link = util_strdup(tasklike_param_str(item, "link_source"));
 		if (!it->dest || !it->link)
 			goto nomem;
@@ -502,6 +517,9 @@ file_start(const struct module *m, struct job *job, char *err,
 	}
 	log_info(PART, "[%s] %zu item(s) to place", job_transaction_id(job),
 	    d->n);
+	/* Through the threadpool even without the probe: the job never
+	 * ends inside start, before its provisional response. */
+	d->probe = file_probe_wanted(env);
 	if (file_work_queue(d, file_probe_work, file_probe_done) != 0) {
 		snprintf(err, errlen, "cannot queue the work");
 		return -1;
@@ -517,5 +535,5 @@ const struct module module_file = {
 	.actions = file_actions,
 	.check = file_check,
 	.start = file_start,
-	.results = tasklike_results,
+	.results = file_results,
 };

@@ -48,7 +48,8 @@ status_start(const struct module *m, struct job *job, char *err,
 		job_finish(job, results, NULL);
 		return 0;
 	}
-	if (env->jobs->cancel(env->jobs->arg, tid, err, errlen) != 0)
+	if (env->jobs->cancel(env->jobs->arg, tid, job_sender(job), err,
+	    errlen) != 0)
 		return -1;
 	q = json_quote(tid);
 	results = q ? util_asprintf("{\"transaction_id\":%s,\"cancelled\":true}",

@@ -77,7 +77,9 @@ tasklike_results(const struct module *m, const char *action,
 	/* pxp-agent (util/utf8.cc) refuses NUL as well as ill-formed
 	 * UTF-8 on stdout. stderr is repaired instead (jsonutil.h). */
 	if (!json_utf8_clean(o->out, o->out_len)) {
-		*error = util_asprintf("The task executed for the '%s %s' request "
+		*error = o->label ? util_asprintf("The task executed for the %s "
+		    "returned invalid UTF-8 on stdout", o->label) :
+		    util_asprintf("The task executed for the '%s %s' request "
 		    "returned invalid UTF-8 on stdout", m->name, action);
 		return 0;
 	}

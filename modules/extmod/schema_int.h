@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "extmod/schema.h"
+#include "os/attr.h"
 
 /* ---- limits ------------------------------------------------------------ */
 
@@ -61,11 +62,11 @@ void schema__walk_init(struct schema_walk *w, const cJSON *root, char *err,
 void schema__walk_done(struct schema_walk *w);
 /* A violation: written unless quiet, returns -1. */
 int schema__fail(struct schema_walk *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    OS_PRINTF(2, 3);
 /* A hard error (bad schema, limits, memory): written even when quiet, and
  * sets w->abort so that not/anyOf/oneOf pass it on. Returns -1. */
 int schema__abort(struct schema_walk *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    OS_PRINTF(2, 3);
 /* Path segments; each returns the length to give back to path_pop. */
 size_t schema__path_key(struct schema_walk *w, const char *name);
 size_t schema__path_index(struct schema_walk *w, int i);

@@ -46,7 +46,7 @@ struct schema_re {
 };
 
 static void schema_re_fail(struct schema_re *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    OS_PRINTF(2, 3);
 
 static void
 schema_re_fail(struct schema_re *t, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "flags.h"
 
 #define FLAGS_SHOWN_MAX 200     /* longest flag quoted in an error */
@@ -237,7 +238,7 @@ puppet_flags_build(const cJSON *input, const char *bin, struct puppet_argv *out,
 			          item->valuestring);
 			return -1;
 		}
-		flag = strndup(s, len);
+		flag = puppet_strndup(s, len);
 		if (flag == NULL)
 			return -2;
 		if (flags_check_one(flag, err, errlen) < 0) {

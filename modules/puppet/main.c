@@ -18,7 +18,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "compat.h"
 #include "flags.h"
+#include "proc.h"
 #include "result.h"
 #include "run.h"
 
@@ -236,7 +238,7 @@ main_conf(const cJSON *args, struct puppet_conf *conf)
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(args, "configuration");
 	const cJSON *bin, *wait;
 
-	conf->puppet_bin = RUN_DEFAULT_PUPPET_BIN;
+	conf->puppet_bin = proc_default_bin();
 	conf->lock_wait_seconds = RUN_DEFAULT_LOCK_WAIT;
 	if (c == NULL || cJSON_IsNull(c))
 		return NULL;

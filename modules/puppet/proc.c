@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "run.h"
 
 extern char **environ;
 
@@ -55,6 +56,18 @@ fail:
 	e = errno;
 	(void)!write(err_fd, &e, sizeof(e));
 	_exit(127);
+}
+
+int
+proc_bin_check(const char *path)
+{
+	return access(path, X_OK);
+}
+
+const char *
+proc_default_bin(void)
+{
+	return RUN_DEFAULT_PUPPET_BIN;
 }
 
 int

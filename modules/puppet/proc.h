@@ -15,6 +15,14 @@
 int proc_run(char *const argv[], char *const envp[], char *out, size_t outcap,
              int *status);
 
+/* 0 when path names a program we may run (POSIX: executable; Windows:
+ * an existing file), else -1 with errno. */
+int proc_bin_check(const char *path);
+
+/* puppet_bin when the configuration has none: RUN_DEFAULT_PUPPET_BIN;
+ * on Windows Puppet's bin\puppet.bat under Program Files. Static. */
+const char *proc_default_bin(void);
+
 /* The environment puppet runs with: ours, minus HOME/USER/LOGNAME (then
  * set from the password entry when not root), plus RUBYOPT=-EUTF-8 under
  * a C/POSIX locale. Returns 0 or -1 (out of memory). */

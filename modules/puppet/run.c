@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "proc.h"
 #include "report.h"
 #include "result.h"
@@ -58,7 +59,7 @@ run_trimmed_dup(const char *s, size_t len)
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
 	                   s[len - 1] == '\r'))
 		len--;
-	return strndup(s, len);
+	return puppet_strndup(s, len);
 }
 
 /* "key = value" lines, as puppet prints several settings. */
@@ -70,7 +71,7 @@ run_configprint_parse(const char *text, struct run_paths *paths)
 	while (*line != '\0') {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		const char *eq = memmem(line, len, " = ", 3);
+		const char *eq = puppet_memmem(line, len, " = ", 3);
 
 		if (eq != NULL) {
 			char *key = run_trimmed_dup(line, (size_t)(eq - line));
@@ -140,7 +141,7 @@ run_mark_take(const char *report, struct run_mark *m)
 	memset(m, 0, sizeof(*m));
 	if (stat(report, &st) == 0) {
 		m->existed = 1;
-		m->mtime = st.st_mtim;
+		m->mtime = PUPPET_ST_MTIM(&st);
 	}
 	clock_gettime(CLOCK_REALTIME, &m->start);
 }
@@ -151,10 +152,12 @@ run_mark_take(const char *report, struct run_mark *m)
 static int
 run_mark_rewritten(const struct run_mark *m, const struct stat *st)
 {
-	if (m->existed && st->st_mtim.tv_sec == m->mtime.tv_sec &&
-	    st->st_mtim.tv_nsec == m->mtime.tv_nsec)
+	struct timespec t = PUPPET_ST_MTIM(st);
+
+	if (m->existed && t.tv_sec == m->mtime.tv_sec &&
+	    t.tv_nsec == m->mtime.tv_nsec)
 		return 0;
-	return st->st_mtim.tv_sec >= m->start.tv_sec;
+	return t.tv_sec >= m->start.tv_sec;
 }
 
 static int
@@ -284,7 +287,7 @@ puppet_run(const struct puppet_conf *conf, const struct puppet_argv *argv)
 	cJSON *result = NULL;
 	int detailed, status = 0, attempt, rc;
 
-	if (access(conf->puppet_bin, X_OK) < 0) {
+	if (proc_bin_check(conf->puppet_bin) < 0) {
 		int e = errno;
 		return puppet_result_error(RESULT_EXITCODE_NONE, RESULT_NO_PUPPET_BIN,
 		                           e == ENOENT || e == ENOTDIR

@@ -82,7 +82,8 @@ broker_usage(FILE *f)
 	for (i = 0; i < NOPTS; i++)
 		fprintf(f, "  %s %s\n", broker_opts[i].name, broker_opts[i].help);
 	fprintf(f, "signals: SIGTERM/SIGINT exit 0; SIGUSR1 closes every "
-	    "client with 1011 \"" BROKER_TXT_NOT_RUNNING "\"\n");
+	    "client with 1011 \"" BROKER_TXT_NOT_RUNNING "\"; SIGUSR2 stops "
+	    "reading from agents (a slow broker), again resumes\n");
 }
 
 static int
@@ -288,6 +289,7 @@ broker_stop(struct broker *b)
 	broker_signal_close(&b->sig_term);
 	broker_signal_close(&b->sig_int);
 	broker_signal_close(&b->sig_usr1);
+	broker_signal_close(&b->sig_usr2);
 	/* With a foreign loop this only starts the teardown; the loop runs
 	 * until lws's handles are closed and NULLs b->lws via pcontext. */
 	if (b->lws != NULL)
@@ -303,6 +305,11 @@ broker_signal_cb(uv_signal_t *h, int signum)
 		broker_event(b, "drop-all");
 		broker_sessions_close_all(b, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
 		    BROKER_TXT_NOT_RUNNING);
+		return;
+	}
+	if (signum == SIGUSR2) {
+		broker_event(b, "stall-agents %s", b->stall_agents ? "off" : "on");
+		broker_sessions_stall_agents(b, !b->stall_agents);
 		return;
 	}
 	broker_stop(b);
@@ -395,8 +402,9 @@ broker_lws_start(struct broker *b)
 static int
 broker_signals_start(struct broker *b)
 {
-	uv_signal_t *hs[] = { &b->sig_term, &b->sig_int, &b->sig_usr1 };
-	const int sigs[] = { SIGTERM, SIGINT, SIGUSR1 };
+	uv_signal_t *hs[] = { &b->sig_term, &b->sig_int, &b->sig_usr1,
+	    &b->sig_usr2 };
+	const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2 };
 	size_t i;
 
 	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {

@@ -60,6 +60,7 @@ struct broker {
 	uv_signal_t sig_term;
 	uv_signal_t sig_int;
 	uv_signal_t sig_usr1;
+	uv_signal_t sig_usr2;
 	struct lws_context *lws;
 	struct broker_session *sessions;   /* every established websocket */
 	FILE *log;                         /* event log: --log-file or stderr */
@@ -67,6 +68,7 @@ struct broker {
 	long fd_limit;                     /* RLIMIT_NOFILE after raising it */
 	struct broker_stats stats;
 	bool stopping;
+	bool stall_agents;                 /* SIGUSR2: read nothing from agents */
 };
 
 enum broker_sess_state {
@@ -134,6 +136,9 @@ int broker_session_send(struct broker_session *s, const struct pcp_out *o);
  * s's URI at once so nothing more is routed to it. Idempotent. */
 void broker_session_close(struct broker_session *s, int code,
     const char *reason);
+/* Stops (stall) or resumes reading from every agent session, and from
+ * agents that connect while stalled; what is sent to them still goes. */
+void broker_sessions_stall_agents(struct broker *b, bool stall);
 void broker_sessions_close_all(struct broker *b, int code,
     const char *reason);
 /* The registered session for uri, or NULL. */

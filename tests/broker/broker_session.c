@@ -133,6 +133,8 @@ session_established(struct broker *b, struct broker_session *s,
 		return;
 	}
 	session_register(s);
+	if (b->stall_agents && strcmp(s->type, "agent") == 0)
+		lws_rx_flow_control(wsi, 0);
 }
 
 static void
@@ -316,6 +318,17 @@ broker_session_close(struct broker_session *s, int code, const char *reason)
 		broker_route_inventory_change(s->b, s->uri, -1);
 	}
 	lws_callback_on_writable(s->wsi);
+}
+
+void
+broker_sessions_stall_agents(struct broker *b, bool stall)
+{
+	struct broker_session *s;
+
+	b->stall_agents = stall;
+	for (s = b->sessions; s != NULL; s = s->next)
+		if (strcmp(s->type, "agent") == 0)
+			lws_rx_flow_control(s->wsi, stall ? 0 : 1);
 }
 
 void

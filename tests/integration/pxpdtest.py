@@ -230,6 +230,20 @@ class Env:
             json.dump(cfg, f, indent=1)
         return path
 
+    def policy(self, rules):
+        """Writes a policy-file; returns its path."""
+        path = os.path.join(self.dir, "policy.json")
+        with open(path, "w") as f:
+            json.dump({"rules": rules}, f)
+        return path
+
+    def policy_cancel_by_agent02(self):
+        """Everything allowed, and agent02 (the tests' second identity) may
+        cancel anyone's transaction (README "Local policy")."""
+        return self.policy([{"module": "*"},
+                            {"sender": "pcp://agent02.example/*", "module": "status",
+                             "action": "cancel", "requester": "*"}])
+
     def pxpd(self, conf, extra=(), wrap=None, env=None):
         """env: variables added to pxpd's environment."""
         args = [PXPD, "--config-file", conf, "--foreground"] + list(extra)

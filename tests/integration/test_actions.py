@@ -2,6 +2,8 @@
 module, status queries, duplicate transaction ids, the concurrency cap,
 surviving SIGKILL of pxpd and broker outages without losing a result,
 spool purge, audit log and local policy."""
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -323,7 +325,7 @@ class Actions(PxpdTestCase):
             json.dump({"rules": [{"sender": "pcp://controller.example/*", "module": "echo"},
                                  {"sender": "pcp://controller.example/*", "module": "status"}]}, f)
         audit = os.path.join(self.env.dir, "audit.log")
-        self.agent(**{"policy-file": policy, "audit-logfile": audit})
+        agent = self.agent(**{"policy-file": policy, "audit-logfile": audit})
         rc, lines, _ = self.env.controller(self.b, version=2, params={"argument": "s3cret-value"})
         self.assertEqual(lines[0]["message_type"], "rpc_blocking_response")
         rc, lines, _ = self.sleep_req("pol-1", 0.1, timeout_ms=3000, check=False)
@@ -336,10 +338,82 @@ class Actions(PxpdTestCase):
         self.assertNotIn("s3cret-value", self.env.pxpd_log())
         events = [json.loads(l) for l in text.splitlines()]
         self.assertEqual([e["event"] for e in events], ["request", "outcome", "refused"])
-        self.assertEqual(len(events[0]["params_sha256"]), 64)
         self.assertEqual(events[1]["status"], "success")
         self.assertIn("duration_ms", events[1])
         self.assertEqual(events[2]["transaction_id"], "pol-1")
+
+        # issue 10 item 13: the params digest is an HMAC under a key of
+        # this host, next to the spool (0600), not a bare sha256 a short
+        # secret could be guessed from
+        keyfile = os.path.join(self.env.dir, "audit.key")
+        self.assertEqual(stat.S_IMODE(os.stat(keyfile).st_mode), 0o600)
+        with open(keyfile) as f:
+            key = bytes.fromhex(f.read().strip())
+        self.assertEqual(len(key), 32)
+        params = json.dumps({"argument": "s3cret-value"}, separators=(",", ":")).encode()
+        self.assertNotIn("params_sha256", events[0])
+        self.assertEqual(events[0]["params_hmac_sha256"], hmac.new(key, params, hashlib.sha256).hexdigest())
+        self.assertNotEqual(events[0]["params_hmac_sha256"], hashlib.sha256(params).hexdigest())
+        # the next start reuses the key
+        self.assertEqual(agent.stop(), 0)
+        self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
+        self.env.wait_log("connected to", count=2)
+        self.env.controller(self.b, version=2, params={"argument": "s3cret-value"})
+        with open(keyfile) as f:
+            self.assertEqual(bytes.fromhex(f.read().strip()), key)
+        with open(audit) as f:
+            events = [json.loads(l) for l in f.read().splitlines()]
+        self.assertEqual(events[-2]["params_hmac_sha256"], hmac.new(key, params, hashlib.sha256).hexdigest())
+
+    def cancel(self, tid, cert):
+        rc, lines, _ = self.env.controller(self.b, version=2, module="status", action="cancel",
+                                           cert=cert, params={"transaction_id": tid})
+        return lines[0]
+
+    def test_cancel_only_by_requester_or_policy(self):
+        # issue 10 item 11: status cancel from anyone cancelled anything
+        agent = self.agent()
+        self.sleep_req("can-1", 60, extra=["--expect", "0"])
+        wait_for(lambda: os.path.exists(self.spool("can-1", "pid")), what="can-1 running")
+        line = self.cancel("can-1", "agent02")
+        self.assertEqual(line["message_type"], "rpc_error_message", line)
+        self.assertIn("pcp://agent02.example/controller may not cancel transaction can-1",
+                      line["data"]["description"])
+        self.assertIn("cancel by pcp://agent02.example/controller refused", self.env.pxpd_log())
+        self.assertEqual(self.status("can-1")["status"], "running")
+        # the requester (the URI its metadata records) may
+        with open(self.spool("can-1", "metadata")) as f:
+            meta = json.load(f)
+        self.assertEqual(meta["requester"], "pcp://controller.example/controller")
+        line = self.cancel("can-1", "controller")
+        self.assertEqual(line["message_type"], "rpc_blocking_response", line)
+        self.assertTrue(line["data"]["results"]["cancelled"])
+        wait_for(lambda: self.status("can-1")["status"] == "failure", what="can-1 cancelled")
+
+        # a policy rule for status cancel with "requester" lets agent02
+        self.assertEqual(agent.stop(), 0)
+        rules = [{"module": "*"},
+                 {"sender": "pcp://agent02.example/*", "module": "status", "action": "cancel",
+                  "requester": "pcp://controller.example/*"}]
+        self.agent(**{"policy-file": self.env.policy(rules)})
+        self.env.wait_log("connected to", count=2)
+        self.sleep_req("can-2", 60, extra=["--expect", "0"])
+        wait_for(lambda: os.path.exists(self.spool("can-2", "pid")), what="can-2 running")
+        line = self.cancel("can-2", "agent02")
+        self.assertEqual(line["message_type"], "rpc_blocking_response", line)
+        self.assertTrue(line["data"]["results"]["cancelled"])
+        wait_for(lambda: self.status("can-2")["status"] == "failure", what="can-2 cancelled")
+        # ... but only for the requesters it names: agent02's own is
+        # agent02's, and controller may not cancel it
+        self.env.controller(self.b, version=2, module="testmod", action="sleep", cert="agent02",
+                            params={"seconds": 60},
+                            extra=["--non-blocking", "--transaction-id", "can-3", "--expect", "0"])
+        wait_for(lambda: os.path.exists(self.spool("can-3", "pid")), what="can-3 running")
+        line = self.cancel("can-3", "controller")
+        self.assertEqual(line["message_type"], "rpc_error_message", line)
+        self.assertEqual(self.status("can-3")["status"], "running")
+        line = self.cancel("can-3", "agent02")
+        self.assertTrue(line["data"]["results"]["cancelled"])
 
     def test_streaming_progress_opt_in(self):
         self.agent()

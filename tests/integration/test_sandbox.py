@@ -58,7 +58,9 @@ class Sandbox(BrokerTestCase):
         self.assert_tree_gone(leader, bg)
 
     def test_cancel_kills_tree_and_reports_cancelled(self):
-        self.agent()
+        # The requester listens for the outcome: agent02 cancels, as the
+        # policy lets it.
+        self.agent(**{"policy-file": self.env.policy_cancel_by_agent02()})
         tid = "sbx-cancel-1"
         p = self.env.controller_bg(self.b, version=2, module="command", action="run",
                                    params={"command": TREE},

@@ -38,6 +38,10 @@ SERVICE_COMMON = "common_hello() { echo 'common.sh loaded'; }\n"
 
 SERVICE_INIT_RB = "#!/bin/sh\necho init.rb ran\n"
 
+# pxp-agent's lib/tests/resources/tasks-cache/<NULL_BYTE_SHA>/null_byte
+NULL_BYTE_TASK = '#!/bin/sh\n\nprintf "foo\\0bar"\n'
+NULL_BYTE_SHA = "b26e34bc50c88ca5ee2bfcbcaff5c23b0124db9479e66390539f2715b675b7e7"
+
 
 def read(path):
     with open(path) as f:
@@ -328,6 +332,45 @@ echo "self=$0"
         self.assertEqual(os.listdir(self.cache) if os.path.isdir(self.cache) else [], [])
         self.assertEqual(self.fs.requests(), [])
 
+    # ---- NUL on stdout (issue 10 item 15) ---------------------------------------
+
+    def test_nul_on_stdout_fails_as_in_pxp_agent(self):
+        # pxp-agent's fixture tasks-cache/b26e34bc.../null_byte, byte for
+        # byte; its task_test.cc expects exactly this execution_error.
+        self.agent()
+        f = self.fs.file_obj("null_byte", "tasks/mymod/null_byte", NULL_BYTE_TASK)
+        self.assertEqual(f["sha256"], NULL_BYTE_SHA)
+        task = {"task": "mymod::null_byte", "input": {"message": "hello"}, "files": [f]}
+        want = "The task executed for the %s returned invalid UTF-8 on stdout"
+        desc = self.error(self.run_task(task, tid="0632"))
+        self.assertEqual(desc, want % "blocking 'task run' request (transaction 0632)")
+
+        # non-blocking: a failure in the spool, the raw bytes kept there
+        line = self.run_task(task, tid="nul-task", non_blocking=True)
+        label = "non-blocking 'task run' request (transaction nul-task)"
+        self.assertEqual(self.error(line), want % label)
+        sp = os.path.join(self.spool, "nul-task")
+        with open(sp + "/stdout", "rb") as fh:
+            self.assertEqual(fh.read(), b"foo\0bar")
+        meta = json.loads(read(sp + "/metadata"))
+        self.assertEqual((meta["status"], meta["results_are_valid"], meta["execution_error"]),
+                         ("failure", False, want % label))
+        r = self.status("nul-task")
+        self.assertEqual((r["status"], r["exitcode"]), ("failure", 0))
+        self.assertEqual(json.loads(r["stdout"])["_error"]["msg"], want % label)
+
+        # command run and script run take the same rule
+        lines = self.request("command", "run", {"command": "printf 'foo\\000bar'"}, tid="nul-cmd")
+        self.assertEqual(self.error(lines[0]),
+                         want % "blocking 'command run' request (transaction nul-cmd)")
+        s = self.fs.file_obj("null_byte", "modules/mymod/null_byte", NULL_BYTE_TASK)
+        lines = self.request("script", "run", {"script": s, "arguments": []}, tid="nul-script")
+        self.assertEqual(self.error(lines[0]),
+                         want % "blocking 'script run' request (transaction nul-script)")
+        # stdout without NUL still succeeds, with the NUL on stderr repaired
+        r = self.results(self.request("command", "run", {"command": "printf 'a\\000b' >&2; echo ok"})[0])
+        self.assertEqual(r, {"exitcode": 0, "stdout": "ok\n", "stderr": "a\ufffdb"})
+
     # ---- script and file modules ----------------------------------------------
 
     def test_script_run_with_arguments(self):
@@ -363,7 +406,7 @@ echo "self=$0"
         self.assertTrue(os.path.isdir(d + "/sub/deeper"))
         self.assertEqual(os.readlink(d + "/link"), "a.txt")
         sp = os.path.join(self.spool, "dl-1")
-        self.assertEqual(read(sp + "/exitcode"), "0\n")
+        self.assertEqual(read(sp + "/exitcode").strip(), "0")
         self.assertEqual(read(sp + "/stdout"), "downloaded")
         self.assertEqual(read(sp + "/stderr"), "")
         self.assertEqual(self.status("dl-1")["status"], "success")
@@ -392,7 +435,52 @@ echo "self=$0"
         self.assertIn("Failed to download %s/b.txt" % d, desc)
         self.assertFalse(os.path.exists(d + "/b.txt"))
         self.assertEqual(self.status("dl-bad")["status"], "failure")
-        self.assertEqual(read(os.path.join(self.spool, "dl-bad", "exitcode")), "1\n")
+        self.assertEqual(read(os.path.join(self.spool, "dl-bad", "exitcode")).strip(), "1")
+
+    def test_file_download_runs_as_action_user(self):
+        # issue 10 item 10: the placing of files is an action like any
+        # other: as action-user, in the sandbox, through the wrapper
+        if os.geteuid() != 0:
+            self.skipTest("run-as needs root")
+        self.agent(**{"action-user": "nobody"})
+        os.chmod(self.env.dir, 0o711)       # nobody may pass, not list
+        rootonly = os.path.join(self.env.dir, "rootonly")
+        shared = os.path.join(self.env.dir, "shared")
+        os.mkdir(rootonly, 0o755)
+        os.mkdir(shared)
+        os.chmod(shared, 0o777)
+        content = b"placed by nobody\n"
+        f = self.fs.file_obj("x", "modules/mymod/n.txt", content)
+
+        def item(kind, dest, link=""):
+            return {"uri": f["uri"], "sha256": f["sha256"], "kind": kind,
+                    "destination": dest, "link_source": link}
+        # where only root may write: refused, as `cp` run by nobody would be
+        for it in (item("file", rootonly + "/n.txt"), item("directory", rootonly + "/d"),
+                   item("symlink", rootonly + "/l", "n.txt")):
+            desc = self.error(self.request("file", "download", {"files": [it]})[0])
+            self.assertIn("Permission denied", desc, it["kind"])
+        self.assertEqual(os.listdir(rootonly), [])
+        line = self.request("file", "download", {"files": [item("file", rootonly + "/n.txt")]},
+                            tid="dl-root", non_blocking=True)[0]
+        self.assertIn("Failed to download %s/n.txt; cannot write" % rootonly, self.error(line))
+        self.assertEqual(self.status("dl-root")["status"], "failure")
+        # where nobody may write: placed, owned by nobody, pxp-agent's modes
+        params = {"files": [item("directory", shared + "/d"), item("file", shared + "/d/n.txt"),
+                            item("symlink", shared + "/d/l", "n.txt")]}
+        line = self.request("file", "download", params, tid="dl-nobody", non_blocking=True)[0]
+        self.assertEqual(self.results(line), {"exitcode": 0, "stdout": "downloaded"})
+        with open(shared + "/d/n.txt", "rb") as fh:
+            self.assertEqual(fh.read(), content)
+        for p in (shared + "/d", shared + "/d/n.txt"):
+            st = os.stat(p)
+            self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (65534, 0o750), p)
+        self.assertEqual(os.lstat(shared + "/d/l").st_uid, 65534)
+        # the spool stays the agent's
+        for name in ("stdout", "exitcode"):
+            self.assertEqual(os.stat(os.path.join(self.spool, "dl-nobody", name)).st_uid, os.geteuid())
+        # no_new_privs and the rest of the sandbox apply: the wrapper ran it
+        self.assertIn("pxpd: place files", self.env.pxpd_log())
 
     # ---- non-blocking ---------------------------------------------------------
 
@@ -423,7 +511,8 @@ echo "self=$0"
         return self.fs.file_obj("big.sh", "slow/big.sh", body)
 
     def test_cancel_and_stop_while_downloading(self):
-        agent = self.agent()
+        # agent02 cancels the listening requester's task (policy grant)
+        agent = self.agent(**{"policy-file": self.env.policy_cancel_by_agent02()})
         p = self.env.controller_bg(self.b, version=2, module="task", action="run",
                                    params={"task": "mymod::big", "input": {}, "files": [self.slow_task()]},
                                    extra=["--non-blocking", "--transaction-id", "dl-cancel"])

@@ -96,8 +96,8 @@ class Utf8Base:
         self.assertEqual([l["message_type"] for l in lines],
                          ["rpc_provisional_response", "rpc_error_message"], lines)
         self.assertEqual(lines[1]["data"]["description"],
-                         "The task executed for the 'command run' request returned "
-                         "invalid UTF-8 on stdout")
+                         "The task executed for the non-blocking 'command run' request "
+                         "(transaction u-run) returned invalid UTF-8 on stdout")
         # finished: a failure, the output repaired the same way
         r = self.status("u-run")
         self.assertEqual((r["status"], r["exitcode"]), ("failure", 0))

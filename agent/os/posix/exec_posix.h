@@ -1,8 +1,9 @@
 /* exec_posix.h: what the POSIX halves of exec share: pxpd's side
  * (exec.c spawns, adopts and cancels; exec_result.c reads and writes the
  * pid and exitcode of a result dir) and the wrapper (wrapper.c runs the
- * action, spawn.c starts it, sandbox.c prepares and enters its sandbox),
- * and the identity of a process (os/linux/proc.c; os/proc_none.c
+ * action, spawn.c starts it, sandbox.c prepares and enters its sandbox,
+ * wrapper_input.c feeds its stdin, place.c is the built-in file placing
+ * action), and the identity of a process (os/linux/proc.c; os/proc_none.c
  * elsewhere). The state here is POSIX's own (uid and gid, rlimits, file
  * descriptors, signals); the job itself, platform-neutral, is
  * exec/exec_int.h's. */
@@ -11,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "exec/exec_int.h"
@@ -126,5 +128,30 @@ int exec__result_pid_write(const char *dir, long pid);
  * (an older pxpd's file): a live wrapper, or where the platform cannot
  * tell, any live process. */
 int exec__pid_file_live(const struct exec__pid_file *pf);
+
+/* ---- wrapper_input.c: the action's stdin ---- */
+/* What is being written: the job's input, then each input file framed
+ * (exec.h). Zeroed, then src = -1, by exec__input_init. */
+struct exec__input {
+	size_t off;                  /* into job->input */
+	size_t file;                 /* next job->input_files entry */
+	int src;                     /* the input file being sent, or -1 */
+	uint64_t left;               /* its bytes still to read */
+	unsigned char buf[65536];
+	size_t buf_len, buf_off;     /* read from src, not yet written */
+};
+void exec__input_init(struct exec__input *in);
+/* Is there anything to write at all? */
+bool exec__input_any(const struct exec__job *job);
+/* Writes what the non-blocking pipe fd takes. 1 when everything was
+ * written or the action stopped reading (EPIPE): the caller closes fd;
+ * 0 to be called again when fd is writable. */
+int exec__input_write(const struct exec__job *job, int fd,
+    struct exec__input *in);
+void exec__input_free(struct exec__input *in);
+
+/* ---- place.c: EXEC_BUILTIN_PLACE, run in the action's process ---- */
+/* Reads the items from fd 0; returns the exit code. */
+int exec__place_main(void);
 
 #endif

@@ -2,7 +2,8 @@
  * executable path, the fork into a process group of its own with fresh
  * stdio, no other descriptor and umask 077, entering the sandbox
  * (sandbox.c prepared it: environment, ids, limits), and
- * reporting an exec failure back through a close-on-exec pipe. Not what
+ * reporting an exec failure back through a close-on-exec pipe. A
+ * built-in action (place.c) runs in the same child instead of the exec. Not what
  * happens while it runs (wrapper.c).
  * Invariant: when exec__action_start returns 0 the action's own code is
  * running; on failure no child is left. Runs in the wrapper process
@@ -112,6 +113,13 @@ spawn_child_exec(const char *path, char *const *argv,
 	exec__fds_close(3, report - 1);
 	exec__fds_close(report + 1, INT_MAX);
 	if (exec__sandbox_enter(sb, workdir, &se.stage) == 0) {
+		/* A built-in action (path NULL) runs here, in the sandbox
+		 * an executable would get; closing report says it started,
+		 * as a successful exec would. */
+		if (path == NULL) {
+			close(report);
+			_exit(exec__place_main());
+		}
 		se.stage = EXEC__STAGE_EXEC;
 		execve(path, argv, sb->envp);
 	}
@@ -138,7 +146,8 @@ exec__action_start(const struct exec__job *job,
 	while (job->args[n] != NULL)
 		n++;
 	if ((argv = calloc(n + 2, sizeof(*argv))) == NULL ||
-	    (path = spawn_exe_resolve(job->executable, sb->envp)) == NULL) {
+	    (job->builtin == EXEC_BUILTIN_NONE &&
+	    (path = spawn_exe_resolve(job->executable, sb->envp)) == NULL)) {
 		se->err = ENOMEM;
 		goto cleanup;
 	}

@@ -28,6 +28,12 @@ static const int priorities[] = {
 	[OS_SYSLOG_CRIT] = LOG_CRIT,
 };
 
+const char *
+os_syslog_name(void)
+{
+	return "syslog";
+}
+
 int
 os_syslog_facility(const char *name)
 {

@@ -66,7 +66,7 @@ struct wrapper_run {
 	bool exited;
 	int status;
 	int in_fd;                   /* -1 once all input is written */
-	size_t in_off;
+	struct exec__input in;       /* wrapper_input.c */
 	struct wrapper_sink out, err;
 	int wake_r;
 	int64_t start_ms, exit_ms, kill_ms;
@@ -345,19 +345,10 @@ wrapper_sink_read(struct wrapper_sink *s)
 static void
 wrapper_input_write(struct wrapper_run *run)
 {
-	const struct exec__job *job = run->job;
-	ssize_t n;
-
-	n = write(run->in_fd, job->input + run->in_off,
-	    job->input_len - run->in_off);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n > 0)
-		run->in_off += (size_t)n;
-	/* EPIPE included: the action need not read its stdin. */
-	if (n <= 0 || run->in_off == job->input_len) {
+	if (exec__input_write(run->job, run->in_fd, &run->in) != 0) {
 		close(run->in_fd);
 		run->in_fd = -1;
+		exec__input_free(&run->in);
 	}
 }
 
@@ -547,6 +538,7 @@ wrapper_job_run(const struct exec__job *job)
 
 	memset(&run, 0, sizeof(run));
 	memset(&sb, 0, sizeof(sb));
+	exec__input_init(&run.in);
 	run.job = job;
 	run.sb = &sb;
 	run.in_fd = run.out.src = run.err.src = -1;
@@ -620,7 +612,7 @@ wrapper_job_run(const struct exec__job *job)
 	out[0] = errp[0] = -1;
 	run.in_fd = in[1];
 	in[1] = -1;
-	if (job->input_len == 0) {
+	if (!exec__input_any(job)) {
 		close(run.in_fd);
 		run.in_fd = -1;
 	} else
@@ -657,6 +649,7 @@ cleanup:
 	wrapper_wake_fd = -1;
 	if (run.in_fd >= 0)
 		close(run.in_fd);
+	exec__input_free(&run.in);
 	wrapper_sink_close(&run.out);
 	wrapper_sink_close(&run.err);
 	if (run.out.is_file && run.out.dst >= 0)

@@ -132,8 +132,9 @@ task_run_exec(struct task_run *r)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	/* The powershell input method needs PowershellShim.ps1 (Windows,
-	 * os/win/task_features.c); elsewhere the task gets the JSON on stdin. */
+	/* The powershell input method needs a PowershellShim.ps1 on Windows
+	 * (with the exec work, cross/README.md); elsewhere the task gets the
+	 * JSON on stdin. */
 	if ((nargs = task_features_command(r->exe, &exe, args,
 	    (int)(sizeof(args) / sizeof(args[0])) - 1)) < 0) {
 		snprintf(err, sizeof(err), "cannot build the command");

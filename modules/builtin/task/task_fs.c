@@ -22,6 +22,7 @@ bool
 task_fs_rel_ok(const char *rel)
 {
 	const char *c, *p;
+	char name[256];
 	size_t len;
 
 	if (!rel || !*rel || strchr(rel, '\\') || strchr(rel, ':'))
@@ -29,8 +30,13 @@ task_fs_rel_ok(const char *rel)
 	for (c = rel; ; c = p + 1) {
 		p = strchr(c, '/');
 		len = p ? (size_t)(p - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') ||
-		    (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || len >= sizeof(name))
+			return false;
+		/* ".", "..", and what the platform reads as more than a
+		 * name (Windows: devices, trimmed dots, 8.3 aliases). */
+		memcpy(name, c, len);
+		name[len] = '\0';
+		if (os_name_unsafe(name))
 			return false;
 		if (!p)
 			return true;

@@ -63,6 +63,12 @@ tasklike_stdout_must_be_clean(void **state)
 	assert_null(results(&o, &error));
 	assert_non_null(strstr(error, "invalid UTF-8 on stdout"));
 	free(error);
+	/* With the request's label, pxp-agent's words exactly. */
+	o.label = "blocking 'task run' request (transaction 0632)";
+	assert_null(results(&o, &error));
+	assert_string_equal(error, "The task executed for the blocking 'task "
+	    "run' request (transaction 0632) returned invalid UTF-8 on stdout");
+	free(error);
 }
 
 static void

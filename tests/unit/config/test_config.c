@@ -169,6 +169,7 @@ config_defaults_root(void **state)
 	assert_int_equal(cfg.task_download_timeout, 1800);
 	assert_int_equal(cfg.max_concurrent_actions, 16);
 	assert_int_equal(cfg.max_queued_actions, 256);
+	assert_int_equal(cfg.max_send_queue, 4L * 1024 * 1024);
 	assert_false(cfg.foreground);
 	assert_false(cfg.log_pcp_access);
 	assert_int_equal(cfg.n_broker_ws_uris, 0);

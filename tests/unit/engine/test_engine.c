@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "spool/spool.h"
 #include "base/util.h"
+#include "engine_fixture.h"
 
 #define MAX_SENT 16
 
@@ -83,14 +84,8 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256];
 
-	strcpy(f->dir, "/tmp/pxpd-engine-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	uv_loop_init(&f->loop);
-	f->cfg.pcp_version = 2;
-	f->cfg.max_message_size = 4096;    /* the config's floor */
-	f->cfg.max_concurrent_actions = 4;
-	f->cfg.max_queued_actions = 4;
-	f->cfg.spool_dir = util_asprintf("%s/spool", f->dir);
+	/* 4096: the config's floor */
+	engine_fixture_open(&f->loop, &f->cfg, f->dir, "pxpd-engine", 4096);
 	f->e = engine_new(&f->loop, &f->cfg, NULL, record, f, err,
 	    sizeof(err));
 	assert_non_null(f->e);
@@ -102,16 +97,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd;
 
 	clear_sent(f);
-	engine_free(f->e);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	free(f->cfg.spool_dir);
-	cmd = util_asprintf("rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	engine_fixture_close(&f->loop, &f->cfg, f->e, f->dir);
 	free(f);
 	return 0;
 }

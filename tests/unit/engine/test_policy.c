@@ -51,13 +51,51 @@ test_rules(void **state)
 	assert_true(policy_allows(NULL, "x", "y", "z", NULL));
 }
 
+/* issue 10 item 11: a requester cancels its own transactions; another
+ * sender only through a status cancel rule with a "requester" glob. */
+static void
+test_cancel_grants(void **state)
+{
+	char err[256];
+	struct policy *p = policy_parse("{\"rules\":["
+	    "{\"module\":\"*\"},"
+	    "{\"sender\":\"pcp://admin.example/*\",\"module\":\"status\","
+	    "\"action\":\"cancel\",\"requester\":\"pcp://*/orchestrator\"}]}",
+	    err, sizeof(err));
+
+	assert_non_null(p);
+	/* without a policy: one's own only */
+	assert_true(policy_grants_cancel(NULL, "pcp://a/c", "pcp://a/c"));
+	assert_false(policy_grants_cancel(NULL, "pcp://b/c", "pcp://a/c"));
+	assert_false(policy_grants_cancel(NULL, NULL, "pcp://a/c"));
+	/* "module": "*" allows the request, but grants no one else's */
+	assert_true(policy_allows(p, "pcp://b/c", "status", "cancel", NULL));
+	assert_false(policy_grants_cancel(p, "pcp://b/c", "pcp://a/c"));
+	assert_true(policy_grants_cancel(p, "pcp://b/c", "pcp://b/c"));
+	/* the grant: its senders, its requesters, nothing more */
+	assert_true(policy_grants_cancel(p, "pcp://admin.example/ctl",
+	    "pcp://o1/orchestrator"));
+	assert_false(policy_grants_cancel(p, "pcp://admin.example/ctl",
+	    "pcp://o1/controller"));
+	assert_false(policy_grants_cancel(p, "pcp://other/ctl",
+	    "pcp://o1/orchestrator"));
+	policy_free(p);
+}
+
 static void
 test_bad_policies(void **state)
 {
 	char err[256];
 	const char *bad[] = { "", "[]", "{}", "{\"rules\":{}}",
 	    "{\"rules\":[1]}", "{\"rules\":[{\"module\":5}]}",
-	    "{\"rules\":[{\"modul\":\"x\"}]}", NULL };
+	    "{\"rules\":[{\"modul\":\"x\"}]}",
+	    /* a requester grant must say it is for status cancel */
+	    "{\"rules\":[{\"requester\":\"*\"}]}",
+	    "{\"rules\":[{\"module\":\"status\",\"requester\":\"*\"}]}",
+	    "{\"rules\":[{\"module\":\"st*\",\"action\":\"cancel\","
+	    "\"requester\":\"*\"}]}",
+	    "{\"rules\":[{\"module\":\"status\",\"action\":\"cancel\","
+	    "\"requester\":1}]}", NULL };
 	int i;
 
 	for (i = 0; bad[i]; i++) {
@@ -75,6 +113,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_cancel_grants),
 		cmocka_unit_test(test_bad_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -202,6 +202,11 @@ exec_job_parse_bad_input(void **state)
 		"{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":\"/tmp\"}}",
 		("{\"executable\":\"/x\",\"limits\":{\"cgroup_dir\":"
 		    "\"/sys/fs/cgroup/../../etc\"}}"),
+		"{\"executable\":\"/x\",\"input_files\":\"/a\"}",
+		"{\"executable\":\"/x\",\"input_files\":[\"\"]}",
+		"{\"executable\":\"/x\",\"input_files\":[1]}",
+		"{\"executable\":\"/x\",\"builtin\":\"rm\"}",
+		"{\"executable\":\"/x\",\"builtin\":true}",
 	};
 	struct exec__job job;
 	char err[128];
@@ -224,6 +229,43 @@ exec_job_parse_bad_input(void **state)
 	assert_int_equal(job.timeout_s, 0);
 	assert_string_equal(job.input, "");
 	assert_null(job.args[0]);
+	exec__job_free(&job);
+}
+
+/* file download's placing step (issue 10 item 10): the built-in and the
+ * files the wrapper feeds it travel in the job. */
+static void
+exec_job_builtin_and_input_files(void **state)
+{
+	const char *files[] = { "/cache/a", "/cache/b c", NULL };
+	struct exec_spec spec = { .executable = "pxpd: place files",
+	    .builtin = EXEC_BUILTIN_PLACE, .input = "{}\n", .input_len = 3,
+	    .input_files = files };
+	struct exec__job job;
+	char err[128], *text;
+	size_t len;
+
+	(void)state;
+	assert_non_null(text = exec__job_build(&spec, -1, &len, err,
+	    sizeof(err)));
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_int_equal(job.builtin, EXEC_BUILTIN_PLACE);
+	assert_string_equal(job.input_files[0], "/cache/a");
+	assert_string_equal(job.input_files[1], "/cache/b c");
+	assert_null(job.input_files[2]);
+	exec__job_free(&job);
+	/* without them: an executable, no files (never NULL) */
+	spec.builtin = EXEC_BUILTIN_NONE;
+	spec.input_files = NULL;
+	assert_non_null(text = exec__job_build(&spec, -1, &len, err,
+	    sizeof(err)));
+	assert_int_equal(exec__job_parse(text, len, &job, err, sizeof(err)),
+	    0);
+	free(text);
+	assert_int_equal(job.builtin, EXEC_BUILTIN_NONE);
+	assert_null(job.input_files[0]);
 	exec__job_free(&job);
 }
 
@@ -421,6 +463,7 @@ main(void)
 		cmocka_unit_test(exec_job_limits_round_trip),
 		cmocka_unit_test(exec_job_build_refuses),
 		cmocka_unit_test(exec_job_parse_bad_input),
+		cmocka_unit_test(exec_job_builtin_and_input_files),
 		cmocka_unit_test(exec_small_files_parse),
 		cmocka_unit_test(exec_pid_file_rules),
 		cmocka_unit_test(exec_pid_file_identity),
