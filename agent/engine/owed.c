@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "base/crash.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "os/os.h"
@@ -22,6 +23,7 @@ engine__owed_one(struct engine *e, const char *tid, const cJSON *owed)
 	const char *type = json_string_get(owed, "message_type");
 	const char *target = json_string_get(owed, "target");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(owed, "data");
+	const char *id = json_string_get(owed, "id");
 	char *text;
 
 	if (!type || !target || !data) {
@@ -32,7 +34,9 @@ engine__owed_one(struct engine *e, const char *tid, const cJSON *owed)
 	if (!(text = cJSON_PrintUnformatted(data)))
 		return;
 	log_info(PART, "[%s] sending owed %s to %s", tid, type, target);
-	engine__send(e, type, target, NULL, text, NULL, tid);
+	/* The id it was first sent with (none in a file an older pxpd
+	 * wrote): a resend after a crash is recognisably the same message. */
+	engine__send_ex(e, type, target, NULL, text, NULL, tid, id, false);
 	cJSON_free(text);
 }
 
@@ -115,8 +119,8 @@ engine__owed_flush(struct engine *e)
 }
 
 void
-engine__owed_send(struct engine *e, const char *tid, const char *type,
-    const char *target, const char *data_json, bool recorded)
+engine__owed_send_id(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded, const char *id)
 {
 	if (!e->ready)
 		return;
@@ -128,14 +132,25 @@ engine__owed_send(struct engine *e, const char *tid, const char *type,
 			    "goes after the next connection", tid);
 		return;
 	}
-	engine__send(e, type, target, NULL, data_json, NULL, tid);
+	engine__send_ex(e, type, target, NULL, data_json, NULL, tid, id,
+	    id != NULL);
+}
+
+void
+engine__owed_send(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded)
+{
+	engine__owed_send_id(e, tid, type, target, data_json, recorded, NULL);
 }
 
 void
 engine_sent(struct engine *e, const char *token)
 {
+	crash_point("owed.sent");
 	if (spool_owed_clear(e->spool, token) != 0)
 		log_warnx(PART, "[%s] cannot clear the owed response", token);
-	else
+	else {
+		crash_point("owed.cleared");
 		log_debug(PART, "[%s] final response delivered", token);
+	}
 }
