@@ -63,14 +63,21 @@ def one_run(env, b, big):
                                 params={"command": "head -c %d /dev/zero | tr '\\0' a" % SIZE},
                                 timeout_ms=120000,
                                 extra=["--non-blocking", "--notify-outcome", "true",
-                                       "--client-type", "big", "--expect", "2", "--quiet",
+                                       "--client-type", "big", "--expect", "2",
                                        "--data-digest"])
         rc, lines = env.controller_wait(ctl, timeout=120)
         t_final = time.time()
         window = (t_action, t_final + 3)
+        got = [l for l in lines if l.get("message_type") == "rpc_non_blocking_response"]
+        if not got:
+            raise SystemExit("no final response: %s" % lines[-3:])
     samples = latencies(echo, t_start)
     if window:
         sel = [lat for (t, lat) in samples if window[0] <= t <= window[1]]
+        worst = max((lat, t) for (t, lat) in samples if window[0] <= t <= window[1])
+        print("  final after %.2f s; worst echo %.1f ms sent at +%.2f s; %d over 50 ms" % (
+            window[1] - 3 - window[0], worst[0], worst[1] - window[0],
+            sum(1 for x in sel if x > 50)), flush=True)
     else:
         sel = [lat for (t, lat) in samples][len(samples) // 4:]
     return sel
@@ -83,7 +90,8 @@ def main():
     env = pxpdtest.Env("bench-bigfinish")
     try:
         b = env.broker()
-        conf = env.config([b.uri(2)], version=2, loglevel="info")
+        conf = env.config([b.uri(2)], version=2,
+                          loglevel=os.environ.get("BENCH_LOGLEVEL", "info"))
         env.pxpd(conf)
         env.wait_log("connected to", timeout=20)
         base = one_run(env, b, False)
@@ -95,7 +103,9 @@ def main():
                    "n=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f" % (
                        INTERVAL_MS, i + 1, len(sel), pct(sel, 50), pct(sel, 99), max(sel)))
     finally:
-        env.cleanup()
+        if os.environ.get("BENCH_KEEP"):
+            print("kept", env.dir)
+        env.cleanup(keep=bool(os.environ.get("BENCH_KEEP")))
 
 
 if __name__ == "__main__":

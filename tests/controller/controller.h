@@ -117,6 +117,7 @@ struct ctl {
 	size_t finals;
 	size_t expect;
 	double first_send_ms;
+	double first_send_unix_ms;  /* the same, on the wall clock */
 	double last_final_ms;
 	int exit_code;
 	int close_code;              /* from the broker's close frame */

@@ -312,8 +312,14 @@ msg_request_send(struct ctl *c, struct ctl_req *r)
 	o.destination_report = c->cfg.destination_report;
 	r->sent = true;
 	r->sent_ms = pcpt_now_ms();
-	if (c->first_send_ms == 0)
+	if (c->first_send_ms == 0) {
+		uv_timeval64_t tv;
+
 		c->first_send_ms = r->sent_ms;
+		if (uv_gettimeofday(&tv) == 0)
+			c->first_send_unix_ms = (double)tv.tv_sec * 1e3 +
+			    (double)tv.tv_usec / 1e3;
+	}
 	rc = ctl_conn_send(c, &o);
 	free(owned);
 	return rc;
@@ -480,8 +486,10 @@ msg_final_count(struct ctl *c, struct ctl_req *r, const char *type)
 			c->scan_from++;
 		if (c->cfg.latency)
 			printf("{\"latency_ms\":%.3f,\"sent_at_ms\":%.3f,"
+			    "\"sent_unix_ms\":%.3f,"
 			    "\"transaction_id\":\"%s\",\"message_type\":\"%s\"}\n",
 			    r->latency_ms, r->sent_ms - c->first_send_ms,
+			    c->first_send_unix_ms + (r->sent_ms - c->first_send_ms),
 			    r->txid != NULL ? r->txid : "", type);
 	}
 	if (c->finals >= c->expect && c->expect > 0) {
