@@ -629,6 +629,13 @@ ctl_msg_summary(struct ctl *c)
 	for (i = 0; i < c->nreqs; i++) {
 		if (c->reqs[i].done)
 			lat[n++] = c->reqs[i].latency_ms;
+		else if (c->reqs[i].sent && c->cfg.latency)
+			/* Never answered: a benchmark counts it as lost. */
+			printf("{\"unanswered\":true,\"sent_at_ms\":%.3f,"
+			    "\"sent_unix_ms\":%.3f}\n",
+			    c->reqs[i].sent_ms - c->first_send_ms,
+			    c->first_send_unix_ms + (c->reqs[i].sent_ms -
+			    c->first_send_ms));
 	}
 	qsort(lat, n, sizeof(*lat), msg_double_cmp);
 	elapsed = c->last_final_ms - c->first_send_ms;
