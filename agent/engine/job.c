@@ -303,14 +303,10 @@ nb__record(struct nb_end *f)
 			crash_point("finish.owed_recorded");
 		}
 	}
-	if ((rc = spool_metadata_read(f->spool, f->tid, &meta)) != 0 || !meta) {
-		if (f->kind == NB_LOST && rc != 0) {
-			/* Nothing to mark: recovery's caller had it. */
-			meta = NULL;
-		}
-		if (!meta && !(meta = cJSON_CreateObject()))
-			goto done;
-	}
+	/* Unreadable metadata is replaced by what is known (as before). */
+	if (spool_metadata_read(f->spool, f->tid, &meta) != 0 &&
+	    !(meta = cJSON_CreateObject()))
+		goto done;
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "status");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "execution_error");
 	cJSON_DeleteItemFromObjectCaseSensitive(meta, "results");
