@@ -41,7 +41,10 @@ class BigFinish(BrokerTestCase):
         args = self.env.controller_args(
             self.b, version=2, params={"argument": "x"}, timeout_ms=int((seconds + 4) * 1000),
             extra=["--count", str(int(seconds * 1000 / INTERVAL_MS)),
-                   "--interval-ms", str(INTERVAL_MS), "--latency", "--client-type", "echoer"])
+                   "--interval-ms", str(INTERVAL_MS), "--latency", "--client-type", "echoer",
+                   # (unscaled: echoes dropped while the 50 MB frame
+                   # waits are never answered; the stream ends on time)
+                   "--timeout-ms", str(int((seconds + 4) * 1000))])
         out = tempfile.TemporaryFile(dir=self.env.dir)
         echo = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL)
         try:
