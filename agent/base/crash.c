@@ -99,7 +99,15 @@ crash_point(const char *name)
 		return;
 	uv_mutex_lock(&crash.mu);
 	if (crash.trace)
-		crash__journal("point", name);
+	{
+		/* "point NAME PID": each process counts its own passes
+		 * (a wrapper's PXPD_CRASH_AT counts in that wrapper). */
+		char what[160];
+
+		snprintf(what, sizeof(what), "%s %d", name,
+		    (int)uv_os_getpid());
+		crash__journal("point", what);
+	}
 	if (crash.at[0] && !strcmp(name, crash.at) && ++crash.seen == crash.at_n)
 		crash__die();
 	uv_mutex_unlock(&crash.mu);

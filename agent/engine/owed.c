@@ -74,6 +74,7 @@ void
 engine__owed_pump(struct engine *e)
 {
 	struct owed_next *n;
+	struct job *j;
 	cJSON *owed;
 	int rc;
 
@@ -83,6 +84,13 @@ engine__owed_pump(struct engine *e)
 	    engine__room(e) == ENGINE_ROOM_OK) {
 		if (!(e->owed_head = n->next))
 			e->owed_tail = NULL;
+		/* Its end is being recorded in the thread pool (job.c
+		 * nb_end), which wrote the owed file and sends it when it is
+		 * back: not twice. */
+		if ((j = engine__job_find(e, n->tid)) && j->ending) {
+			free(n);
+			continue;
+		}
 		if ((rc = spool_owed_read(e->spool, n->tid, &owed)) == 0) {
 			engine__owed_one(e, n->tid, owed);
 			cJSON_Delete(owed);

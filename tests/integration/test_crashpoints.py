@@ -51,8 +51,9 @@ class CrashPoints(BrokerTestCase):
         os.makedirs(d)
         return d
 
-    def start(self, d, binary, env=None):
-        conf = self.env.config([self.b.uri(2)], version=2, **{
+    def start(self, d, binary, env=None, queued=False):
+        extra = {"max-concurrent-actions": 1} if queued else {}
+        conf = self.env.config([self.b.uri(2)], version=2, **extra, **{
             "reconnect-backoff-cap": 1,
             "spool-dir": os.path.join(d, "spool"),
             "logfile": os.path.join(d, "pxpd.log"),
@@ -77,10 +78,11 @@ class CrashPoints(BrokerTestCase):
         except FileNotFoundError:
             return ""
 
-    def request(self, tid):
+    def request(self, tid, sleep=0):
         return self.env.controller_bg(
             self.b, version=2, module="command", action="run",
-            params={"command": "echo out-%s; echo err >&2" % tid},
+            params={"command": "%secho out-%s; echo err >&2" % (
+                "sleep %g; " % sleep if sleep else "", tid)},
             timeout_ms=int(120000 * SLOW),
             extra=["--non-blocking", "--transaction-id", tid, "--notify-outcome", "true",
                    "--client-type", "ctl-" + tid, "--expect", "3"])
@@ -142,48 +144,67 @@ class CrashPoints(BrokerTestCase):
 
     # ---- the trace -------------------------------------------------------
 
-    def trace(self):
+    def submit(self, d, prefix, queued):
+        """One transaction, or (queued) two with max-concurrent-actions 1:
+        the second waits in the queue (its `queued` file) for the first."""
+        if not queued:
+            return {prefix: self.request(prefix)}
+        a, b = prefix + "a", prefix + "b"
+        ctls = {a: self.request(a, sleep=0.5)}
+        wait_for(lambda: self.provisional(ctls[a], a) or self.finals(ctls[a], a) or
+                 self.crashed(d), 20 * SLOW, what="the first one accepted")
+        ctls[b] = self.request(b)
+        return ctls
+
+    @staticmethod
+    def crashed(d):
+        try:
+            with open(os.path.join(d, "journal")) as f:
+                return "crashed " in f.read()
+        except FileNotFoundError:
+            return False
+
+    def trace(self, queued):
         d = self.case_dir()
         journal = os.path.join(d, "journal")
         a = self.start(d, CRASH_BIN, env={"PXPD_CRASH_TRACE": "1",
-                                          "PXPD_CRASH_JOURNAL": journal})
-        tid = "trace"
-        p = self.request(tid)
-        wait_for(lambda: self.finals(p, tid), 30 * SLOW, what="the traced final response")
-        wait_for(lambda: not os.path.exists(os.path.join(d, "spool", tid, "owed")), 10 * SLOW,
-                 what="the owed response cleared")
+                                          "PXPD_CRASH_JOURNAL": journal},
+                       queued=queued)
+        ctls = self.submit(d, "trace", queued)
+        for tid, p in ctls.items():
+            wait_for(lambda: self.finals(p, tid), 30 * SLOW, what="the traced final response")
+            wait_for(lambda: not os.path.exists(os.path.join(d, "spool", tid, "owed")),
+                     10 * SLOW, what="the owed response cleared")
         time.sleep(0.3)
-        p.kill()
-        self.env.controller_wait(p)
+        for p in ctls.values():
+            p.kill()
+            self.env.controller_wait(p)
         a.stop()
+        # Each process counts its own passes (pid): a wrapper's steps are
+        # named as that wrapper counts them, once.
         steps, seen = [], {}
         with open(journal) as f:
             for line in f:
-                kind, _, name = line.rstrip("\n").partition(" ")
+                kind, _, rest = line.rstrip("\n").partition(" ")
                 if kind != "point":
                     continue
-                seen[name] = seen.get(name, 0) + 1
-                steps.append("%s:%d" % (name, seen[name]))
+                name, _, pid = rest.rpartition(" ")
+                seen[(name, pid)] = seen.get((name, pid), 0) + 1
+                step = "%s:%d" % (name, seen[(name, pid)])
+                if step not in steps:
+                    steps.append(step)
         return steps
 
     # ---- one crash -------------------------------------------------------
 
-    def crash_case(self, step):
+    def crash_case(self, step, queued):
         d = self.case_dir()
         journal = os.path.join(d, "journal")
         spool = os.path.join(d, "spool")
-        tid = "t%02d" % self.n
         a = self.start(d, CRASH_BIN, env={"PXPD_CRASH_AT": step, "PXPD_CRASH_MODE": "power",
-                                          "PXPD_CRASH_JOURNAL": journal})
-        p = self.request(tid)
-
-        def crashed():
-            try:
-                with open(journal) as f:
-                    return "crashed " in f.read()
-            except FileNotFoundError:
-                return False
-        wait_for(crashed, 30 * SLOW, what="the crash at %s" % step)
+                                          "PXPD_CRASH_JOURNAL": journal}, queued=queued)
+        ctls = self.submit(d, "t%02d" % self.n, queued)
+        wait_for(lambda: self.crashed(d), 30 * SLOW, what="the crash at %s" % step)
         # pxpd died there, or its wrapper did: pxpd is killed now either
         # way (a kill -9 right after the wrapper's step), then restarted
         # after the power cut.
@@ -191,8 +212,21 @@ class CrashPoints(BrokerTestCase):
         a.stop(signal.SIGKILL)
         self.power_cut(journal)
         self.check_spool(spool)
-        accepted_before = bool(self.provisional(p, tid)) or bool(self.finals(p, tid))
-        self.start(d, PXPD)
+        accepted = {tid: bool(self.provisional(p, tid)) or bool(self.finals(p, tid))
+                    for tid, p in ctls.items()}
+        self.start(d, PXPD, queued=queued)
+        for tid, p in ctls.items():
+            self.check_one(step, spool, tid, p, accepted[tid])
+        self.check_spool(spool)
+        for p in ctls.values():
+            p.kill()
+            self.env.controller_wait(p)
+        for q in list(self.env.procs):
+            if q is not self.b and q.alive():
+                q.stop()
+
+    def check_one(self, step, spool, tid, p, accepted_before):
+        step = "%s (%s)" % (step, tid)
         committed = os.path.exists(os.path.join(spool, tid, "metadata"))
         if accepted_before:
             # What was acknowledged survives the power cut.
@@ -230,23 +264,13 @@ class CrashPoints(BrokerTestCase):
             self.assertEqual(self.finals(p, tid), [], step)
             self.assertEqual(self.status(tid), "unknown", step)
             self.assertFalse(os.path.exists(os.path.join(spool, tid)), step)
-        self.check_spool(spool)
-        p.kill()
-        self.env.controller_wait(p)
-        for q in list(self.env.procs):
-            if q is not self.b and q.alive():
-                q.stop()
-        return committed
 
-    def test_every_step_of_every_spool_write(self):
-        steps = self.trace()
+    def every_step(self, queued, must):
+        steps = self.trace(queued)
         names = {s.rsplit(":", 1)[0] for s in steps}
         # The sequences the trace must cover (else a step was not named).
-        for must in ("spool.dir_made", "metadata.renamed", "spool.dir_synced",
-                     "exitcode.renamed", "wrapper.output_synced", "owed.renamed",
-                     "finish.owed_recorded", "finish.metadata_final", "owed.sent",
-                     "owed.cleared"):
-            self.assertIn(must, names, steps)
+        for m in must:
+            self.assertIn(m, names, steps)
         sys.stderr.write("%d steps: %s\n" % (len(steps), " ".join(steps)))
         only = os.environ.get("PXPD_CRASH_ONLY")
         done = 0
@@ -254,9 +278,22 @@ class CrashPoints(BrokerTestCase):
             if only and step not in only.split(","):
                 continue
             with self.subTest(step=step):
-                self.crash_case(step)
+                self.crash_case(step, queued)
                 done += 1
-        self.assertGreaterEqual(done, 1)
+        self.assertGreaterEqual(done, 1 if not only else 0)
+
+    def test_every_step_of_every_spool_write(self):
+        """One non-blocking action: its creation, start, end, delivery."""
+        self.every_step(False, (
+            "spool.dir_made", "metadata.renamed", "spool.dir_synced", "exitcode.renamed",
+            "wrapper.output_synced", "owed.renamed", "finish.owed_recorded",
+            "finish.metadata_final", "owed.sent", "owed.cleared"))
+
+    def test_every_step_with_a_queued_action(self):
+        """Two, the second queued behind the first (max-concurrent-actions
+        1): its `queued` file too."""
+        self.every_step(True, ("queued.synced", "queued.renamed", "queued.dir_synced",
+                               "metadata.renamed", "owed.renamed"))
 
 
 if __name__ == "__main__":
