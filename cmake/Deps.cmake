@@ -23,9 +23,21 @@ set(_dep_args
 if(CMAKE_TOOLCHAIN_FILE)
   list(APPEND _dep_args -DCMAKE_TOOLCHAIN_FILE=${CMAKE_TOOLCHAIN_FILE})
 endif()
+if(PXPD_MUSL_ROOT)
+  # the musl toolchains (cross/musl.cmake) build their C library once
+  list(APPEND _dep_args -DPXPD_MUSL_ROOT=${PXPD_MUSL_ROOT})
+endif()
 
 function(pxpd_dep name pkg)
-  cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS" ${ARGN})
+  cmake_parse_arguments(D "" "" "ARGS;BYPRODUCTS;DEPENDS;BUILD_COMMAND;INSTALL_COMMAND"
+                        ${ARGN})
+  set(steps "")
+  if(D_BUILD_COMMAND)
+    list(APPEND steps BUILD_COMMAND ${D_BUILD_COMMAND})
+  endif()
+  if(D_INSTALL_COMMAND)
+    list(APPEND steps INSTALL_COMMAND ${D_INSTALL_COMMAND})
+  endif()
   # The patch list is part of the command so a new patch re-extracts.
   file(GLOB patches CONFIGURE_DEPENDS
        ${CMAKE_SOURCE_DIR}/cmake/patches/${pkg}-*.patch)
@@ -45,6 +57,7 @@ function(pxpd_dep name pkg)
     UPDATE_COMMAND ""
     CMAKE_ARGS -DCMAKE_INSTALL_PREFIX=${PXPD_DEPS_PREFIX}/${name}
                ${_dep_args} ${D_ARGS}
+    ${steps}
     BUILD_BYPRODUCTS ${D_BYPRODUCTS}
     DEPENDS ${D_DEPENDS}
     # Lists inside ARGS use '|' (a ';' would split the argument).
@@ -129,6 +142,10 @@ pxpd_dep(websockets libwebsockets
        -DLWS_WITH_CONMON=OFF -DLWS_WITH_TLS_SESSIONS=OFF
        -DLWS_WITH_CACHE_NSCOOKIEJAR=OFF
        -DLWS_SUPPRESS_DEPRECATED_API_WARNINGS=ON -DDISABLE_WERROR=ON
+       # lws names its build after `git describe` run in its source dir,
+       # which lies in pxpd's work tree: the binary would change with every
+       # pxpd commit and differ between a git checkout and a tarball.
+       -DCMAKE_DISABLE_FIND_PACKAGE_Git=TRUE
   BYPRODUCTS ${_ws_lib})
 
 # The system libraries each one calls into. Windows: mbedTLS's
@@ -153,14 +170,31 @@ pxpd_imported(pxpd::cjson cjson ${_cj}/lib/libcjson.a ${_cj_sys})
 pxpd_imported(pxpd::websockets websockets ${_ws_lib}
               pxpd::mbedtls pxpd::uv ${_ws_sys})
 
-# cmocka for the unit tests of a Windows build (tests/win/run.sh runs them
-# under Wine): Debian has no mingw cmocka; natively the tests link the
-# system's libcmocka-dev.
+# cmocka, static, for the unit tests of builds that cannot link the host's
+# libcmocka.so. Windows (tests/win/run.sh runs them under Wine): Debian
+# has no mingw cmocka. Static (-static refuses a shared library), other
+# cross and musl builds (the host's is x86_64 glibc): only its static
+# library is built (cmocka 1.1.5 always builds a shared one too, which a
+# static-only musl could not link).
+set(PXPD_CMOCKA_BUNDLED OFF)
 if(WIN32 AND PXPD_TESTS)
+  set(PXPD_CMOCKA_BUNDLED ON)
   set(_cm ${PXPD_DEPS_PREFIX}/cmocka)
   pxpd_dep(cmocka cmocka
     ARGS -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
          -DPICKY_DEVELOPER=OFF
     BYPRODUCTS ${_cm}/lib/libcmocka-static.a)
   pxpd_imported(pxpd::cmocka cmocka ${_cm}/lib/libcmocka-static.a)
+elseif(PXPD_TESTS AND (PXPD_FULL_STATIC OR CMAKE_CROSSCOMPILING OR PXPD_MUSL_ROOT))
+  set(PXPD_CMOCKA_BUNDLED ON)
+  set(_cm ${PXPD_DEPS_PREFIX}/cmocka)
+  pxpd_dep(cmocka cmocka
+    ARGS -DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF
+    BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target cmocka-static
+    INSTALL_COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/src/libcmocka-static.a
+                    ${_cm}/lib/libcmocka.a
+            COMMAND ${CMAKE_COMMAND} -E copy <SOURCE_DIR>/include/cmocka.h
+                    ${_cm}/include/cmocka.h
+    BYPRODUCTS ${_cm}/lib/libcmocka.a)
+  pxpd_imported(pxpd::cmocka cmocka ${_cm}/lib/libcmocka.a)
 endif()

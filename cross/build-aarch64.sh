@@ -1,42 +1,60 @@
 #!/bin/sh
 # build-aarch64.sh: cross-builds pxpd for 64-bit ARM Linux and proves it
 # under qemu-user on an x86-64 Debian 12 host: --version, then a real
-# session through the x86 test broker (echo, and a blocking and a
-# non-blocking `command run`, which exercise the action wrapper).
+# session through the x86 test broker (echo, a blocking and a non-blocking
+# `command run`, which exercise the action wrapper, and a status query of
+# the non-blocking one). With --release it builds the release configuration
+# (static, musl: cross/aarch64-linux-musl.cmake) with its unit tests and
+# runs them under qemu first; tests/run-tests.sh runs that form.
 # As root it installs the cross packages; otherwise it names them and fails.
 # Exits non-zero on any failure and keeps the session dir for a look.
 #
-# Usage: cross/build-aarch64.sh [--static] [--no-smoke]
-#   --static    PXPD_FULL_STATIC=ON, in build-aarch64-static/
-#   --no-smoke  build only (a binary to install: no qemu shim as wrapper)
-# Env: BUILD_DIR (default build-aarch64[-static]), HOST_BUILD (default build:
-#   where the x86 pcp-broker and pcp-controller are built).
+# Usage: cross/build-aarch64.sh [--static | --release] [--no-smoke]
+#   --static    PXPD_FULL_STATIC=ON (glibc), in build-aarch64-static/
+#   --release   PXPD_RELEASE=ON (musl) and the unit tests under qemu, in
+#               build-aarch64-release/
+#   --no-smoke  build only (a binary to install: no qemu shim as wrapper;
+#               with --release, no tests either)
+# Env: BUILD_DIR (default build-aarch64[-static|-release]), HOST_BUILD
+#   (default build: where the x86 pcp-broker and pcp-controller are built).
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-static=OFF
+flavour=dynamic
 smoke=1
 for a in "$@"; do
 	case $a in
-	--static) static=ON ;;
+	--static) flavour=static ;;
+	--release) flavour=release ;;
 	--no-smoke) smoke=0 ;;
 	*)
-		echo "usage: $0 [--static] [--no-smoke]" >&2
+		echo "usage: $0 [--static | --release] [--no-smoke]" >&2
 		exit 2
 		;;
 	esac
 done
-if [ $static = ON ]; then
-	build=${BUILD_DIR:-build-aarch64-static}
-else
+case $flavour in
+dynamic)
 	build=${BUILD_DIR:-build-aarch64}
-fi
+	config="-DCMAKE_TOOLCHAIN_FILE=$root/cross/aarch64-linux-gnu.cmake -DPXPD_TESTS=OFF"
+	;;
+static)
+	build=${BUILD_DIR:-build-aarch64-static}
+	config="-DCMAKE_TOOLCHAIN_FILE=$root/cross/aarch64-linux-gnu.cmake -DPXPD_TESTS=OFF -DPXPD_FULL_STATIC=ON"
+	;;
+release)
+	build=${BUILD_DIR:-build-aarch64-release}
+	tests=ON
+	[ $smoke = 1 ] || tests=OFF
+	config="-DCMAKE_TOOLCHAIN_FILE=$root/cross/aarch64-linux-musl.cmake -DPXPD_RELEASE=ON -DPXPD_TESTS=$tests"
+	;;
+esac
 host=${HOST_BUILD:-build}
-sysroot=/usr/aarch64-linux-gnu
 jobs=$(nproc 2>/dev/null || echo 2)
+t0=$(date +%s)
 
-step() { printf '==== %s\n' "$*"; }
+step() { printf '==== %s (%s s)\n' "$*" $(($(date +%s) - t0)); }
 fail() {
 	printf "build-aarch64: %s\n" "$*" >&2
 	exit 1
@@ -60,30 +78,40 @@ fi
 # pxpd starts each action's wrapper by exec'ing its own binary. Without
 # binfmt_misc the kernel cannot run an AArch64 ELF (and glibc's execvp then
 # hands it to /bin/sh), so for the smoke test the wrapper goes through
-# qemu too: a shim named at build time (PXPD_WRAPPER_PATH; no environment
-# variable may choose what runs as root). Such a binary is for qemu only:
-# --no-smoke builds one to install.
+# qemu too: the build's pxpd-emu shim (`exec qemu-aarch64 [-L sysroot]
+# agent/pxpd "$@"`, made by CMakeLists.txt from the toolchain's emulator),
+# named at build time (PXPD_WRAPPER_PATH; no environment variable may
+# choose what runs as root). Such a binary is for qemu only: --no-smoke
+# builds one to install.
 mkdir -p "$build"
 buildabs=$(cd "$build" && pwd)
 bin=$buildabs/agent/pxpd
-shim=
-[ $smoke = 1 ] && shim=$buildabs/pxpd-qemu
-step "cross build ($build, PXPD_FULL_STATIC=$static, PXPD_WRAPPER_PATH=$shim)"
-cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$root/cross/aarch64-linux-gnu.cmake" \
-	-DPXPD_TESTS=OFF -DPXPD_FULL_STATIC=$static -DPXPD_WRAPPER_PATH="$shim" >/dev/null
-cmake --build "$build" -j"$jobs" >/dev/null
+shim=$buildabs/pxpd-emu
+wrapper=
+[ $smoke = 1 ] && wrapper=$shim
+step "cross build ($build, $flavour, PXPD_WRAPPER_PATH=$wrapper)"
+# shellcheck disable=SC2086
+cmake -S . -B "$build" $config -DPXPD_WRAPPER_PATH="$wrapper" >/dev/null
+cmake --build "$build" -j"$jobs" >"$buildabs/build.log" 2>&1 || {
+	tail -n 40 "$buildabs/build.log" >&2
+	fail "build failed (all of it in $buildabs/build.log)"
+}
+grep "release binary" "$buildabs/build.log" || true
 aarch64-linux-gnu-readelf -h "$bin" | grep -q 'Machine:.*AArch64' ||
 	fail "$bin is not an AArch64 ELF"
 aarch64-linux-gnu-strip -o "$bin.stripped" "$bin"
 echo "pxpd: $(stat -c %s "$bin") bytes, stripped $(stat -c %s "$bin.stripped")"
-rm -f "$bin.stripped"
 [ $smoke = 1 ] || exit 0
 
-# ---- smoke test under qemu-user ----------------------------------------
-qemu() { qemu-aarch64 -L "$sysroot" "$@"; }
+if [ $flavour = release ]; then
+	step "unit tests under qemu-aarch64"
+	ctest --test-dir "$build" -j"$jobs" --output-on-failure ||
+		fail "unit tests failed under qemu"
+fi
 
+# ---- smoke test under qemu-user ----------------------------------------
 step "qemu: pxpd --version"
-version=$(qemu "$bin" --version) || fail "--version failed"
+version=$("$shim" --version) || fail "--version failed"
 echo "$version"
 case $version in
 "pxpd "[0-9]*) ;;
@@ -135,19 +163,11 @@ cat >"$demo/pxpd.conf" <<CONF
 }
 CONF
 mkdir -p "$demo/modules"
-# The wrapper this build names (above).
-cat >"$shim" <<SHIM
-#!/bin/sh
-exec qemu-aarch64 -L "$sysroot" "$bin" "\$@"
-SHIM
-chmod +x "$shim"
 
 step "qemu: pxpd session against the x86 test broker"
 sleep 0.3
-# qemu-aarch64 itself in the background (not via the function) so that
-# $! is the process cleanup must stop.
-qemu-aarch64 -L "$sysroot" "$bin" \
-	--config-file "$demo/pxpd.conf" --foreground >"$demo/pxpd.out" 2>&1 &
+# The shim execs qemu-aarch64, so $! is the process cleanup must stop.
+"$shim" --config-file "$demo/pxpd.conf" --foreground >"$demo/pxpd.out" 2>&1 &
 agent=$!
 i=0
 until grep -q "associated with" "$demo/pxpd.log" 2>/dev/null; do
@@ -188,7 +208,8 @@ out=$(ctl --module command --action run --params '{"command":"uname -m"}') ||
 	fail "command run: controller failed"
 expect "command run" "\"exitcode\":0,\"stdout\":\"$arch\\n\"" "$out"
 
-out=$(ctl --module command --action run --non-blocking \
+tid=aarch64-nb-$$
+out=$(ctl --module command --action run --non-blocking --transaction-id "$tid" \
 	--params '{"command":"uname -m"}') ||
 	fail "command run --non-blocking: controller failed"
 expect "command run (non-blocking)" "\"exitcode\":0,\"stdout\":\"$arch\\n\"" "$out"
@@ -197,5 +218,9 @@ case $out in
 *) fail "command run (non-blocking): no rpc_non_blocking_response" ;;
 esac
 
+out=$(ctl --module status --action query --params "{\"transaction_id\":\"$tid\"}") ||
+	fail "status query: controller failed"
+expect "status query" "\"status\":\"success\"" "$out"
+
 ok=1
-step "aarch64 smoke test passed"
+step "aarch64 ($flavour) passed"

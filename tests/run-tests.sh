@@ -7,8 +7,13 @@
 #   3. the libFuzzer harnesses for a bounded time (clang);
 #   4. unit tests and a core integration run under valgrind;
 #   5. the Windows build (mingw-w64), its unit tests and a smoke test
-#      under Wine (tests/win/run.sh).
-# Build trees: build/, build-asan/, build-fuzz/ (reused when present).
+#      under Wine (tests/win/run.sh);
+#   6. the release binary (static, musl): size, no NSS, reproducible,
+#      integration_core with it, its .deb and .rpm (tests/release/run.sh);
+#   7. the aarch64 release build: its unit tests and a loopback session
+#      under qemu-user (cross/build-aarch64.sh --release).
+# Build trees: build/, build-asan/, build-fuzz/, build-mingw/ (tests/win),
+# build-release/, build-aarch64-release/ (reused when present).
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/setup-deps.sh
@@ -49,3 +54,9 @@ ctest --test-dir build --output-on-failure -j2 -E '^(fuzz|valgrind)_'
 
 step "Windows: mingw-w64 build, unit tests and smoke test under Wine"
 sh tests/win/run.sh
+
+step "release binary and packages (tests/release/run.sh)"
+sh tests/release/run.sh
+
+step "aarch64 release build, unit tests and a session under qemu-user"
+sh cross/build-aarch64.sh --release

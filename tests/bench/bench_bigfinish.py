@@ -11,7 +11,7 @@ handed to the send queue: the work item 8 moved off the loop), "sending"
 (until the 50 MB frame is written: every reply waits behind it, as a
 websocket cannot interleave messages, and max-send-queue answers requests
 busy meanwhile) and "all" (a second either side), with the baseline of no
-action; appends them to results.log. Asserts nothing
+action; appends them to RESULTS.md. Asserts nothing
 (tests/integration/test_bigfinish.py bounds the finishing p99).
 
     PXPD_BIN=... BROKER_BIN=... CONTROLLER_BIN=... CA_SCRIPT=... \\

@@ -1,13 +1,15 @@
-"""benchlog: every figure a benchmark prints also goes, with the date, the
-commit and the machine, into tests/bench/results.log (append-only, kept in
-git), so figures can be compared across changes."""
+"""benchlog: every figure a benchmark, the fleet, the chaos runs or a long
+fuzz run prints also goes, with the date, the commit, the machine and
+where it came from, into tests/bench/RESULTS.md as one table row
+(append-only, kept in git), so figures can be compared across changes."""
 import datetime
+import sys
 import os
 import platform
 import subprocess
 
 LOG = os.environ.get("PXPD_BENCH_LOG",
-                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.log"))
+                     os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"))
 
 
 def _commit():
@@ -25,13 +27,20 @@ def _commit():
 _PREFIX = None
 
 
-def report(line):
-    """Prints line and appends it to the results log."""
+def _source():
+    """bench, fleet, chaos or fuzz: the folder of the script running."""
+    main = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return os.path.basename(os.path.dirname(main)) or "bench"
+
+
+def report(line, source=None):
+    """Prints line and appends it to the results log as a table row."""
     global _PREFIX
     print(line, flush=True)
     if _PREFIX is None:
-        _PREFIX = "%s %s %s/%dcpu" % (
+        _PREFIX = "| %s | %s | %s/%dcpu |" % (
             datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             _commit(), platform.machine(), os.cpu_count() or 0)
+    cell = " ".join(line.split()).replace("|", "\\|")
     with open(LOG, "a") as f:
-        f.write("%s %s\n" % (_PREFIX, line))
+        f.write("%s %s | %s |\n" % (_PREFIX, source or _source(), cell))

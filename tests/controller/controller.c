@@ -39,6 +39,8 @@ static const struct ctl_opt {
 	S("--client-type", client_type, "T our TYPE in the path (controller)"),
 	S("--path", path, "P request path, overrides version and type"),
 	S("--target", target, "URI recipient (none: the broker)"),
+	S("--targets-file", targets_file, "F recipients, one URI per line; "
+	    "request i goes to line i mod N"),
 	S("--module", module, "M PXP module (echo)"),
 	S("--action", action, "A PXP action (echo)"),
 	S("--params", params, "JSON action params ({})"),

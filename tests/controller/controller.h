@@ -37,6 +37,7 @@ struct ctl_config {
 	const char *client_type;     /* path TYPE, default "controller" */
 	const char *path;            /* full path override, e.g. "/pcp/" */
 	const char *target;
+	const char *targets_file;    /* one URI per line, requests round-robin */
 	const char *module;
 	const char *action;
 	const char *params;          /* JSON object text */
@@ -112,6 +113,9 @@ struct ctl {
 	char *params_text;           /* --params / --params-file text */
 	struct ctl_req *reqs;
 	size_t nreqs;
+	char *targets_text;          /* --targets-file, split in place */
+	char **targets;
+	size_t ntargets;
 	size_t next_send;
 	size_t scan_from;            /* reqs below this index are all done */
 	size_t finals;

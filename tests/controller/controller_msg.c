@@ -95,6 +95,35 @@ msg_text_load(const char *inline_text, const char *file, const char *what,
 	return msg_json_check(what, *out, strlen(*out), true);
 }
 
+/* --targets-file: the non-empty lines, kept in one buffer. */
+static int
+msg_targets_load(struct ctl *c)
+{
+	size_t len, n = 0;
+	char *p, *line, *save = NULL;
+	int r;
+
+	if ((r = pcpt_file_read(c->cfg.targets_file, &c->targets_text,
+	    &len)) != 0) {
+		fprintf(stderr, "pcp-controller: %s: %s\n", c->cfg.targets_file,
+		    strerror(-r));
+		return -1;
+	}
+	for (p = c->targets_text; *p; p++)
+		n += *p == '\n';
+	if ((c->targets = calloc(n + 1, sizeof(*c->targets))) == NULL)
+		return -1;
+	for (line = strtok_r(c->targets_text, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save))
+		c->targets[c->ntargets++] = line;
+	if (c->ntargets == 0) {
+		fprintf(stderr, "pcp-controller: %s names no target\n",
+		    c->cfg.targets_file);
+		return -1;
+	}
+	return 0;
+}
+
 /* The transaction id a request's data carries, for matching replies. */
 static int
 msg_txid_make(struct ctl *c, size_t i, char **out)
@@ -208,7 +237,10 @@ ctl_msg_prepare(struct ctl *c)
 		    "rpc_blocking_request";
 	snprintf(c->mtype, sizeof(c->mtype), "%s%s",
 	    strstr(mt, "://") != NULL ? "" : PCP_NS, mt);
+	if (c->cfg.targets_file != NULL && msg_targets_load(c) != 0)
+		return -1;
 	if (!c->cfg.listen && c->cfg.count > 0 && c->cfg.target == NULL &&
+	    c->ntargets == 0 &&
 	    strncmp(c->mtype, PCP_NS "rpc_", sizeof(PCP_NS "rpc_") - 1) == 0) {
 		fprintf(stderr, "pcp-controller: --target is required for %s\n",
 		    c->mtype);
@@ -235,6 +267,10 @@ ctl_msg_free(struct ctl *c)
 		free(c->reqs[i].txid);
 	free(c->reqs);
 	c->reqs = NULL;
+	free(c->targets);
+	free(c->targets_text);
+	c->targets = NULL;
+	c->targets_text = NULL;
 	free(c->params_text);
 	free(c->data_template);
 	c->params_text = c->data_template = NULL;
@@ -303,7 +339,8 @@ msg_request_send(struct ctl *c, struct ctl_req *r)
 	o.message_type = c->mtype;
 	o.sender = c->cfg.no_sender ? NULL :
 	    c->cfg.sender != NULL ? c->cfg.sender : c->uri;
-	o.target = c->cfg.target;
+	o.target = c->ntargets > 0 ?
+	    c->targets[(size_t)(r - c->reqs) % c->ntargets] : c->cfg.target;
 	o.in_reply_to = c->cfg.in_reply_to;
 	o.expires = expires;
 	o.data_json = data;

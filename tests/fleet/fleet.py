@@ -416,6 +416,43 @@ class Fleet:
                 if ev.get("cn") == cn and ev["t"] >= since_ms]
         return "; ".join(seen) if seen else "never seen by the broker"
 
+    def requests_to_all(self, broker, timeout):
+        """One echo and one non-blocking `command run` to every agent
+        through the broker (two pipelining controllers, one request per
+        agent each): how many were answered, the wall time and the
+        broker's routed messages per second over it."""
+        targets = os.path.join(self.dir, "targets")
+        with open(targets, "w") as f:
+            for a in self.agents:
+                f.write("pcp://%s/agent\n" % a.cn)
+        c, k = os.path.join(self.ca, "controller.pem"), os.path.join(self.ca, "controller_key.pem")
+        base = [pxpdtest.CONTROLLER, "--broker", "wss://localhost:%d" % broker.port,
+                "--cert", c, "--key", k, "--ca", os.path.join(self.ca, "ca.pem"),
+                "--pcp-version", str(self.version), "--targets-file", targets,
+                "--count", str(self.n), "--pipeline", "--quiet", "--latency",
+                "--timeout-ms", str(int(timeout * 1000))]
+        runs = [("echo", base + ["--client-type", "fleetecho", "--module", "echo",
+                                 "--action", "echo", "--params", '{"argument":"fleet"}']),
+                ("command", base + ["--client-type", "fleetcmd", "--module", "command",
+                                    "--action", "run", "--params", '{"command":"echo fleet"}',
+                                    "--non-blocking", "--transaction-id", "fleet-%d" % os.getpid()])]
+        t0 = time.monotonic()
+        procs = [(name, subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+                 for name, args in runs]
+        out = {}
+        for name, p in procs:
+            so, se = p.communicate(timeout=timeout + 30)
+            summary = [json.loads(l) for l in so.decode(errors="replace").splitlines()
+                       if l.startswith("{") and '"p50_ms"' in l]
+            out[name] = {"rc": p.returncode, "summary": summary[-1] if summary else None,
+                         "stderr": se.decode(errors="replace")[-500:]}
+        wall = time.monotonic() - t0
+        answered = sum((o["summary"] or {}).get("count", 0) for o in out.values())
+        # echo: request + response; command: request, provisional, final
+        routed = self.n * 2 + self.n * 3
+        return {"answered": answered, "sent": 2 * self.n, "wall_s": wall,
+                "routed_per_s": routed / wall if wall > 0 else 0.0, "detail": out}
+
     def memory(self):
         pids = self.pids()
         rss = sum(proc_status_kb(p, "VmRSS") for p in pids)
@@ -487,7 +524,7 @@ def reconnect_figures(first, n, up_ms):
 
 # ---- the scenario of tests/fleet/run.sh and test_fleet_reconnect.py -----
 def scenario(fleet, connect_timeout=120.0, idle=0.0, down=3.0, reconnect_timeout=90.0,
-             config=None, say=print):
+             config=None, say=print, requests=True):
     """Starts a broker and fleet.n agents, waits until the broker has all
     of them, measures memory, then SIGKILLs the broker, starts it again on
     the same port after `down` seconds and times the reconnections.
@@ -528,6 +565,10 @@ def scenario(fleet, connect_timeout=120.0, idle=0.0, down=3.0, reconnect_timeout
         fig["idle_cpu_s_per_agent_hour"] = (c1 - c0) / len(pids) * 3600.0 / idle
         # One clock tick over the whole fleet: below that, nothing shows.
         fig["idle_cpu_resolution"] = 1.0 / os.sysconf("SC_CLK_TCK") / len(pids) * 3600.0 / idle
+
+    if requests:
+        say("an echo and a non-blocking command run to each of the %d agents" % n)
+        fig["requests"] = fleet.requests_to_all(b, timeout=60 + n / 5.0)
 
     say("killing the broker (SIGKILL), restarting it in %.0f s" % down)
     b.kill(signal.SIGKILL)
@@ -582,6 +623,9 @@ def goal_check(fig, goal_s=15.0, goal_share=0.15, broker_slack=0.05):
         bad.append("the broker saw %.0f%% of the agents come back in one second (%d-%d s; at most %.0f%%)" % (
             100 * r["max_share"], r["max_share_second"], r["max_share_second"] + 1,
             100 * (goal_share + broker_slack)))
+    q = fig.get("requests")
+    if q and q["answered"] != q["sent"]:
+        bad.append("only %d of %d requests to the agents were answered" % (q["answered"], q["sent"]))
     if fig.get("dead"):
         bad.append("%d agents exited: %s" % (len(fig["dead"]), ", ".join(fig["dead"][:10])))
     return bad
@@ -604,6 +648,17 @@ def report_text(fig):
         else:
             out.append("idle pxpd CPU: below %.3f s per agent per hour (no clock tick in the window)"
                        % fig["idle_cpu_resolution"])
+    if fig.get("requests"):
+        q = fig["requests"]
+        out.append("requests: %d of %d answered (an echo and a non-blocking command run to each agent) "
+                   "in %.2f s; the broker routed %.0f messages/s" % (
+                       q["answered"], q["sent"], q["wall_s"], q["routed_per_s"]))
+        for name, o in sorted(q["detail"].items()):
+            if o["summary"]:
+                out.append("  %s: p50 %.1f ms, p99 %.1f ms" % (name, o["summary"].get("p50_ms", 0),
+                                                             o["summary"].get("p99_ms", 0)))
+            if o["rc"] != 0:
+                out.append("  %s: controller exit %d: %s" % (name, o["rc"], o["stderr"]))
     out.append("reconnections per second after the broker was up again (as the broker saw them):")
     out.append(histogram_text(r["hist"], n))
     if r["all_back_s"] is not None:
@@ -629,9 +684,12 @@ def report_text(fig):
 def summary_line(fig, goal_failures):
     r = fig["reconnect"]
     n = fig["n"]
-    return ("fleet N=%d: all connected %.1f s; VmRSS sum %.0f MB (%.2f MB/agent), Pss sum %.0f MB (%.2f MB/agent); "
+    q = fig.get("requests")
+    req = ("; %d/%d requests answered in %.1f s (%.0f msg/s through the broker)" % (
+        q["answered"], q["sent"], q["wall_s"], q["routed_per_s"])) if q else ""
+    return ("fleet N=%d: all connected %.1f s%s; VmRSS sum %.0f MB (%.2f MB/agent), Pss sum %.0f MB (%.2f MB/agent); "
             "broker RSS %.0f MB; broker restart: %s, max %.0f%% in one second (%.0f%% as started); goal 15 s / 15%%: %s" % (
-                n, fig["all_connected_s"], fig["rss_kb"] / 1024.0, fig["rss_kb"] / 1024.0 / n,
+                n, fig["all_connected_s"], req, fig["rss_kb"] / 1024.0, fig["rss_kb"] / 1024.0 / n,
                 fig["pss_kb"] / 1024.0, fig["pss_kb"] / 1024.0 / n, fig["broker_rss_kb"] / 1024.0,
                 ("first back at %.1f s, " % r["first_s"] if r["first_s"] is not None else "") +
                 ("all back in %.1f s" % r["all_back_s"] if r["all_back_s"] is not None

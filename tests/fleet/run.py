@@ -1,6 +1,6 @@
 """tests/fleet/run.sh N: N pxpd agents against one test broker, then a
 broker restart. Prints the figures, appends the summary line to the
-benchmarks' results log (tests/bench/results.log, via benchlog) and exits 1 when issue 8's reconnect goal is not
+benchmarks' results log (tests/bench/RESULTS.md, via benchlog) and exits 1 when issue 8's reconnect goal is not
 met (all back within 15 s of the broker being up, at most 15% in any one
 second), 2 when the fleet never connected in the first place."""
 import argparse

@@ -166,3 +166,67 @@ write("schema", {
                                       {"name": "y", "status": "installed",
                                        "version": None}]}),
 })
+
+
+# ---- extmod_metadata: "<metadata>\n---\n<conf>\n---\n<stdout>" ----------
+def mod(meta, conf=b"-", out=b""):
+    m = meta if isinstance(meta, bytes) else compact(meta)
+    c = conf if isinstance(conf, bytes) else compact(conf)
+    o = out if isinstance(out, bytes) else compact(out)
+    return m + b"\n---\n" + c + b"\n---\n" + o
+
+
+write("extmod_metadata", {
+    "pkg": mod(pkg, b"-", {"packages": [{"name": "x", "status": "failed"}]}),
+    "pkg_conf": mod(pkg, {"mirror": "http://deb.example"}, b""),
+    "pkg_bad_conf": mod(pkg, b"{not json", {"packages": []}),
+    "config_schema": mod({"description": "m", "configuration": {
+        "type": "object", "properties": {"url": {"type": "string"}},
+        "required": ["url"]}, "actions": [{"name": "go", "input": {},
+                                           "results": {"type": "null"}}]},
+        {"url": 1}, b"null"),
+    "no_actions": mod({"description": "m", "actions": []}),
+    "action_no_name": mod({"actions": [{"input": {}, "results": {}}]}),
+    "dup_actions": mod({"actions": [{"name": "a", "input": {}, "results": {}},
+                                    {"name": "a", "input": {}, "results": {}}]}),
+    "bad_schema": mod({"actions": [{"name": "a", "input": {"type": 3},
+                                    "results": {"$ref": "#/definitions/x"}}]}),
+    "not_object": mod(b"[1,2]"),
+    "output_not_json": mod({"actions": [{"name": "a", "input": {},
+                                         "results": {"type": "object"}}]},
+                           b"-", b"ok\xff\xfe"),
+})
+
+# ---- task_plan: <feature bits><params JSON> -----------------------------
+def tp(bits, params):
+    return bytes([bits]) + compact(params)
+
+
+F = {"filename": "init.sh", "sha256": "a" * 64, "size_bytes": 10,
+     "uri": {"path": "/puppet/v3/file_content/tasks/m/init.sh",
+             "params": {"environment": "production"}}}
+Fps = dict(F, filename="init.ps1")
+Flib = dict(F, filename="m/files/lib/helper.rb")
+write("task_plan", {
+    "single": tp(1, {"task": "m::init", "input": {"a": 1, "b": "x"},
+                     "files": [F]}),
+    "impls": tp(3, {"task": "m", "input": {"k=v": 1, "s": None},
+                    "metadata": {"input_method": "environment",
+                                 "implementations": [
+                                     {"name": "init.ps1", "requirements": ["powershell"]},
+                                     {"name": "init.sh", "requirements": ["shell"],
+                                      "files": ["m/files/lib/"], "input_method": "both"}],
+                                 "files": ["m/files/lib/helper.rb"]},
+                    "files": [F, Fps, Flib]}),
+    "no_match": tp(0, {"task": "m", "input": {}, "metadata": {
+        "implementations": [{"name": "init.sh", "requirements": ["bash"]}],
+        "features": ["extra"]}, "files": [F]}),
+    "bad_method": tp(0x81, {"task": "m", "input": {},
+                            "metadata": {"input_method": "argv"}, "files": [F]}),
+    "traversal": tp(1, {"task": "m", "input": {}, "files": [
+        F, dict(F, filename="../etc/passwd"), dict(F, filename="a/../../b"),
+        dict(F, filename="..notes"), dict(F, filename="C:x"), dict(F, filename="a\\b")]}),
+    "missing_impl_file": tp(1, {"task": "m", "input": {}, "metadata": {
+        "implementations": [{"name": "other.sh"}]}, "files": [F]}),
+    "bad_name": tp(1, {"task": "M::x-y", "input": [], "files": []}),
+})

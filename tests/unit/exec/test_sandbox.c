@@ -296,6 +296,11 @@ sandbox_rlimit_memory(void **state)
 	const char *py = "exec python3 -c 'x = bytearray(500 << 20); "
 	    "print(\"allocated\")'";
 
+	/* qemu-user only pretends to set RLIMIT_AS (it would bind qemu's
+	 * own allocations): a cross build's ctest runs there and says so
+	 * (PXPD_TEST_EMULATOR, tests/CMakeLists.txt). */
+	if (getenv("PXPD_TEST_EMULATOR"))
+		skip();
 	if (system("python3 -c pass") != 0)
 		fail_msg("python3 is needed for this test");
 	run_sh(f, "grep 'Max address space' /proc/self/limits", &l);
