@@ -552,6 +552,15 @@ main(int argc, char **argv)
 #endif
 	if (argc > 1 && !strcmp(argv[1], EXEC_WRAPPER_ARG))
 		return exec_wrapper_main(argc, argv);
+	if (argc > 1 && (!strcmp(argv[1], DAEMON_INSTALL_ARG) ||
+	    !strcmp(argv[1], DAEMON_UNINSTALL_ARG))) {
+		err[0] = '\0';
+		rc = !strcmp(argv[1], DAEMON_INSTALL_ARG) ?
+		    daemon_service_install(argc - 2, argv + 2, err,
+		    sizeof(err)) : daemon_service_uninstall(err, sizeof(err));
+		fprintf(rc == 0 ? stdout : stderr, "pxpd: %s\n", err);
+		return rc == 0 ? 0 : PXPD_EXIT_FAILURE;
+	}
 	memset(&p, 0, sizeof(p));
 	p.argc = argc;
 	p.argv = argv;

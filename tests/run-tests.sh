@@ -6,8 +6,8 @@
 #   2. the same suite under AddressSanitizer + UBSan;
 #   3. the libFuzzer harnesses for a bounded time (clang);
 #   4. unit tests and a core integration run under valgrind;
-#   5. the Windows build (mingw-w64), its unit tests and a smoke test
-#      under Wine (tests/win/run.sh);
+#   5. the Windows build (mingw-w64), its unit tests, the smoke test,
+#      actions, the service and the MSI under Wine (tests/win/run.sh);
 #   6. the release binary (static, musl): size, no NSS, reproducible,
 #      integration_core with it, its .deb and .rpm (tests/release/run.sh);
 #   7. the aarch64 release build: its unit tests and a loopback session
@@ -52,7 +52,7 @@ PXPD_VALGRIND=1 ctest --test-dir build --output-on-failure -R '^valgrind_'
 step "default build: every test"
 ctest --test-dir build --output-on-failure -j2 -E '^(fuzz|valgrind)_'
 
-step "Windows: mingw-w64 build, unit tests and smoke test under Wine"
+step "Windows: mingw-w64 build; unit, smoke, actions, service and MSI tests under Wine"
 sh tests/win/run.sh
 
 step "release binary and packages (tests/release/run.sh)"

@@ -144,11 +144,9 @@ conn__dispatch(struct conn *c)
 }
 
 int
-conn__receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
+conn__rx_feed(struct conn *c, const void *in, size_t len, bool final)
 {
 	size_t max = (size_t)c->cfg->max_message_size;
-	bool final = lws_is_final_fragment(wsi) &&
-	    !lws_remaining_packet_payload(wsi);
 
 	if (!c->rx_skip && c->rx_len + len > max) {
 		log_error(PART, "incoming message over max-message-size (%zu "
@@ -190,6 +188,13 @@ done:
 		}
 	}
 	return 0;
+}
+
+int
+conn__receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	return conn__rx_feed(c, in, len, lws_is_final_fragment(wsi) &&
+	    !lws_remaining_packet_payload(wsi));
 }
 
 /* ---- send ------------------------------------------------------------- */

@@ -112,6 +112,11 @@ int conn__queue(struct conn *c, uint8_t *buf, size_t len, const char *token);
 int conn__encode_send(struct conn *c, const struct pcp_out *in);
 int conn__receive(struct conn *c, struct lws *wsi, const void *in,
     size_t len);
+/* What conn__receive does with a websocket fragment, without lws:
+ * appends it to the message being reassembled (dropping a message over
+ * max-message-size) and, on the final fragment, decodes and dispatches
+ * it. Fed directly by the receive-path fuzz harness. */
+int conn__rx_feed(struct conn *c, const void *in, size_t len, bool final);
 int conn__writeable(struct conn *c, struct lws *wsi);
 
 #endif

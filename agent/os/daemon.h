@@ -25,4 +25,14 @@ void daemon_lock_release(struct daemon_lock *l);
  * 0 when none does, a negative errno when path cannot be read. */
 int daemon_lock_probe(const char *path, long *pid);
 
+/* `pxpd --install-service [flags]` and `pxpd --uninstall-service`: the
+ * service manager's registration (Windows: the SCM's "pxpd", automatic
+ * start, LocalSystem, restart on failure; flags are what the service
+ * runs with, e.g. --config-file). POSIX: refused (the systemd unit in
+ * packaging/ does it). 0, or -1 with err. */
+#define DAEMON_INSTALL_ARG   "--install-service"
+#define DAEMON_UNINSTALL_ARG "--uninstall-service"
+int daemon_service_install(int argc, char **argv, char *err, size_t errlen);
+int daemon_service_uninstall(char *err, size_t errlen);
+
 #endif

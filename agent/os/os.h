@@ -109,6 +109,12 @@ int os_dir_sync(const char *path);
  * rules besides. A static string. */
 const char *os_name_unsafe(const char *name);
 
+/* Is a modules-dir entry an external module file, by its name, and how
+ * long is the module's name in it? POSIX: a name without an extension,
+ * all of it; Windows: "<module>.exe" or "<module>.bat" (any case), as
+ * pxp-agent loads them there. 0: not a module file. Pure. */
+size_t os_module_name_len(const char *file);
+
 /* ---- Whole files ------------------------------------------------------- */
 
 /* Replaces path with buf: written to "<path>.tmp-<random>" (private,

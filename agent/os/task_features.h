@@ -22,4 +22,15 @@ size_t task_features_probe(const char **out, size_t max);
 int task_features_command(const char *file, const char **exe,
     const char **args, int nargs);
 
+/* The "powershell" input method (pxp-agent's PowershellShim.ps1): turns
+ * the command task_features_command made for a .ps1 file (n arguments,
+ * the file last after "-File") into one that runs the shim with the
+ * file as its argument; the shim reads the task's JSON from stdin and
+ * passes it to the file as named parameters. Returns the new count; n
+ * where there is no shim (POSIX: no PowerShell input method; Windows:
+ * PowershellShim.ps1 is not beside pxpd.exe, and the task then gets the
+ * JSON on stdin only), -1 when it does not fit in nargs. */
+#define TASK_FEATURES_PS_SHIM "PowershellShim.ps1"
+int task_features_powershell_input(const char **args, int n, int nargs);
+
 #endif

@@ -18,6 +18,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "base/util.h"
+#include "os/os.h"
 
 #define PART "extmod"
 #define EXTMOD_ENTRIES_MAX 4096     /* directory entries looked at */
@@ -70,8 +71,9 @@ struct extmod_loader {
 /* ---- platform decisions ---------------------------------------------- */
 
 /* Is this directory entry a module file? POSIX: a regular, executable file
- * with no extension, and its name is the module name. Windows (later):
- * a .bat or .exe file, the module name being the name without it.
+ * with no extension, and its name is the module name. Windows: a .bat or
+ * .exe file, the module name being the name without it
+ * (os_module_name_len; the caller cuts the name).
  * Returns NULL when it is, else why not (malloc'd) and the log level
  * that deserves. Runs on the thread pool: synchronous uv_fs calls only
  * store the loop pointer, they never touch the loop. */
@@ -84,8 +86,9 @@ extmod__file_check(uv_loop_t *loop, const char *path, const char *name,
 	int rc;
 
 	*level = LOG_LVL_DEBUG;
-	if (strchr(name, '.'))
-		return util_strdup("has an extension: not a module file");
+	if (os_module_name_len(name) == 0)
+		return util_strdup(strchr(name, '.') ? "has an extension: "
+		    "not a module file" : "no .exe or .bat: not a module file");
 	rc = uv_fs_stat(loop, &req, path, NULL);
 	st = req.statbuf;
 	uv_fs_req_cleanup(&req);
@@ -224,6 +227,8 @@ extmod__scan(uv_work_t *w)
 		if ((p->skip = extmod__file_check(ld->loop, p->path, p->name,
 		    &p->skip_level)))
 			continue;
+		/* The module's name: without ".exe" or ".bat" on Windows. */
+		p->name[os_module_name_len(p->name)] = '\0';
 		if (++candidates > EXTMOD_FILES_MAX) {
 			p->skip_level = LOG_LVL_ERROR;
 			p->skip = util_asprintf("not loaded: more than %d module "

@@ -230,3 +230,30 @@ write("task_plan", {
         "implementations": [{"name": "other.sh"}]}, "files": [F]}),
     "bad_name": tp(1, {"task": "M::x-y", "input": [], "files": []}),
 })
+
+# ---- conn_rx: <settings byte> then fragments <len:2><final:1><bytes> ----
+def frags(msg, sizes, version, shift=7):
+    out = bytes([(1 if version == 2 else 0) | (shift << 1)])
+    i = 0
+    for k, n in enumerate(sizes):
+        part = msg[i:i + n]
+        i += n
+        last = i >= len(msg) or k == len(sizes) - 1
+        out += struct.pack(">H", len(part)) + bytes([1 if last else 0]) + part
+    return out
+
+
+v2req = compact({"id": UUID, "message_type": NS + "rpc_non_blocking_request",
+                 "target": "pcp://agent01.example.com/agent",
+                 "sender": "pcp://controller.example.com/orchestrator",
+                 "data": json.loads(nbreq)})
+v1req = v1(chunk(1, env), chunk(2, req))
+write("conn_rx", {
+    "v1_whole": frags(v1req, [len(v1req)], 1),
+    "v1_split": frags(v1req, [1, 5, 7, 100, 4096], 1),
+    "v2_whole": frags(v2req, [len(v2req)], 2),
+    "v2_split": frags(v2req, [3, 30, 300], 2),
+    "v2_two": frags(v2req, [len(v2req)], 2) + frags(v2req, [10, 4096], 2)[1:],
+    "v2_oversize": frags(v2req, [40, 40, 4096], 2, shift=0),
+    "v2_no_final": bytes([1 | (7 << 1)]) + struct.pack(">H", 50) + b"\0" + v2req[:50],
+})

@@ -4,7 +4,9 @@
 # tests) and the native broker and controller (build/), starts a private
 # Wine prefix, runs the unit tests (ctest through wine64), then the smoke
 # test (tests/win/smoke.py: pxpd.exe against the Linux test broker over
-# mutual TLS, PCP v1 and v2). Exits non-zero on any failure.
+# mutual TLS, PCP v1 and v2), then the actions, the service and the MSI
+# (tests/win/actions.py; the MSI from packaging/windows/build-msi.sh).
+# Exits non-zero on any failure.
 #
 #   sh tests/win/run.sh            # as root it installs what is missing
 #   PXPD_KEEP=1 sh tests/win/run.sh   # keep the prefix and test dirs
@@ -38,6 +40,7 @@ echo "== mingw build ($mingw)"
 cmake -S . -B "$mingw" -DPXPD_TESTS=ON -DPXPD_DEPS_CACHE="$cache" \
 	-DCMAKE_TOOLCHAIN_FILE="$root/cross/mingw-w64-x86_64.cmake" >/dev/null
 nice cmake --build "$mingw" -j"$jobs" >/dev/null
+msi=$(sh packaging/windows/build-msi.sh "$mingw" 2>/dev/null | tail -1)
 build_done=$(date +%s)
 
 # Debian's wine64 has no /usr/bin/wine64.
@@ -66,6 +69,11 @@ wineserver -w
 wineserver -p
 # The prefix's services start here, on /dev/null, not inside ctest.
 wine64 cmd /c exit </dev/null >/dev/null 2>&1
+# Wine's powershell.exe is a stub that runs nothing and exits 0: without
+# it the prefix is a Windows without Windows PowerShell (Server Core),
+# where `command run` goes through cmd.exe /d /c (os/win/shell.c) and
+# the "powershell" task feature is not claimed.
+rm -f "$WINEPREFIX/drive_c/windows/system32/WindowsPowerShell/v1.0/powershell.exe"
 prefix_done=$(date +%s)
 
 echo "== unit tests under Wine"
@@ -79,8 +87,18 @@ BROKER_BIN="$native/tests/broker/pcp-broker" \
 CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
 CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
 	python3 tests/win/smoke.py
+smoke_done=$(date +%s)
+
+echo "== actions under Wine"
+WINE=wine64 PXPD_EXE="$mingw/agent/pxpd.exe" \
+PUPPET_MODULE_EXE="$mingw/modules/puppet/pxp-module-puppet.exe" \
+BROKER_BIN="$native/tests/broker/pcp-broker" \
+CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
+CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
+PXPD_MSI="$msi" \
+	python3 tests/win/actions.py
 end=$(date +%s)
 
 echo "== tests/win/run.sh passed: $((end - start)) s (build $((build_done - start)) s," \
 	"prefix $((prefix_done - build_done)) s, unit $((unit_done - prefix_done)) s," \
-	"smoke $((end - unit_done)) s)"
+	"smoke $((smoke_done - unit_done)) s, actions $((end - smoke_done)) s)"

@@ -95,12 +95,12 @@ class WinSmoke(pxpdtest.PxpdTestCase):
         b = self.env.broker()
         agent = self.start_agent([b.uri(2)], version=2)
         self.echo_and_ping(b, 2)
-        # An action is refused cleanly until exec lands (phase 2).
+        # An action runs (actions.py tests them in depth).
         _, lines, _ = self.env.controller(
             b, version=2, module="command", action="run",
-            params={"command": "echo hi"}, check=False)
-        self.assertTrue(any("not supported on Windows yet" in json.dumps(l)
-                            for l in lines), lines)
+            params={"command": "echo hi"}, timeout_ms=60000)
+        self.assertEqual(lines[-1]["data"]["results"],
+                         {"exitcode": 0, "stdout": "hi\r\n"}, lines)
         # A second pxpd on the same pidfile is refused.
         second = self.env.pxpd(os.path.join(self.env.dir, "pxpd.conf"))
         second.p.wait(60)

@@ -120,3 +120,21 @@ daemon_lock_release(struct daemon_lock *l)
 	free(l->path);
 	free(l);
 }
+
+int
+daemon_service_install(int argc, char **argv, char *err, size_t errlen)
+{
+	(void)argc;
+	(void)argv;
+	snprintf(err, errlen, "%s is for Windows; here install the systemd "
+	    "unit (packaging/systemd)", DAEMON_INSTALL_ARG);
+	return -1;
+}
+
+int
+daemon_service_uninstall(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s is for Windows; here remove the systemd "
+	    "unit (packaging/systemd)", DAEMON_UNINSTALL_ARG);
+	return -1;
+}

@@ -15,3 +15,9 @@ os_name_unsafe(const char *name)
 		return "is '.' or '..'";
 	return strchr(name, '/') ? "holds a '/'" : NULL;
 }
+
+size_t
+os_module_name_len(const char *file)
+{
+	return strchr(file, '.') ? 0 : strlen(file);
+}

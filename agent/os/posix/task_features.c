@@ -76,3 +76,12 @@ task_features_command(const char *file, const char **exe,
 	*exe = file;
 	return 0;
 }
+
+int
+task_features_powershell_input(const char **args, int n, int nargs)
+{
+	/* PowerShell on POSIX (pwsh) runs tasks through their shebang. */
+	(void)args;
+	(void)nargs;
+	return n;
+}

@@ -80,3 +80,15 @@ os_name_unsafe(const char *name)
 			return "looks like an 8.3 short name (~N)";
 	return NULL;
 }
+
+size_t
+os_module_name_len(const char *file)
+{
+	size_t n = strlen(file);
+	const char *ext;
+
+	if (n <= 4)
+		return 0;
+	ext = file + n - 4;
+	return !_stricmp(ext, ".exe") || !_stricmp(ext, ".bat") ? n - 4 : 0;
+}

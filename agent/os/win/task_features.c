@@ -10,6 +10,8 @@
  *   else       the file itself (.exe)
  * Invariant: a feature is claimed only when what it promises is there
  * (pxp-agent claims puppet-agent and powershell on every Windows node). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "os/task_features.h"
@@ -23,7 +25,7 @@
 /* Static: the returned exe must outlive the call. Filled from the loop's
  * thread only. */
 static char tf_powershell[MAX_PATH * 3], tf_cmd[MAX_PATH * 3],
-    tf_ruby[MAX_PATH * 3], tf_puppet[MAX_PATH * 3];
+    tf_ruby[MAX_PATH * 3], tf_puppet[MAX_PATH * 3], tf_shim[MAX_PATH * 3];
 
 static bool
 tf_locate(enum os__folder f, const char *rel, char *buf, size_t len)
@@ -109,4 +111,40 @@ task_features_command(const char *file, const char **exe,
 		args[n++] = file;
 	}
 	return n;
+}
+
+/* <directory of pxpd.exe>\PowershellShim.ps1 (the MSI installs it). */
+static bool
+tf_shim_locate(void)
+{
+	wchar_t w[MAX_PATH + 1];
+	char *exe, *sep;
+	DWORD n = GetModuleFileNameW(NULL, w, MAX_PATH);
+	int len;
+
+	if (n == 0 || n >= MAX_PATH)
+		return false;
+	w[n] = L'\0';
+	if (!(exe = os__utf8(w)))
+		return false;
+	if ((sep = strrchr(exe, '\\')))
+		*sep = '\0';
+	len = snprintf(tf_shim, sizeof(tf_shim), "%s\\%s", exe,
+	    TASK_FEATURES_PS_SHIM);
+	free(exe);
+	return len > 0 && (size_t)len < sizeof(tf_shim) &&
+	    os__file_exists(tf_shim);
+}
+
+int
+task_features_powershell_input(const char **args, int n, int nargs)
+{
+	if (n < 2 || strcmp(args[n - 2], "-File") != 0 || !tf_shim_locate())
+		return n;
+	if (n + 1 > nargs)
+		return -1;
+	/* ... -File <shim> <task file> */
+	args[n] = args[n - 1];
+	args[n - 1] = tf_shim;
+	return n + 1;
 }

@@ -109,7 +109,7 @@ task_run_exec(struct task_run *r)
 	struct job *job = r->job;
 	const cJSON *params = job_params(job);
 	const char *task = tasklike_param_str(params, "task");
-	const char *args[8] = { NULL }, *exe = NULL;
+	const char *args[10] = { NULL }, *exe = NULL;
 	struct exec_spec spec = { 0 };
 	cJSON *targs;
 	char **env = NULL, *input = NULL, err[512], *msg;
@@ -132,11 +132,14 @@ task_run_exec(struct task_run *r)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	/* The powershell input method needs a PowershellShim.ps1 on Windows
-	 * (with the exec work, cross/README.md); elsewhere the task gets the
-	 * JSON on stdin. */
+	/* The powershell input method: on Windows, PowershellShim.ps1
+	 * beside pxpd.exe turns the stdin JSON into named parameters;
+	 * elsewhere (and without the shim) the task gets the JSON on stdin. */
 	if ((nargs = task_features_command(r->exe, &exe, args,
-	    (int)(sizeof(args) / sizeof(args[0])) - 1)) < 0) {
+	    (int)(sizeof(args) / sizeof(args[0])) - 1)) < 0 ||
+	    (!strcmp(r->input_method, "powershell") &&
+	    (nargs = task_features_powershell_input(args, nargs,
+	    (int)(sizeof(args) / sizeof(args[0])) - 1)) < 0)) {
 		snprintf(err, sizeof(err), "cannot build the command");
 		goto cleanup;
 	}

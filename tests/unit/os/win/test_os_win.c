@@ -19,12 +19,15 @@
 #include <string.h>
 
 #include <aclapi.h>
+#include <shellapi.h>
 #include <shlobj.h>
 
 #include "os/win/internal.h"
+#include "os/win/exec_win.h"
 #include "os/daemon.h"
 #include "os/shell.h"
 #include "os/task_features.h"
+#include "base/util.h"
 #include "config/config_int.h"
 #include "spool/spool.h"
 #include "builtin/task/task_int.h"
@@ -593,10 +596,82 @@ win_shell_and_interpreters(void **state)
 	assert_string_equal(args[3], "apply");
 	assert_int_equal(task_features_command("C:\\t\\x.ps1", &exe, args, 3),
 	    -1);
+
+	/* The powershell input method: PowershellShim.ps1 beside the
+	 * running .exe (here the test's) runs the task, else -File alone. */
+	{
+		wchar_t w[MAX_PATH + 1];
+		char *self, *sep, *shim;
+		DWORD len = GetModuleFileNameW(NULL, w, MAX_PATH);
+
+		assert_true(len > 0 && len < MAX_PATH);
+		w[len] = L'\0';
+		assert_non_null(self = os__utf8(w));
+		assert_non_null(sep = strrchr(self, '\\'));
+		*sep = '\0';
+		assert_non_null(shim = util_asprintf("%s\\%s", self,
+		    TASK_FEATURES_PS_SHIM));
+		(void)os_unlink(shim);
+		n = task_features_command("C:\\t\\init.ps1", &exe, args, 9);
+		assert_int_equal(task_features_powershell_input(args, n, 9), 7);
+		assert_int_equal(os_write_atomic(shim, "exit 0\r\n", 8, false),
+		    0);
+		assert_int_equal(task_features_powershell_input(args, 7, 7), -1);
+		assert_int_equal(task_features_powershell_input(args, 7, 9), 8);
+		assert_string_equal(args[5], "-File");
+		assert_string_equal(args[6], shim);
+		assert_string_equal(args[7], "C:\\t\\init.ps1");
+		/* Not a .ps1 command: left as it is. */
+		n = task_features_command("C:\\t\\x.bat", &exe, args, 9);
+		assert_int_equal(task_features_powershell_input(args, n, 9), n);
+		assert_int_equal(os_unlink(shim), 0);
+		free(shim);
+		free(self);
+	}
 	/* Never "shell"; powershell only where it is installed. */
 	n = (int)task_features_probe(feats, 8);
 	while (n-- > 0)
 		assert_string_not_equal(feats[n], "shell");
+}
+
+/* The wrapper's command lines: what CommandLineToArgvW (the C runtime's
+ * rules) reads back is exactly the arguments; cmd.exe gets its command
+ * after /c as it is. */
+static void
+win_wrapper_cmdline(void **state)
+{
+	static char *const tricky[] = { "plain", "a b", "c\"d", "e\\",
+	    "f\\\"g", "", "\\\\srv\\x y\\", "tab\there", "ümlaut €",
+	    NULL };
+	char *line, *const cmdargs[] = { "/d", "/c", "echo a \"b\" & c", NULL };
+	wchar_t *w, **argv;
+	int argc, i, n;
+
+	(void)state;
+	assert_non_null(line = exec__win_cmdline("C:\\Program Files\\x\\t.exe",
+	    tricky));
+	n = MultiByteToWideChar(CP_UTF8, 0, line, -1, NULL, 0);
+	assert_non_null(w = calloc((size_t)n, sizeof(wchar_t)));
+	MultiByteToWideChar(CP_UTF8, 0, line, -1, w, n);
+	assert_non_null(argv = CommandLineToArgvW(w, &argc));
+	assert_int_equal(argc, 10);
+	for (i = 0; i < argc; i++) {
+		char *u = os__utf8(argv[i]);
+
+		assert_non_null(u);
+		assert_string_equal(u, i == 0 ? "C:\\Program Files\\x\\t.exe" :
+		    tricky[i - 1]);
+		free(u);
+	}
+	LocalFree(argv);
+	free(w);
+	free(line);
+
+	assert_non_null(line = exec__win_cmdline("C:\\windows\\system32\\cmd.exe",
+	    cmdargs));
+	assert_string_equal(line, "C:\\windows\\system32\\cmd.exe /d /c "
+	    "echo a \"b\" & c");
+	free(line);
 }
 
 static void
@@ -636,6 +711,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(win_pidfile_lock, setup,
 		    teardown),
 		cmocka_unit_test(win_shell_and_interpreters),
+		cmocka_unit_test(win_wrapper_cmdline),
 		cmocka_unit_test(win_event_log_and_process),
 	};
 
