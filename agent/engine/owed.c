@@ -56,9 +56,14 @@ static int
 engine__owed_append(struct engine *e, const char *tid)
 {
 	size_t len = strlen(tid);
-	struct owed_next *n = malloc(sizeof(*n) + len + 1);
+	struct owed_next *n;
 
-	if (!n)
+	/* Once: the replay may have listed a file the thread pool wrote
+	 * (job.c nb_end) before the end that wrote it asks for its turn. */
+	for (n = e->owed_head; n; n = n->next)
+		if (!strcmp(n->tid, tid))
+			return 0;
+	if (!(n = malloc(sizeof(*n) + len + 1)))
 		return -1;
 	n->next = NULL;
 	memcpy(n->tid, tid, len + 1);
