@@ -23,6 +23,7 @@
 #include "exec/exec.h"
 #include "fetch/fetch.h"
 #include "health/health.h"
+#include "base/crash.h"
 #include "base/log.h"
 #include "base/util.h"
 
@@ -545,6 +546,10 @@ main(int argc, char **argv)
 	bool want_exit = false, to_stderr;
 	int rc, i;
 
+#ifdef PXPD_CRASH_POINTS
+	/* The test binary only (agent/CMakeLists.txt), wrapper mode too. */
+	crash_arm_from_env();
+#endif
 	if (argc > 1 && !strcmp(argv[1], EXEC_WRAPPER_ARG))
 		return exec_wrapper_main(argc, argv);
 	if (argc > 1 && (!strcmp(argv[1], DAEMON_INSTALL_ARG) ||

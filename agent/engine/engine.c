@@ -39,14 +39,16 @@ engine__data_max(const struct engine *e)
  * parsing it again. The v1 debug chunks are a cJSON tree, repaired as
  * one. Returns 0, or -1 when out of memory. */
 static int
-engine__send_repair(struct pcp_out *o, char **fixed, cJSON **dbg)
+engine__send_repair(struct pcp_out *o, char **fixed, cJSON **dbg,
+    bool data_clean)
 {
 	const char **str[] = { &o->target, &o->in_reply_to, &o->data_json };
 	size_t i, n = 0;
 	int repaired = 0;
 
 	for (i = 0; i < 3; i++) {
-		if (!*str[i] || json_utf8_clean(*str[i], strlen(*str[i])))
+		if (!*str[i] || (i == 2 && data_clean) ||
+		    json_utf8_clean(*str[i], strlen(*str[i])))
 			continue;
 		if (!(fixed[i] = json_utf8_repair(*str[i], strlen(*str[i]), &n)))
 			return -1;
@@ -74,12 +76,22 @@ engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token)
 {
+	return engine__send_ex(e, type, target, in_reply_to, data_json, debug,
+	    sent_token, NULL, false);
+}
+
+int
+engine__send_ex(struct engine *e, const char *type, const char *target,
+    const char *in_reply_to, const char *data_json, const cJSON *debug,
+    const char *sent_token, const char *id, bool clean)
+{
 	struct pcp_out o;
 	char *fixed[3] = { NULL, NULL, NULL };
 	cJSON *dbg = NULL;
 	int rc = -ENOMEM, i;
 
 	memset(&o, 0, sizeof(o));
+	o.id = id;
 	o.message_type = type;
 	o.target = target;
 	o.in_reply_to = in_reply_to;
@@ -87,7 +99,7 @@ engine__send(struct engine *e, const char *type, const char *target,
 	o.data_len = data_json ? strlen(data_json) : 0;
 	o.debug = debug;
 	o.sent_token = sent_token;
-	if (engine__send_repair(&o, fixed, &dbg) != 0)
+	if (engine__send_repair(&o, fixed, &dbg, clean) != 0)
 		log_warnx(PART, "cannot send %s: out of memory", type);
 	else if ((rc = e->send(e->send_arg, &o)) != 0)
 		log_warnx(PART, "cannot send %s to %s now: %s", type, o.target,
@@ -402,13 +414,29 @@ engine__audit_open(struct engine *e, char *err, size_t errlen)
 	return e->audit ? 0 : -1;
 }
 
+void
+engine__closing_done(struct engine *e)
+{
+	int i;
+
+	if (--e->closing != 0)
+		return;
+	/* After engine_free: the modules and the spool outlive the works
+	 * of the thread pool that use them (job.c nb_end). */
+	if (e->stopping) {
+		for (i = 0; i < e->n_modules; i++)
+			if (e->modules[i]->free)
+				e->modules[i]->free(
+				    (struct module *)e->modules[i]);
+		spool_close(e->spool);
+	}
+	free(e);
+}
+
 static void
 engine__timer_closed(uv_handle_t *h)
 {
-	struct engine *e = h->data;
-
-	if (--e->closing == 0)
-		free(e);
+	engine__closing_done(h->data);
 }
 
 struct engine *
@@ -472,8 +500,6 @@ struct spool *engine_spool(const struct engine *e) { return e->spool; }
 void
 engine_free(struct engine *e)
 {
-	int i;
-
 	if (!e)
 		return;
 	engine__loader_forget(e);
@@ -485,13 +511,14 @@ engine_free(struct engine *e)
 		e->jobs->child = NULL;
 		engine__job_free(e->jobs);
 	}
-	for (i = 0; i < e->n_modules; i++)
-		if (e->modules[i]->free)
-			e->modules[i]->free((struct module *)e->modules[i]);
-	spool_close(e->spool);
 	policy_free(e->policy);
+	e->policy = NULL;
 	audit_close(e->audit);
-	e->closing = 1;
+	e->audit = NULL;
+	/* The timers, and each work still in the thread pool: the last of
+	 * them frees the modules, the spool and e (engine__closing_done). */
+	e->stopping = true;
+	e->closing = 1 + e->n_pool;
 	uv_close((uv_handle_t *)&e->stream_timer, engine__timer_closed);
 	if (e->purge_timer_on) {
 		e->closing++;

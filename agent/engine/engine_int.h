@@ -36,6 +36,9 @@ struct job {
 	bool running;               /* holds a concurrency slot */
 	bool finished;
 	bool persisted;             /* <tid>/queued says it has not started */
+	bool ending;                /* its end is being recorded in the
+	                             * thread pool (job.c nb_end): it keeps
+	                             * its slot and is not freed till then */
 	uint64_t seq;               /* its place in the queue (queue.c) */
 	bool cancel_requested;
 	bool stream;                /* send progress messages (pxpd extension) */
@@ -97,7 +100,10 @@ struct engine {
 	struct module_env env;      /* what the modules get (job_env) */
 	struct module_jobs jobs_view; /* env.jobs (status_view.c) */
 	struct engine_loader *loader; /* load.c, while modules load */
-	int closing;                /* timers still closing in engine_free */
+	int closing;                /* timers and pool works still out after
+	                             * engine_free: freed at 0 */
+	bool stopping;              /* engine_free was called */
+	int n_pool;                 /* works in the thread pool (job.c) */
 	struct engine_stats stats;  /* the counters of engine_stats() */
 };
 
@@ -110,6 +116,11 @@ size_t engine__data_max(const struct engine *e);
 int engine__send(struct engine *e, const char *type, const char *target,
     const char *in_reply_to, const char *data_json, const cJSON *debug,
     const char *sent_token);
+/* engine__send with a message id of the caller's (NULL: a new one) and,
+ * when clean, data the caller made sure is clean UTF-8. */
+int engine__send_ex(struct engine *e, const char *type, const char *target,
+    const char *in_reply_to, const char *data_json, const cJSON *debug,
+    const char *sent_token, const char *id, bool clean);
 void engine__rpc_error(struct engine *e, const char *sender, const char *tid,
     const char *request_id, const char *description);
 
@@ -128,27 +139,42 @@ struct job *engine__job_find(const struct engine *e, const char *tid);
 int engine__job_spool_create(struct job *j, char *err, size_t errlen);
 /* The outcome of a job whose child ended (or whose exitcode a status
  * query found first): results through its module, or lost without an
- * exitcode; then the job ends (engine__job_end). */
-void engine__job_outcome(struct job *j, const struct exec_result *r);
+ * exitcode; then the job ends (engine__job_end), a non-blocking one's
+ * end recorded in the thread pool unless sync. */
+void engine__job_outcome(struct job *j, const struct exec_result *r,
+    bool sync);
 /* Watches an action an earlier pxpd started (exec_adopt) as j's child;
  * j then holds a slot. 0, or -1 with err. */
 int engine__job_adopt(struct job *j, char *err, size_t errlen);
-/* The final message of a non-blocking transaction: metadata, owed file,
- * send. Takes results_json. */
+/* The end of a non-blocking transaction, recorded (owed response, then
+ * final metadata, both durable) and sent: its results made from its
+ * spool files and exit code through mod (NB_FILES), or given (NB_GIVEN:
+ * results, or error), or its outcome lost (NB_LOST: "undetermined" with
+ * error as why). */
+enum nb_kind { NB_FILES, NB_GIVEN, NB_LOST };
+struct nb_end_req {
+	enum nb_kind kind;
+	const char *tid, *sender, *request_id, *module, *action;
+	const struct module *mod;
+	bool notify;
+	int exitcode;               /* NB_FILES */
+	char *results;              /* NB_GIVEN: taken */
+	const char *error;
+};
+/* In libuv's thread pool (reading the output, the module's results, the
+ * fsyncs), unless sync; j (may be NULL) keeps its slot until it is over.
+ * Takes r->results. 0, or -1 (out of memory). */
+int engine__nb_end(struct engine *e, struct job *j,
+    const struct nb_end_req *r, bool sync);
+/* engine__nb_end, synchronous, without a job: NB_GIVEN. */
 void engine__nb_finish(struct engine *e, const char *tid, const char *sender,
     const char *request_id, bool notify_outcome, char *results_json,
     const char *error);
-/* A non-blocking transaction whose outcome is lost: "undetermined" with
- * why, and the requester (when it asked to be told) gets an RPC error,
- * recorded as owed first. meta: its metadata if at hand, else NULL. */
+/* ... NB_LOST, the requester and request from meta. */
 void engine__nb_lost(struct engine *e, const char *tid, cJSON *meta,
     const char *why);
-/* An ended non-blocking action's results (or error: *results NULL)
- * from its spool files and exit code, through mod (NULL: unknown). Both
- * malloc'd. */
-void engine__nb_results(struct engine *e, const struct module *mod,
-    const char *module, const char *action, const char *tid, int code,
-    char **results, char **error);
+/* engine.c: one fewer thing engine_free waits for; the last frees e. */
+void engine__closing_done(struct engine *e);
 
 /* queue.c */
 /* Starts now or queues (behind every job already waiting); -1 with err
@@ -204,6 +230,13 @@ void engine__owed_forget(struct engine *e);
  * no connection, after the next one). */
 void engine__owed_send(struct engine *e, const char *tid, const char *type,
     const char *target, const char *data_json, bool recorded);
+/* The same for a response whose message id is fixed (it is in the owed
+ * file: a resend after a crash carries the same id) and whose data is
+ * known to be clean UTF-8 (checked in the thread pool: not scanned again
+ * on the loop). */
+void engine__owed_send_id(struct engine *e, const char *tid,
+    const char *type, const char *target, const char *data_json,
+    bool recorded, const char *id);
 
 /* sendq.c */
 /* How much may be sent now (max-send-queue); notes a queue gone full. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/engine_int.h"
+#include "base/crash.h"
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "os/os.h"
@@ -22,6 +23,7 @@ engine__owed_one(struct engine *e, const char *tid, const cJSON *owed)
 	const char *type = json_string_get(owed, "message_type");
 	const char *target = json_string_get(owed, "target");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(owed, "data");
+	const char *id = json_string_get(owed, "id");
 	char *text;
 
 	if (!type || !target || !data) {
@@ -32,7 +34,9 @@ engine__owed_one(struct engine *e, const char *tid, const cJSON *owed)
 	if (!(text = cJSON_PrintUnformatted(data)))
 		return;
 	log_info(PART, "[%s] sending owed %s to %s", tid, type, target);
-	engine__send(e, type, target, NULL, text, NULL, tid);
+	/* The id it was first sent with (none in a file an older pxpd
+	 * wrote): a resend after a crash is recognisably the same message. */
+	engine__send_ex(e, type, target, NULL, text, NULL, tid, id, false);
 	cJSON_free(text);
 }
 
@@ -52,9 +56,14 @@ static int
 engine__owed_append(struct engine *e, const char *tid)
 {
 	size_t len = strlen(tid);
-	struct owed_next *n = malloc(sizeof(*n) + len + 1);
+	struct owed_next *n;
 
-	if (!n)
+	/* Once: the replay may have listed a file the thread pool wrote
+	 * (job.c nb_end) before the end that wrote it asks for its turn. */
+	for (n = e->owed_head; n; n = n->next)
+		if (!strcmp(n->tid, tid))
+			return 0;
+	if (!(n = malloc(sizeof(*n) + len + 1)))
 		return -1;
 	n->next = NULL;
 	memcpy(n->tid, tid, len + 1);
@@ -70,6 +79,7 @@ void
 engine__owed_pump(struct engine *e)
 {
 	struct owed_next *n;
+	struct job *j;
 	cJSON *owed;
 	int rc;
 
@@ -79,6 +89,13 @@ engine__owed_pump(struct engine *e)
 	    engine__room(e) == ENGINE_ROOM_OK) {
 		if (!(e->owed_head = n->next))
 			e->owed_tail = NULL;
+		/* Its end is being recorded in the thread pool (job.c
+		 * nb_end), which wrote the owed file and sends it when it is
+		 * back: not twice. */
+		if ((j = engine__job_find(e, n->tid)) && j->ending) {
+			free(n);
+			continue;
+		}
 		if ((rc = spool_owed_read(e->spool, n->tid, &owed)) == 0) {
 			engine__owed_one(e, n->tid, owed);
 			cJSON_Delete(owed);
@@ -115,8 +132,8 @@ engine__owed_flush(struct engine *e)
 }
 
 void
-engine__owed_send(struct engine *e, const char *tid, const char *type,
-    const char *target, const char *data_json, bool recorded)
+engine__owed_send_id(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded, const char *id)
 {
 	if (!e->ready)
 		return;
@@ -128,14 +145,25 @@ engine__owed_send(struct engine *e, const char *tid, const char *type,
 			    "goes after the next connection", tid);
 		return;
 	}
-	engine__send(e, type, target, NULL, data_json, NULL, tid);
+	engine__send_ex(e, type, target, NULL, data_json, NULL, tid, id,
+	    id != NULL);
+}
+
+void
+engine__owed_send(struct engine *e, const char *tid, const char *type,
+    const char *target, const char *data_json, bool recorded)
+{
+	engine__owed_send_id(e, tid, type, target, data_json, recorded, NULL);
 }
 
 void
 engine_sent(struct engine *e, const char *token)
 {
+	crash_point("owed.sent");
 	if (spool_owed_clear(e->spool, token) != 0)
 		log_warnx(PART, "[%s] cannot clear the owed response", token);
-	else
+	else {
+		crash_point("owed.cleared");
 		log_debug(PART, "[%s] final response delivered", token);
+	}
 }

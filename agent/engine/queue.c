@@ -103,8 +103,10 @@ engine__job_persist(struct job *j)
 		params = NULL;
 		cJSON_AddBoolToObject(o, "stream", j->stream);
 		if ((text = cJSON_PrintUnformatted(o)))
-			rc = spool_file_write(e->spool, j->transaction_id,
-			    QUEUED_FILE, text, strlen(text));
+			/* Durable: an accepted action survives a power
+			 * cut (small: the loop pays one fsync). */
+			rc = spool_file_write_durable(e->spool,
+			    j->transaction_id, QUEUED_FILE, text, strlen(text));
 	}
 	if (rc == 0)
 		j->persisted = true;
@@ -277,6 +279,7 @@ engine__job_submit(struct engine *e, struct job *j, char *err, size_t errlen)
 void
 engine__job_release(struct job *j)
 {
-	if (j->finished && !j->starting && !j->running && !j->child)
+	if (j->finished && !j->starting && !j->running && !j->child &&
+	    !j->ending)
 		engine__job_free(j);
 }

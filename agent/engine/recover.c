@@ -36,7 +36,7 @@ engine__finalize_job(struct job *j)
 	r.cancelled = j->cancel_requested;
 	r.timed_out = spool_file_exists(j->eng->spool, j->transaction_id,
 	    "timed_out");
-	engine__job_outcome(j, &r);
+	engine__job_outcome(j, &r, true);
 	return 0;
 }
 
@@ -45,7 +45,8 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 {
 	const char *status = json_string_get(meta, "status");
 	const char *module = json_string_get(meta, "module");
-	char *results = NULL, *error = NULL, *dir;
+	struct nb_end_req r;
+	char *dir;
 	struct job *j;
 	int code, rc;
 
@@ -59,15 +60,20 @@ engine__finalize(struct engine *e, const char *tid, cJSON *meta)
 	free(dir);
 	if (rc != 0)
 		return -1;
-	engine__nb_results(e, module ? engine_module_find(e, module) : NULL,
-	    module, json_string_get(meta, "action"), tid, code, &results,
-	    &error);
-	engine__nb_finish(e, tid, json_string_get(meta, "requester"),
-	    json_string_get(meta, "request_id"), cJSON_IsTrue(
-	    cJSON_GetObjectItemCaseSensitive(meta, "notify_outcome")),
-	    results, error);
-	free(error);
-	return 0;
+	memset(&r, 0, sizeof(r));
+	r.kind = NB_FILES;
+	r.tid = tid;
+	r.sender = json_string_get(meta, "requester");
+	r.request_id = json_string_get(meta, "request_id");
+	r.module = module;
+	r.action = json_string_get(meta, "action");
+	r.mod = module ? engine_module_find(e, module) : NULL;
+	r.notify = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(meta,
+	    "notify_outcome"));
+	r.exitcode = code;
+	/* Synchronous: the status query that asked answers from the final
+	 * metadata, and recovery runs before the first connection. */
+	return engine__nb_end(e, NULL, &r, true) == 0 ? 0 : -1;
 }
 
 /* ---- adopting what an earlier pxpd left running ---- */
@@ -105,8 +111,17 @@ engine__recover_one(void *arg, const char *tid)
 	long pid = 0;
 	int alive, rc;
 
-	if (spool_metadata_read(e->spool, tid, &meta) != 0 || !meta ||
-	    !spool_metadata_valid(meta))
+	if ((rc = spool_metadata_read(e->spool, tid, &meta)) == -ENOENT &&
+	    spool_uncommitted(e->spool, tid)) {
+		/* A crash between its mkdir and its metadata's commit: the
+		 * request was never accepted (no provisional response went
+		 * out), so the id is freed for a retry. */
+		if (spool_remove(e->spool, tid) == 0)
+			log_warnx(PART, "[%s] removed: its creation never "
+			    "finished", tid);
+		goto out;
+	}
+	if (rc != 0 || !meta || !spool_metadata_valid(meta))
 		goto out;
 	if (strcmp(json_string_get(meta, "status"), "running") != 0)
 		goto out;

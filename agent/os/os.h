@@ -120,8 +120,9 @@ size_t os_module_name_len(const char *file);
 /* Replaces path with buf: written to "<path>.tmp-<random>" (private,
  * exclusive: a planted symlink is never written through), then renamed
  * over path, so a reader sees the old file or the new one, never half.
- * durable adds fsync of the file and of its directory (costly: not for
- * the event loop's frequent writes). */
+ * durable adds fsync of the file before the rename (else a power cut may
+ * leave path empty) and of its directory after it (costly: the thread
+ * pool's, never the event loop's). */
 int os_write_atomic(const char *path, const void *buf, size_t len,
     bool durable);
 /* Up to max bytes of the regular file at path into a malloc'd NUL-ended
@@ -222,5 +223,9 @@ bool os_user_privileged(void);
 /* Gives freed heap memory back to the OS (after a large action output
  * was processed), so a burst does not stay in pxpd's RSS. */
 void os_memory_trim(void);
+
+/* Ends this process at once, as kill -9 would: no exit handlers, no
+ * flushing (base/crash.c's crash points, in the test binary only). */
+void os_crash_now(void);
 
 #endif

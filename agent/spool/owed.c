@@ -144,41 +144,46 @@ spool__owed_seq_max(struct spool *s)
 	return s->owed_seq;
 }
 
-int
-spool_owed_write(struct spool *s, const char *tid, const char *type,
-    const char *target, const char *data_json)
+uint64_t
+spool_owed_seq_next(struct spool *s)
 {
-	cJSON *data;
+	/* Later than everything on disk, and readable as a time (µs) when
+	 * the clock is sane. */
+	uint64_t seq = util_now_ms() * 1000;
+
+	if (seq <= s->owed_seq)
+		seq = s->owed_seq + 1;
+	if ((double)seq > OWED_SEQ_MAX)
+		return 0;
+	s->owed_seq = seq;
+	return seq;
+}
+
+int
+spool_owed_store(const struct spool *s, const char *tid, uint64_t seq,
+    const char *id, const char *type, const char *target,
+    const char *data_json)
+{
 	char *dir = NULL, *path = NULL, *qtype = NULL, *qtarget = NULL;
-	char *text = NULL;
-	uint64_t seq;
+	char *head = NULL, *text = NULL, *qid = NULL;
+	size_t hlen, dlen;
 	int rc;
 	bool made_dir = false;
 
 	if (spool_tid_check(tid, NULL, 0) != 0 || !type || !target ||
 	    !data_json)
 		return -EINVAL;
-	/* The data is stored as the text we were given (big integers and
-	 * number forms survive), but it must be one JSON value or the whole
-	 * file would be unreadable later. */
-	if (!(data = cJSON_ParseWithOpts(data_json, NULL, true)))
-		return -EINVAL;
-	cJSON_Delete(data);
-
-	/* Later than everything on disk, and readable as a time (µs) when
-	 * the clock is sane. */
-	seq = util_now_ms() * 1000;
-	if (seq <= s->owed_seq)
-		seq = s->owed_seq + 1;
-	if ((double)seq > OWED_SEQ_MAX)
+	if (seq == 0)
 		return -ERANGE;
-
-	/* Built by hand: cJSON would print a 16-digit seq in %g form. */
+	/* Built by hand: cJSON would print a 16-digit seq in %g form; the
+	 * data is written as it is, never parsed again. */
 	rc = -ENOMEM;
 	if (!(qtype = json_quote(type)) || !(qtarget = json_quote(target)) ||
-	    !(text = util_asprintf("{\"seq\":%llu,\"message_type\":%s,"
-	    "\"target\":%s,\"data\":%s}", (unsigned long long)seq, qtype,
-	    qtarget, data_json)))
+	    (id && !(qid = json_quote(id))) ||
+	    !(head = util_asprintf("{\"seq\":%llu,%s%s%s\"message_type\":%s,"
+	    "\"target\":%s,\"data\":", (unsigned long long)seq,
+	    qid ? "\"id\":" : "", qid ? qid : "", qid ? "," : "", qtype,
+	    qtarget)))
 		goto cleanup;
 	if (!(dir = spool_path(s, tid, NULL)) ||
 	    !(path = spool_path(s, tid, "owed")))
@@ -190,22 +195,53 @@ spool_owed_write(struct spool *s, const char *tid, const char *type,
 		made_dir = true;
 	else if (rc != -EEXIST)
 		goto cleanup;
-	if ((rc = os_write_atomic(path, text, strlen(text), true)) != 0)
+	/* One copy, in the thread pool: the file is one write. */
+	hlen = strlen(head);
+	dlen = strlen(data_json);
+	if (!(text = malloc(hlen + dlen + 2))) {
+		rc = -ENOMEM;
+		goto cleanup;
+	}
+	memcpy(text, head, hlen);
+	memcpy(text + hlen, data_json, dlen);
+	text[hlen + dlen] = '}';
+	text[hlen + dlen + 1] = '\0';
+	if ((rc = os_write_atomic(path, text, hlen + dlen + 1, true)) != 0)
 		goto cleanup;
 	/* The file itself is safe now; a failed sync of the new directory's
 	 * entry is no reason to report the write failed. */
 	if (made_dir)
 		os_dir_sync(s->dir);
-	s->owed_seq = seq;
 cleanup:
 	if (rc != 0 && made_dir)
 		os_rmdir(dir);
 	free(qtype);
 	free(qtarget);
+	free(head);
+	free(qid);
 	free(text);
 	free(dir);
 	free(path);
 	return rc;
+}
+
+int
+spool_owed_write(struct spool *s, const char *tid, const char *type,
+    const char *target, const char *data_json)
+{
+	cJSON *data;
+
+	if (spool_tid_check(tid, NULL, 0) != 0 || !type || !target ||
+	    !data_json)
+		return -EINVAL;
+	/* The data is stored as the text we were given (big integers and
+	 * number forms survive), but it must be one JSON value or the whole
+	 * file would be unreadable later. */
+	if (!(data = cJSON_ParseWithOpts(data_json, NULL, true)))
+		return -EINVAL;
+	cJSON_Delete(data);
+	return spool_owed_store(s, tid, spool_owed_seq_next(s), NULL, type,
+	    target, data_json);
 }
 
 int

@@ -1,8 +1,10 @@
 /* purge.c: removing old transactions from the spool (spool_purge). When
  * to purge is the engine's (engine/purge.c); the per-transaction files
  * are spool.c's, the removal os.h's (os_rmtree_at). Invariant: purge
- * never removes a directory it cannot prove finished and old, nor one
- * that still owes a response. */
+ * never removes a directory it cannot prove finished and old (or, with
+ * unreadable metadata, unchanged for the whole TTL), nor one that still
+ * owes a response. Metadata holds no results, so reading every one
+ * stays cheap. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +25,20 @@ purge__due(struct spool *s, const char *tid, int64_t cutoff)
 	int rc;
 	bool due = false;
 
-	if ((rc = spool_metadata_read(s, tid, &m)) != 0) {
-		log_warnx("spool", "%s: metadata unreadable (%s), not purged",
-		    tid, strerror(-rc));
-		return false;
-	}
-	if (!spool_metadata_valid(m)) {
-		log_warnx("spool", "%s: metadata invalid, not purged", tid);
+	if ((rc = spool_metadata_read(s, tid, &m)) != 0 ||
+	    !spool_metadata_valid(m)) {
+		/* Empty (a power cut after a rename an older pxpd did not
+		 * fsync), missing (a crash before the creation's commit) or
+		 * written by hand: nothing will ever finish it, so it is aged
+		 * by its file's time (the directory's without one) instead of
+		 * being kept for ever. */
+		if ((start = spool_file_mtime(s, tid, "metadata")) < 0)
+			start = spool_file_mtime(s, tid, NULL);
+		due = start >= 0 && start < cutoff;
+		log_warnx("spool", "%s: metadata %s (%s)%s", tid, rc ?
+		    "unreadable" : "invalid", rc ? strerror(-rc) :
+		    "missing fields", due ? ", purged by its age" :
+		    ", purged once old");
 		goto cleanup;
 	}
 	status = cJSON_GetObjectItemCaseSensitive(m, "status");

@@ -16,6 +16,7 @@
 #include "os/attr.h"
 #include "os/os.h"
 #include "spool/spool_int.h"
+#include "base/crash.h"
 #include "base/util.h"
 
 
@@ -203,10 +204,21 @@ spool_create(struct spool *s, const char *tid, const cJSON *metadata)
 	/* mkdir is the atomic test-and-set behind the dedup of pxp.md §5. */
 	if ((rc = os_create_private(path, OS_FTYPE_DIR, NULL)) != 0)
 		goto cleanup;
+	crash_point("spool.dir_made");
 	/* Without metadata the directory would still block the id and yet
-	 * answer "unknown"; remove it so the request can be retried. */
-	if ((rc = spool_metadata_write(s, tid, metadata)) != 0)
+	 * answer "unknown"; remove it so the request can be retried. The
+	 * metadata's rename is the commit: a directory without it is one a
+	 * crash interrupted here, and recovery removes it
+	 * (spool_uncommitted). Durable: the metadata file and its entry
+	 * (spool_metadata_write), then the directory's entry in the spool. */
+	if ((rc = spool_metadata_write(s, tid, metadata)) != 0) {
 		os_rmtree_at(path);
+		goto cleanup;
+	}
+	if ((rc = os_dir_sync(s->dir)) != 0)
+		os_rmtree_at(path);
+	else
+		crash_point("spool.dir_synced");
 cleanup:
 	free(path);
 	return rc;
@@ -269,7 +281,10 @@ spool_metadata_write(const struct spool *s, const char *tid,
 		return -EINVAL;
 	if (!(text = cJSON_PrintUnformatted(metadata)))
 		return -ENOMEM;
-	rc = spool_file_write(s, tid, "metadata", text, strlen(text));
+	/* Durable: after a power cut a restart finds the last version whole
+	 * (never an empty file, which XFS shows for a rename without
+	 * fsync). Metadata is small: results are not stored in it. */
+	rc = spool_file_write_durable(s, tid, "metadata", text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -348,9 +363,9 @@ spool_file_read_at(const struct spool *s, const char *tid, const char *name,
 	return rc;
 }
 
-int
-spool_file_write(const struct spool *s, const char *tid, const char *name,
-    const void *buf, size_t len)
+static int
+spool__file_write(const struct spool *s, const char *tid, const char *name,
+    const void *buf, size_t len, bool durable)
 {
 	char *path = NULL;
 	int rc;
@@ -359,7 +374,58 @@ spool_file_write(const struct spool *s, const char *tid, const char *name,
 		return -EINVAL;
 	if ((rc = spool__path(s, tid, name, &path)) != 0)
 		return rc;
-	rc = os_write_atomic(path, buf ? buf : "", len, false);
+	rc = os_write_atomic(path, buf ? buf : "", len, durable);
+	free(path);
+	return rc;
+}
+
+int
+spool_file_write(const struct spool *s, const char *tid, const char *name,
+    const void *buf, size_t len)
+{
+	return spool__file_write(s, tid, name, buf, len, false);
+}
+
+int
+spool_file_write_durable(const struct spool *s, const char *tid,
+    const char *name, const void *buf, size_t len)
+{
+	return spool__file_write(s, tid, name, buf, len, true);
+}
+
+int64_t
+spool_file_mtime(const struct spool *s, const char *tid, const char *name)
+{
+	struct os_fileinfo info;
+	char *path = NULL;
+	int rc;
+
+	if (spool__path(s, tid, name, &path) != 0)
+		return -1;
+	rc = os_path_info(path, false, &info);
+	free(path);
+	return rc == 0 ? info.mtime : -1;
+}
+
+bool
+spool_uncommitted(const struct spool *s, const char *tid)
+{
+	/* The metadata's rename commits a transaction (spool_create); a
+	 * blocking transaction's directory holds its owed reply only. */
+	return spool_exists(s, tid) &&
+	    !spool_file_exists(s, tid, "metadata") &&
+	    !spool_file_exists(s, tid, "owed");
+}
+
+int
+spool_remove(const struct spool *s, const char *tid)
+{
+	char *path = NULL;
+	int rc;
+
+	if ((rc = spool__path(s, tid, NULL, &path)) != 0)
+		return rc;
+	rc = os_rmtree_at(path);
 	free(path);
 	return rc;
 }

@@ -2,7 +2,12 @@
  * per non-blocking transaction under spool-dir, its metadata, output
  * files, owed responses, and purging. Disk only: no wire format, no
  * process handling. Directories are 0700, files 0600; every write that
- * must not be seen half-done goes temp file + rename. */
+ * must not be seen half-done goes temp file + rename, and what a restart
+ * must find whole after a power cut (a transaction's directory and
+ * metadata, a queued action, an owed response) is durable: fsync of the
+ * file before the rename, of its directory after. The big ones (the end
+ * of an action) are written from libuv's thread pool (engine/job.c):
+ * functions taking a const spool are safe there. */
 #ifndef PXPD_SPOOL_H
 #define PXPD_SPOOL_H
 
@@ -35,6 +40,15 @@ char *spool_path(const struct spool *s, const char *tid, const char *name);
  * directory already exists (the dedup key of pxp.md §5). */
 int spool_create(struct spool *s, const char *tid, const cJSON *metadata);
 bool spool_exists(const struct spool *s, const char *tid);
+/* tid's directory exists without metadata (nor an owed reply): a crash
+ * interrupted spool_create before its commit. */
+bool spool_uncommitted(const struct spool *s, const char *tid);
+/* Removes <tid>/ and everything in it. */
+int spool_remove(const struct spool *s, const char *tid);
+/* Seconds since the epoch of <tid>/name's last change (the directory's
+ * with name NULL); -1 when it cannot be read. */
+int64_t spool_file_mtime(const struct spool *s, const char *tid,
+    const char *name);
 
 /* Metadata JSON: read (caller deletes *out) and atomic rewrite.
  * spool_metadata_valid() checks the required fields and types of
@@ -60,6 +74,9 @@ int spool_file_read_at(const struct spool *s, const char *tid,
 /* Atomic write of a whole file of <tid>/ (0600). */
 int spool_file_write(const struct spool *s, const char *tid,
     const char *name, const void *buf, size_t len);
+/* The same, durable (fsync of file and directory: blocks on the disk). */
+int spool_file_write_durable(const struct spool *s, const char *tid,
+    const char *name, const void *buf, size_t len);
 bool spool_file_exists(const struct spool *s, const char *tid,
     const char *name);
 /* The outcome of an action pxpd ran itself (the file module), in the
@@ -82,6 +99,15 @@ int spool_file_remove(const struct spool *s, const char *tid,
  * owed. */
 int spool_owed_write(struct spool *s, const char *tid, const char *type,
     const char *target, const char *data_json);
+/* spool_owed_write in two halves, for the thread pool: the seq (the
+ * loop's: it counts), then the store, which only touches the disk;
+ * data_json is the caller's own (not parsed again). */
+uint64_t spool_owed_seq_next(struct spool *s);
+/* id: the PCP message id it is (re)sent with, kept as "id" (NULL: none,
+ * a new one each time). */
+int spool_owed_store(const struct spool *s, const char *tid, uint64_t seq,
+    const char *id, const char *type, const char *target,
+    const char *data_json);
 int spool_owed_clear(struct spool *s, const char *tid);
 
 /* Calls cb for every transaction directory (names that pass

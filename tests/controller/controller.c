@@ -64,6 +64,9 @@ static const struct ctl_opt {
 	N("--count", 0, 10000000, count, "N requests (1)"),
 	F("--pipeline", pipeline, "send all requests at once (default: one "
 	    "at a time)"),
+	N("--interval-ms", 1, 3600000, interval_ms, "N send one request every "
+	    "N ms whether or not the replies came (open loop: a stall delays "
+	    "every request sent during it)"),
 	N("--timeout-ms", 1, 86400000, timeout_ms, "N overall (10000)"),
 	N("--expect", 0, 100000000, expect, "N exit after N final replies "
 	    "(default --count; 0: once sent; beyond --count, or with "
@@ -221,6 +224,7 @@ ctl_shutdown(struct ctl *c)
 {
 	ctl_handle_close((uv_handle_t *)&c->timer);
 	ctl_handle_close((uv_handle_t *)&c->grace);
+	ctl_handle_close((uv_handle_t *)&c->pace);
 	ctl_handle_close((uv_handle_t *)&c->sig_int);
 	ctl_handle_close((uv_handle_t *)&c->sig_term);
 	if (c->lws != NULL && !c->lws_gone) {
@@ -344,10 +348,12 @@ ctl_handles_start(struct ctl *c)
 {
 	if (uv_timer_init(&c->loop, &c->timer) != 0 ||
 	    uv_timer_init(&c->loop, &c->grace) != 0 ||
+	    uv_timer_init(&c->loop, &c->pace) != 0 ||
 	    uv_signal_init(&c->loop, &c->sig_int) != 0 ||
 	    uv_signal_init(&c->loop, &c->sig_term) != 0)
 		return -1;
-	c->timer.data = c->grace.data = c->sig_int.data = c->sig_term.data = c;
+	c->timer.data = c->grace.data = c->pace.data = c->sig_int.data =
+	    c->sig_term.data = c;
 	if (uv_timer_start(&c->timer, ctl_timeout_cb,
 	    (uint64_t)c->cfg.timeout_ms, 0) != 0 ||
 	    uv_signal_start(&c->sig_int, ctl_signal_cb, SIGINT) != 0 ||

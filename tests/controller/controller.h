@@ -57,6 +57,7 @@ struct ctl_config {
 	long long timeout_ms;
 	long long expect;            /* -1: count (or 0 with --listen) */
 	long long max_message;
+	long long interval_ms;       /* open loop: one request every N ms */
 	bool non_blocking;
 	bool pipeline;
 	bool latency;
@@ -93,6 +94,7 @@ struct ctl {
 	uv_loop_t loop;
 	uv_timer_t timer;            /* overall --timeout-ms */
 	uv_timer_t grace;            /* bounds the closing handshake */
+	uv_timer_t pace;             /* --interval-ms */
 	uv_signal_t sig_int;
 	uv_signal_t sig_term;
 	struct lws_context *lws;
@@ -119,6 +121,7 @@ struct ctl {
 	size_t finals;
 	size_t expect;
 	double first_send_ms;
+	double first_send_unix_ms;  /* the same, on the wall clock */
 	double last_final_ms;
 	int exit_code;
 	int close_code;              /* from the broker's close frame */

@@ -349,8 +349,14 @@ msg_request_send(struct ctl *c, struct ctl_req *r)
 	o.destination_report = c->cfg.destination_report;
 	r->sent = true;
 	r->sent_ms = pcpt_now_ms();
-	if (c->first_send_ms == 0)
+	if (c->first_send_ms == 0) {
+		uv_timeval64_t tv;
+
 		c->first_send_ms = r->sent_ms;
+		if (uv_gettimeofday(&tv) == 0)
+			c->first_send_unix_ms = (double)tv.tv_sec * 1e3 +
+			    (double)tv.tv_usec / 1e3;
+	}
 	rc = ctl_conn_send(c, &o);
 	free(owned);
 	return rc;
@@ -364,13 +370,29 @@ msg_send_next(struct ctl *c)
 			ctl_finish(c, CTL_EXIT_CONN);
 			return;
 		}
-		if (!c->cfg.pipeline && c->expect > 0)
+		if ((!c->cfg.pipeline || c->cfg.interval_ms > 0) &&
+		    c->expect > 0)
 			return;
 	}
 	/* --expect 0: done once everything is queued (the close frame
 	 * follows the queue, so it all reaches the broker). */
 	if (c->expect == 0)
 		ctl_finish(c, CTL_EXIT_OK);
+}
+
+/* --interval-ms: the clock sends, not the replies, so a peer that
+ * stalls delays every request sent meanwhile (no coordinated
+ * omission). */
+static void
+msg_pace_cb(uv_timer_t *t)
+{
+	struct ctl *c = t->data;
+
+	if (c->state != CTL_RUNNING || c->next_send >= c->nreqs) {
+		uv_timer_stop(t);
+		return;
+	}
+	msg_send_next(c);
 }
 
 void
@@ -384,6 +406,9 @@ ctl_msg_start(struct ctl *c)
 	if (c->nreqs == 0 && c->cfg.listen)
 		return;
 	msg_send_next(c);
+	if (c->cfg.interval_ms > 0 && c->next_send < c->nreqs)
+		uv_timer_start(&c->pace, msg_pace_cb,
+		    (uint64_t)c->cfg.interval_ms, (uint64_t)c->cfg.interval_ms);
 }
 
 static void
@@ -497,15 +522,18 @@ msg_final_count(struct ctl *c, struct ctl_req *r, const char *type)
 		while (c->scan_from < c->next_send && c->reqs[c->scan_from].done)
 			c->scan_from++;
 		if (c->cfg.latency)
-			printf("{\"latency_ms\":%.3f,\"transaction_id\":\"%s\","
-			    "\"message_type\":\"%s\"}\n", r->latency_ms,
+			printf("{\"latency_ms\":%.3f,\"sent_at_ms\":%.3f,"
+			    "\"sent_unix_ms\":%.3f,"
+			    "\"transaction_id\":\"%s\",\"message_type\":\"%s\"}\n",
+			    r->latency_ms, r->sent_ms - c->first_send_ms,
+			    c->first_send_unix_ms + (r->sent_ms - c->first_send_ms),
 			    r->txid != NULL ? r->txid : "", type);
 	}
 	if (c->finals >= c->expect && c->expect > 0) {
 		ctl_finish(c, CTL_EXIT_OK);
 		return;
 	}
-	if (r != NULL && !c->cfg.pipeline)
+	if (r != NULL && !c->cfg.pipeline && c->cfg.interval_ms == 0)
 		msg_send_next(c);
 }
 
@@ -638,14 +666,21 @@ ctl_msg_summary(struct ctl *c)
 	for (i = 0; i < c->nreqs; i++) {
 		if (c->reqs[i].done)
 			lat[n++] = c->reqs[i].latency_ms;
+		else if (c->reqs[i].sent && c->cfg.latency)
+			/* Never answered: a benchmark counts it as lost. */
+			printf("{\"unanswered\":true,\"sent_at_ms\":%.3f,"
+			    "\"sent_unix_ms\":%.3f}\n",
+			    c->reqs[i].sent_ms - c->first_send_ms,
+			    c->first_send_unix_ms + (c->reqs[i].sent_ms -
+			    c->first_send_ms));
 	}
 	qsort(lat, n, sizeof(*lat), msg_double_cmp);
 	elapsed = c->last_final_ms - c->first_send_ms;
 	rps = elapsed > 0 ? (double)n * 1000.0 / elapsed : 0;
-	printf("{\"count\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"rps\":%.1f,"
-	    "\"elapsed_ms\":%.3f}\n", n,
+	printf("{\"count\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+	    "\"rps\":%.1f,\"elapsed_ms\":%.3f}\n", n,
 	    n > 0 ? lat[(size_t)ceil(0.50 * (double)n) - 1] : 0.0,
-	    n > 0 ? lat[(size_t)ceil(0.99 * (double)n) - 1] : 0.0, rps,
-	    elapsed > 0 ? elapsed : 0.0);
+	    n > 0 ? lat[(size_t)ceil(0.99 * (double)n) - 1] : 0.0,
+	    n > 0 ? lat[n - 1] : 0.0, rps, elapsed > 0 ? elapsed : 0.0);
 	free(lat);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "os/posix/internal.h"
+#include "base/crash.h"
 #include "base/util.h"
 
 static void
@@ -137,8 +138,12 @@ os_create_private(const char *path, enum os_ftype type, struct os_file **out)
 
 	if (out)
 		*out = NULL;
-	if (type == OS_FTYPE_DIR && !out)
-		return mkdir(path, OS_MODE_DIR_PRIVATE) == 0 ? 0 : -errno;
+	if (type == OS_FTYPE_DIR && !out) {
+		if (mkdir(path, OS_MODE_DIR_PRIVATE) != 0)
+			return -errno;
+		crash_note_dir_new(path);
+		return 0;
+	}
 	if (type != OS_FTYPE_REG || !out)
 		return -EINVAL;
 	if ((fd = fs__private_open(path)) < 0)
@@ -263,6 +268,8 @@ os_dir_sync(const char *path)
 	if (fsync(fd) != 0)
 		rc = -errno;
 	close(fd);
+	if (rc == 0)
+		crash_note_dir_synced(path);
 	return rc;
 }
 
@@ -307,13 +314,18 @@ os_write_atomic(const char *path, const void *buf, size_t len, bool durable)
 		}
 		off += (size_t)n;
 	}
-	/* Only the durable writes (owed responses: the one copy of an
-	 * undelivered result, and rare) pay for fsync. Metadata is rewritten
-	 * from the event loop, which must not stall on the disk; losing its
-	 * last rewrite in a power cut leaves the previous complete version. */
-	if (durable && fsync(fd) != 0) {
-		rc = -errno;
-		goto cleanup;
+	crash_point_file(path, "written");
+	/* Without fsync before the rename, XFS (and ext4 without
+	 * auto_da_alloc) may show the new name empty after a power cut:
+	 * whatever a restart must find whole is written durable, from the
+	 * thread pool. The rest (a pid file: its process dies with the
+	 * machine) may come back empty, and its reader copes. */
+	if (durable) {
+		if (fsync(fd) != 0) {
+			rc = -errno;
+			goto cleanup;
+		}
+		crash_point_file(path, "synced");
 	}
 	n = close(fd);
 	fd = -1;
@@ -326,11 +338,13 @@ os_write_atomic(const char *path, const void *buf, size_t len, bool durable)
 		goto cleanup;
 	}
 	created = false;
+	crash_note_file(path, durable);
+	crash_point_file(path, "renamed");
 	if (durable) {
 		if (!(dir = fs__dirname(path)))
 			rc = -ENOMEM;
-		else
-			rc = os_dir_sync(dir);
+		else if ((rc = os_dir_sync(dir)) == 0)
+			crash_point_file(path, "dir_synced");
 	}
 cleanup:
 	if (fd >= 0)

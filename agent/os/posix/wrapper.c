@@ -33,6 +33,7 @@
 #endif
 
 #include "os/posix/exec_posix.h"
+#include "base/crash.h"
 #include "base/util.h"
 #include "os/os.h"
 
@@ -147,6 +148,7 @@ wrapper_file_atomic(const char *dir, const char *name, const char *data,
 		goto cleanup;
 	if (wrapper_write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		goto cleanup;
+	crash_point_file(path, "synced");
 	if (close(fd) < 0) {
 		fd = -1;
 		goto cleanup;
@@ -154,10 +156,12 @@ wrapper_file_atomic(const char *dir, const char *name, const char *data,
 	fd = -1;
 	if (rename(tmp, path) < 0)
 		goto cleanup;
+	crash_point_file(path, "renamed");
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		fsync(dfd);
 		close(dfd);
 	}
+	crash_point_file(path, "dir_synced");
 	rc = 0;
 cleanup:
 	if (fd >= 0) {
@@ -620,6 +624,7 @@ wrapper_job_run(const struct exec__job *job)
 	wrapper_sink_finish(&run.out, &run, false);
 	wrapper_sink_finish(&run.err, &run, true);
 	if (job->result_dir != NULL) {
+		crash_point("wrapper.output_synced");
 		if (run.timed_out) {
 			int fd = wrapper_file_open(job->result_dir,
 			    EXEC__FILE_TIMED_OUT, O_TRUNC);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utime.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -707,6 +708,25 @@ spool_owed_seq_survives_reopen(void **state)
 	assert_string_equal(o.tids[0], "old");
 	assert_string_equal(o.tids[1], "new");
 	assert_true(o.seqs[1] == 9000000000000001ULL);
+	/* The two halves the thread pool uses: the seq keeps counting, the
+	 * id is kept, the data is stored as given. */
+	{
+		uint64_t seq = spool_owed_seq_next(f->s);
+		cJSON *owed = NULL;
+
+		assert_true(seq > o.seqs[1]);
+		create_tx(f, "split", "success", "2020-01-01T00:00:00Z");
+		assert_int_equal(spool_owed_store(f->s, "split", seq, "id-1",
+		    "m", "pcp://ctl/c", "{\"transaction_id\":\"split\"}"), 0);
+		assert_int_equal(spool_owed_read(f->s, "split", &owed), 0);
+		assert_string_equal(cJSON_GetObjectItem(owed, "id")->valuestring,
+		    "id-1");
+		assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(owed,
+		    "data"), "transaction_id")->valuestring, "split");
+		assert_true((uint64_t)cJSON_GetObjectItem(owed,
+		    "seq")->valuedouble == seq);
+		cJSON_Delete(owed);
+	}
 }
 
 static bool
@@ -776,6 +796,29 @@ spool_purge_decisions(void **state)
 	assert_int_equal(spool_owed_clear(f->s, "old-owed"), 0);
 	assert_int_equal(spool_purge(f->s, 3600, NULL, NULL), 1);
 	assert_false(spool_exists(f->s, "old-owed"));
+	/* Unreadable, invalid or missing metadata (empty after a power cut
+	 * under an older agent, a crash before the creation's commit) is
+	 * aged by its file's time, the directory's without one: once old,
+	 * it goes (it used to stay for ever). */
+	{
+		static const char *const aged[] = { "old-garbage/metadata",
+		    "old-invalid/metadata", "old-nometa" };
+		struct utimbuf y2k = { 946684800, 946684800 };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", f->dir, aged[i]);
+			assert_int_equal(utime(path, &y2k), 0);
+		}
+		assert_true(spool_uncommitted(f->s, "old-nometa"));
+		assert_false(spool_uncommitted(f->s, "old-garbage"));
+		assert_int_equal(spool_purge(f->s, 3600, NULL, NULL), 3);
+		assert_false(spool_exists(f->s, "old-garbage"));
+		assert_false(spool_exists(f->s, "old-invalid"));
+		assert_false(spool_exists(f->s, "old-nometa"));
+		assert_true(spool_exists(f->s, "old-badstart"));
+		assert_true(spool_exists(f->s, "old-running"));
+	}
 	/* A TTL longer than the age keeps even the old ones. */
 	create_tx(f, "y2k", "success", old);
 	assert_int_equal(spool_purge(f->s, 40L * 365 * 86400, NULL, NULL), 0);
