@@ -518,6 +518,7 @@ pxpd_exec_env(struct pxpd *p)
 	    c->action_user : NULL;
 	x->limits.group = c->action_group && *c->action_group ?
 	    c->action_group : NULL;
+	x->spool_dir = c->spool_dir;
 	exec_env_probe(x, c->action_cgroup);
 }
 

@@ -27,7 +27,8 @@
  * pxpd into <dir>/agent if the rules need that. 0 and *dir (malloc'd,
  * caller frees); or negative with *dir NULL and why saying what is
  * missing, for the log. enabled false (action-cgroup "off") only fills
- * why. */
+ * why. 0 with *dir NULL: the platform sandboxes every action by other
+ * means (Windows: a Job Object, os/win/sandbox.c), why says how. */
 int cgroup_probe(bool enabled, char **dir, char *why, size_t whylen);
 
 /* Pure: the cgroup v2 path ("0::<path>" line) of /proc/<pid>/cgroup

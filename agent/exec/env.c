@@ -32,8 +32,9 @@ exec_env_probe(struct exec_env *env, const char *cgroup_mode)
 	 * may name another program (PXPD_WRAPPER_PATH: qemu-user); the
 	 * environment never does. */
 	if (env->wrapper == NULL &&
-	    (env->wrapper = exec_wrapper_open(PXPD_WRAPPER_PATH[0] != '\0' ?
-	    PXPD_WRAPPER_PATH : NULL, why, sizeof(why))) == NULL)
+	    (env->wrapper = PXPD_WRAPPER_PATH[0] != '\0' ?
+	    exec_wrapper_open(PXPD_WRAPPER_PATH, why, sizeof(why)) :
+	    exec_wrapper_open_self(env->spool_dir, why, sizeof(why))) == NULL)
 		log_error(PART, "%s: no action can start", why);
 	if (*mode && strcmp(mode, "off") != 0)
 		log_warnx(PART, "action-cgroup: unknown value '%s', taken as "

@@ -38,6 +38,15 @@ struct exec_wrapper;
  * environment variable: the wrapper runs as root. */
 struct exec_wrapper *exec_wrapper_open(const char *path, char *err,
     size_t errlen);
+/* This process's own binary, for the wrappers. spool_dir (NULL: none)
+ * names where pxpd keeps its state: a platform that cannot replace a
+ * binary while a process runs it (Windows: an MSI upgrade with an
+ * action running) runs the wrappers from a per-build copy kept in
+ * <spool_dir's parent>\bin and removes older copies no wrapper runs;
+ * POSIX opens its own binary as exec_wrapper_open(NULL) does (the open
+ * handle outlives a replace) and ignores spool_dir. */
+struct exec_wrapper *exec_wrapper_open_self(const char *spool_dir,
+    char *err, size_t errlen);
 void exec_wrapper_close(struct exec_wrapper *w);
 
 /* The sandbox limits of one action (README "Sandbox"). Zero / NULL
@@ -138,6 +147,9 @@ struct exec_env {
 	/* Owned. exec_env_probe opens pxpd's own binary (or the build's
 	 * PXPD_WRAPPER_PATH) unless one is set already (tests). */
 	struct exec_wrapper *wrapper;
+	/* Borrowed, may be NULL: the spool directory, for
+	 * exec_wrapper_open_self. */
+	const char *spool_dir;
 };
 
 /* Finds the sandbox (cgroup_mode: action-cgroup, "off", or "" for

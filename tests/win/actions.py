@@ -308,6 +308,16 @@ class WinActions(WinBase):
         self.assertEqual(self.env.pxpd_log().count("[adopt-1] adopted running action"), 1)
 
 
+def nxt_version():
+    """tests/win/run.sh's "newer" ProductVersion: the last part one up."""
+    with open(os.path.join(HERE, "..", "..", "CMakeLists.txt")) as f:
+        for line in f:
+            if line.startswith("project(pxpd VERSION "):
+                v = line.split()[2].split(".")
+                return ".".join(v[:-1] + [str(int(v[-1]) + 1)])
+    raise AssertionError("no version in CMakeLists.txt")
+
+
 def wine(*args, timeout=120):
     r = subprocess.run([WINE] + list(args), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -385,6 +395,63 @@ class WinMsi(WinBase):
     node), an action through it; then the MSI removed: the service gone,
     the files gone, the configuration kept."""
 
+    def upgrade_keeps_action(self, msi, pf, bindir, v1_copy):
+        """A major upgrade (a newer ProductVersion, a marked pxpd.exe)
+        while a ~10 s non-blocking action runs: the new pxpd.exe is in
+        Program Files at once (no wrapper holds it, so nothing is left
+        for a reboot), the service comes back, adopts the action and
+        delivers its result once. Returns the MSI now installed."""
+        nxt = os.environ.get("PXPD_MSI_NEXT")
+        self.assertTrue(nxt and os.path.exists(nxt), "PXPD_MSI_NEXT=%r" % nxt)
+        self.addCleanup(wine, "msiexec", "/x", winpath(nxt), "/qn", timeout=300)
+        with open(os.path.join(os.path.dirname(nxt), "msi-stage-%s" %
+                               nxt_version(), "pxpd.exe"), "rb") as f:
+            v2_exe = f.read()
+        m = self.marker(11)
+        p = self.command_bg("upg-1", "ping %s127.0.0.1 >nul& echo upgraded-done" % m)
+        pxpdtest.wait_for(lambda: os.path.exists(self.spool("upg-1", "pid")) and
+                          procs_with(m), 60, 0.2, "upg-1 running")
+        wrappers = procs_with(" --exec-wrapper")
+        self.assertTrue(wrappers)
+        for _, cmd in wrappers:
+            self.assertIn(v1_copy, cmd)
+            self.assertNotIn("Program Files", cmd)
+        t0 = time.monotonic()
+        rc, out = wine("msiexec", "/i", winpath(nxt), "/qn", timeout=300)
+        upgrade_s = time.monotonic() - t0
+        self.assertEqual(rc, 0, out)
+        self.assertTrue(procs_with(m), "the action died in the upgrade")
+        self.assertFalse(os.path.exists(self.spool("upg-1", "exitcode")),
+                         "the upgrade took longer than the action")
+        with open(os.path.join(pf, "pxpd.exe"), "rb") as f:
+            self.assertEqual(f.read(), v2_exe, "the new pxpd.exe is not in place")
+        _, sm = wine("reg", "query",
+                     r"HKLM\System\CurrentControlSet\Control\Session Manager",
+                     "/v", "PendingFileRenameOperations")
+        self.assertNotIn("pxpd", sm.lower())
+        _, prods = wine("reg", "query",
+                        r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall",
+                        "/s")
+        self.assertEqual(prods.count("DisplayName    REG_SZ    pxpd"), 1, prods)
+        pxpdtest.wait_for(lambda: service_state("pxpd") == "RUNNING", 60, 0.5,
+                          "the upgraded service RUNNING")
+        self.env.wait_log("[upg-1] adopted running action", timeout=60)
+        rc, lines = self.env.controller_wait(p)
+        fin = of_type(lines, "rpc_non_blocking_response")
+        self.assertEqual(len(fin), 1, lines)
+        self.assertEqual(fin[0]["data"]["results"]["stdout"].strip(), "upgraded-done")
+        self.assertEqual(self.status("upg-1")["data"]["results"]["status"], "success")
+        time.sleep(2)
+        log = self.env.pxpd_log()
+        self.assertEqual(log.count("[upg-1] adopted running action"), 1)
+        self.assertEqual(log.count("[upg-1] finished"), 1, log[-3000:])
+        # the new build's copy; the old one is removed once no wrapper
+        # runs it (at the next start)
+        self.assertTrue(any(n != v1_copy and n.startswith("pxpd-")
+                            for n in os.listdir(bindir)), os.listdir(bindir))
+        sys.stderr.write("upgrade: msiexec %.1f s with an action running\n" % upgrade_s)
+        return nxt
+
     def test_msi_install_run_uninstall(self):
         msi = os.environ.get("PXPD_MSI")
         self.assertTrue(msi and os.path.exists(msi), "PXPD_MSI=%r (run.sh builds it)" % msi)
@@ -416,6 +483,15 @@ class WinMsi(WinBase):
         self.env.wait_log("connected to", timeout=60)
         r = self.run_cmd("echo from the msi")
         self.assertEqual(r["stdout"].strip(), "from the msi")
+
+        # The wrappers run from pxpd's copy of itself, not Program Files.
+        bindir = os.path.join(self.env.dir, "bin")
+        v1_copies = [n for n in os.listdir(bindir) if n.startswith("pxpd-")]
+        self.assertEqual(len(v1_copies), 1, v1_copies)
+        with open(os.path.join(bindir, v1_copies[0]), "rb") as f, \
+                open(os.path.join(pf, "pxpd.exe"), "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        msi = self.upgrade_keeps_action(msi, pf, bindir, v1_copies[0])
 
         # Wine's msiexec does not wait for STOPPED before removing files
         # (notes pitfall 4): pxpd.exe, still running, would stay behind

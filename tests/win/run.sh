@@ -41,6 +41,11 @@ cmake -S . -B "$mingw" -DPXPD_TESTS=ON -DPXPD_DEPS_CACHE="$cache" \
 	-DCMAKE_TOOLCHAIN_FILE="$root/cross/mingw-w64-x86_64.cmake" >/dev/null
 nice cmake --build "$mingw" -j"$jobs" >/dev/null
 msi=$(sh packaging/windows/build-msi.sh "$mingw" 2>/dev/null | tail -1)
+# The upgrade test's "newer" MSI: ProductVersion's last part one up, a
+# marked pxpd.exe (other bytes, so another copy under bin\).
+v=$(sed -n 's/^project(pxpd VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+msi_next=$(PXPD_MSI_VERSION=${v%.*}.$((${v##*.} + 1)) PXPD_MSI_MARK=pxpd-upgrade-test \
+	sh packaging/windows/build-msi.sh "$mingw" "$mingw/pxpd-next-x64.msi" 2>/dev/null | tail -1)
 build_done=$(date +%s)
 
 # Debian's wine64 has no /usr/bin/wine64.
@@ -95,7 +100,7 @@ PUPPET_MODULE_EXE="$mingw/modules/puppet/pxp-module-puppet.exe" \
 BROKER_BIN="$native/tests/broker/pcp-broker" \
 CONTROLLER_BIN="$native/tests/controller/pcp-controller" \
 CA_SCRIPT="$root/tests/ca/make-ca.sh" PYTHONDONTWRITEBYTECODE=1 \
-PXPD_MSI="$msi" \
+PXPD_MSI="$msi" PXPD_MSI_NEXT="$msi_next" \
 	python3 tests/win/actions.py
 end=$(date +%s)
 

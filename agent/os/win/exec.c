@@ -21,6 +21,7 @@
 #include "os/os.h"
 #include "os/win/exec_win.h"
 #include "base/log.h"
+#include "base/util.h"
 
 #define PART "exec"
 #define EXEC_READ_CHUNK   65536
@@ -338,6 +339,186 @@ nomem:
 	snprintf(err, errlen, "out of memory");
 	exec_wrapper_close(w);
 	return NULL;
+}
+
+/* ---- the wrappers' copy of pxpd.exe -------------------------------- */
+
+/* Windows will not replace an .exe that a process runs: were the
+ * wrappers started from the installed pxpd.exe, an MSI upgrade with an
+ * action running could only replace it at the next reboot. So the
+ * wrappers run from a copy of this pxpd.exe, one per build, in a
+ * private directory beside the spool (<spool's parent>\bin\
+ * pxpd-<version>-<hash>.exe), and the installed file is held only by
+ * the service itself, which the upgrade stops. An adopted wrapper is
+ * known by its pid and creation time, never by its image, so a new
+ * version adopts the old one's wrappers. */
+#define EXEC_COPY_MAX ((size_t)256 << 20)
+
+/* FNV-1a, 64 bits: tells builds apart and checks a copy (the directory
+ * is private: this guards against a torn or stale file, not an
+ * attacker). */
+static uint64_t
+exec_copy_hash(const char *p, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* true when the file at path holds exactly len bytes hashing to h. */
+static bool
+exec_copy_matches(const char *path, size_t len, uint64_t h)
+{
+	char *buf = NULL;
+	size_t got = 0;
+	bool trunc = false, ok;
+
+	if (os_read_file(path, false, len + 1, &buf, &got, &trunc) != 0)
+		return false;
+	ok = !trunc && got == len && exec_copy_hash(buf, got) == h;
+	free(buf);
+	return ok;
+}
+
+/* Removes the copies of other builds and leftover temporary files: a
+ * copy a running wrapper still runs cannot be deleted (Windows), and
+ * is kept until a later start. */
+static void
+exec_copy_prune(const char *dir, const char *keep)
+{
+	char **names = NULL, *path;
+	size_t n = 0, i, len;
+
+	if (os_dir_list(dir, OS_FTYPE_REG, &names, &n) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (strcmp(names[i], keep) == 0 ||
+		    strncmp(names[i], "pxpd-", 5) != 0 ||
+		    (strstr(names[i], ".exe.tmp-") == NULL &&
+		    (len < 4 || _stricmp(names[i] + len - 4, ".exe") != 0)))
+			continue;
+		if (!(path = util_asprintf("%s\\%s", dir, names[i])))
+			break;
+		if (os_unlink(path) == 0)
+			log_info(PART, "removed %s (no wrapper runs it)", path);
+		else
+			log_debug(PART, "kept %s: a wrapper still runs it",
+			    path);
+		free(path);
+	}
+	os_names_free(names, n);
+}
+
+/* Makes sure <spool's parent>\bin\pxpd-<version>-<hash>.exe is a copy
+ * of self; its path (malloc'd) or NULL with err. */
+static char *
+exec_copy_make(const char *self, const char *spool_dir, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, *parent = NULL, *dir = NULL, *name = NULL;
+	char *path = NULL, *sep;
+	size_t len = 0, plen;
+	bool trunc = false;
+	uint64_t h;
+	int rc;
+
+	if ((rc = os_read_file(self, true, EXEC_COPY_MAX, &buf, &len,
+	    &trunc)) != 0 || trunc) {
+		snprintf(err, errlen, "cannot read %s: %s", self,
+		    rc ? strerror(-rc) : "too big");
+		goto out;
+	}
+	h = exec_copy_hash(buf, len);
+	if (!(parent = strdup(spool_dir)))
+		goto nomem;
+	plen = strlen(parent);
+	while (plen > 1 && (parent[plen - 1] == '\\' ||
+	    parent[plen - 1] == '/'))
+		parent[--plen] = '\0';
+	sep = strrchr(parent, '\\');
+	if (strrchr(parent, '/') > sep)
+		sep = strrchr(parent, '/');
+	if (sep == NULL) {
+		snprintf(err, errlen, "spool-dir '%s' has no parent",
+		    spool_dir);
+		goto out;
+	}
+	*sep = '\0';
+	if (!(dir = util_asprintf("%s\\bin", parent)) ||
+	    !(name = util_asprintf("pxpd-%s-%016llx.exe", PXPD_VERSION,
+	    (unsigned long long)h)) ||
+	    !(path = util_asprintf("%s\\%s", dir, name)))
+		goto nomem;
+	if ((rc = os_mkdir_p(dir, OS_MODE_DIR_PUBLIC,
+	    OS_MODE_DIR_PRIVATE)) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", dir,
+		    strerror(-rc));
+		goto fail;
+	}
+	if (!exec_copy_matches(path, len, h)) {
+		/* Written whole under another name, flushed, renamed in
+		 * place: never a torn copy under the final name. A copy
+		 * that does not match and is running cannot be replaced:
+		 * the rename fails and the installed file is used. */
+		if ((rc = os_write_atomic(path, buf, len, true)) != 0) {
+			snprintf(err, errlen, "cannot write %s: %s", path,
+			    strerror(-rc));
+			goto fail;
+		}
+		if (!exec_copy_matches(path, len, h)) {
+			snprintf(err, errlen, "%s does not read back as "
+			    "written", path);
+			goto fail;
+		}
+		log_info(PART, "made %s, the copy of %s actions run from",
+		    path, self);
+	}
+	exec_copy_prune(dir, name);
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(path);
+	path = NULL;
+out:
+	free(buf);
+	free(parent);
+	free(dir);
+	free(name);
+	return path;
+}
+
+struct exec_wrapper *
+exec_wrapper_open_self(const char *spool_dir, char *err, size_t errlen)
+{
+	char self[MAX_PATH * 3], why[512];
+	size_t len = sizeof(self);
+	char *copy;
+	struct exec_wrapper *w;
+	int rc;
+
+	if ((rc = uv_exepath(self, &len)) != 0) {
+		snprintf(err, errlen, "cannot find the pxpd binary: %s",
+		    uv_strerror(rc));
+		return NULL;
+	}
+	if (spool_dir == NULL || *spool_dir == '\0')
+		return exec_wrapper_open(self, err, errlen);
+	if ((copy = exec_copy_make(self, spool_dir, why, sizeof(why)))
+	    == NULL) {
+		log_warnx(PART, "actions run from %s itself, which an upgrade "
+		    "cannot replace while one runs: %s", self, why);
+		return exec_wrapper_open(self, err, errlen);
+	}
+	w = exec_wrapper_open(copy, err, errlen);
+	free(copy);
+	return w;
 }
 
 struct exec_child *
