@@ -685,8 +685,14 @@ def summary_line(fig, goal_failures):
     r = fig["reconnect"]
     n = fig["n"]
     q = fig.get("requests")
-    req = ("; %d/%d requests answered in %.1f s (%.0f msg/s through the broker)" % (
-        q["answered"], q["sent"], q["wall_s"], q["routed_per_s"])) if q else ""
+    if "idle_cpu_s_per_agent_hour" in fig:
+        idle = ("; idle CPU %.3f s/agent/hour" % fig["idle_cpu_s_per_agent_hour"]
+                if fig["idle_cpu_s_per_agent_hour"] > 0 else
+                "; idle CPU below %.3f s/agent/hour" % fig["idle_cpu_resolution"])
+    else:
+        idle = ""
+    req = idle + (("; %d/%d requests answered in %.1f s (%.0f msg/s through the broker)" % (
+        q["answered"], q["sent"], q["wall_s"], q["routed_per_s"])) if q else "")
     return ("fleet N=%d: all connected %.1f s%s; VmRSS sum %.0f MB (%.2f MB/agent), Pss sum %.0f MB (%.2f MB/agent); "
             "broker RSS %.0f MB; broker restart: %s, max %.0f%% in one second (%.0f%% as started); goal 15 s / 15%%: %s" % (
                 n, fig["all_connected_s"], req, fig["rss_kb"] / 1024.0, fig["rss_kb"] / 1024.0 / n,
