@@ -133,7 +133,8 @@ class Run:
             if k.count == 0:
                 continue
             prefix = "%s-%s-%d" % (self.marker, k.name, batch)
-            tids = ["%s-%d" % (prefix, i) for i in range(k.count)]
+            # (the controller numbers ids only when it sends several)
+            tids = ["%s-%d" % (prefix, i) for i in range(k.count)] if k.count > 1 else [prefix]
             p = self.env.controller_bg(
                 self.b, version=2, module=k.module, action="run", params=k.params,
                 timeout_ms=int(timeout_s * 1000),
