@@ -106,13 +106,15 @@ yl_hex(const char *s, size_t n, uint32_t *out)
 	return 0;
 }
 
-/* s[0] == '"'. Decodes into a new string; *used = bytes consumed. Every
- * escape is at most as long as its UTF-8 output, so len + 1 bytes do. */
+/* s[0] == '"'. Decodes into a new string; *used = bytes consumed. No
+ * escape grows more than by half: \L and \P (2 bytes) become
+ * U+2028/U+2029 (3 bytes), every other one shrinks or stays; so len +
+ * len / 2 + 1 bytes do (len + 1 did not: the fuzzer's overflow). */
 static int
 yl_double_quoted(const char *s, size_t len, char **out, size_t *used,
                  char *err, size_t errlen)
 {
-	char *dst = malloc(len + 1);
+	char *dst = malloc(len + len / 2 + 1);
 	size_t i = 1, o = 0;
 
 	if (dst == NULL) {

@@ -12,7 +12,7 @@ runs=${1:-10000000}
 [ $# -gt 0 ] && shift
 bin=build-fuzz/tests/fuzz
 [ -d "$bin" ] || { echo "long.sh: build the fuzz tree first (tests/README.md)" >&2; exit 2; }
-names=${*:-$(cd "$bin" && ls *_fuzz | sed 's/_fuzz$//')}
+names=${*:-$( (cd "$bin" && ls *_fuzz; ls ../../modules/puppet 2>/dev/null | grep '_fuzz$') | sed 's/_fuzz$//')}
 out=build-fuzz/long
 rc=0
 for n in $names; do
@@ -23,9 +23,11 @@ for n in $names; do
 	codec_v1|codec_v2|pxp_request) dict=-dict=tests/fuzz/pcp.dict ;;
 	schema) dict=-dict=tests/fuzz/schema.dict ;;
 	esac
+	exe=$bin/${n}_fuzz
+	[ -x "$exe" ] || exe=build-fuzz/modules/puppet/${n}_fuzz   # built beside its module
 	start=$(date +%s)
 	set +e
-	"$bin/${n}_fuzz" -runs="$runs" -timeout=10 -print_final_stats=1 \
+	"$exe" -runs="$runs" -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix="$out/$n/" $dict "$out/$n/corpus" \
 	    > "$out/$n/log" 2>&1
 	st=$?
